@@ -1,0 +1,313 @@
+/**
+ * A DMA-capable device behind a simulated IOMMU (`struct device` plus the
+ * DMA API). Every mapping gets an IOVA slot; the device can only read and
+ * write memory through live mappings. The model records faults the way an
+ * IOMMU (or a KASAN/DMA-debug kernel) would see them: DMA to an unmapped
+ * IOVA, a double unmap, an unmap in a different direction than the map, and
+ * any DMA-API call after the device is gone: the crash a pool must never
+ * cause by letting a mapping outlive its device.
+ *
+ * Memory strategy: mapping state is in typed arrays indexed by slot (grown by
+ * doubling, rarely), free slots on an Int32Array stack. IOVA = (slot + 1)
+ * << 22, so one slot spans the largest mapping (order 10, 4 MiB) and 0 is
+ * never a valid IOVA (the DMA API's mapping error).
+ */
+import { EventEmitter } from 'eventemitter3';
+import { NetmemError } from '../errors.js';
+import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, dmaDirName } from './direction.js';
+import type { MemRegion } from './region.js';
+
+/** Bytes one IOVA slot spans (order-10 page block). */
+export const IOVA_SLOT_BYTES = 1 << 22;
+
+/** Kinds of IOMMU fault the model records. */
+export type DmaFaultKind = 'unmapped-access' | 'double-unmap' | 'direction-mismatch' | 'device-gone';
+
+/** One recorded fault. */
+export interface DmaFault {
+  /** What went wrong. */
+  kind: DmaFaultKind;
+  /** Device name. */
+  device: string;
+  /** The operation that faulted (`map`, `unmap`, `sync-for-device`, `write`, ...). */
+  op: string;
+  /** IOVA involved (0 when none). */
+  iova: number;
+}
+
+/** Events a device emits. */
+export interface DmaDeviceEvents {
+  /** An IOMMU fault was recorded. */
+  fault: (f: DmaFault) => void;
+  /** The device was removed. */
+  removed: () => void;
+}
+
+/** Counters of one device. */
+export interface DmaDeviceCounters {
+  maps: number;
+  unmaps: number;
+  liveMappings: number;
+  syncsForDevice: number;
+  syncsForCpu: number;
+  faults: Record<DmaFaultKind, number>;
+}
+
+/** Options for {@link DmaDevice}. */
+export interface DmaDeviceOptions {
+  /** Throw a NetmemError on a fault instead of only recording it. Default false. */
+  strict?: boolean;
+}
+
+const FAULT_CODE = {
+  'unmapped-access': 'EFAULT',
+  'double-unmap': 'EINVAL',
+  'direction-mismatch': 'EINVAL',
+  'device-gone': 'ENODEV',
+} as const;
+
+/** Faults kept in {@link DmaDevice.faultLog}. */
+const FAULT_LOG_MAX = 1024;
+
+export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
+  /** Whether faults throw. */
+  strict: boolean;
+  /** True once {@link remove} ran. */
+  removed = false;
+  /** Recent faults, oldest first (bounded). */
+  readonly faultLog: DmaFault[] = [];
+
+  private regions: (MemRegion | undefined)[] = [];
+  private mapRegion = new Int32Array(64);
+  private mapOffset = new Float64Array(64);
+  private mapLen = new Int32Array(64);
+  private mapDir = new Int8Array(64).fill(-1);
+  private freeSlots = new Int32Array(64);
+  private nFree = 0;
+  private nSlots = 0;
+  private regionIds = new Map<MemRegion, number>();
+
+  private maps = 0;
+  private unmaps = 0;
+  private live = 0;
+  private syncDev = 0;
+  private syncCpu = 0;
+  private readonly faultCounts: Record<DmaFaultKind, number> = {
+    'unmapped-access': 0,
+    'double-unmap': 0,
+    'direction-mismatch': 0,
+    'device-gone': 0,
+  };
+  /** Fault injection: every Nth map fails (0 = never). */
+  failMapEvery = 0;
+  private mapAttempts = 0;
+
+  constructor(
+    /** Device name, e.g. `nic0`. */
+    readonly name: string,
+    opts: DmaDeviceOptions = {},
+  ) {
+    super();
+    this.strict = opts.strict ?? false;
+  }
+
+  /**
+   * Maps `len` bytes of `region` at `offset` for DMA in `dir` (a direction
+   * code). Returns the IOVA, or 0 on a mapping error (injected failure or a
+   * device that is gone).
+   */
+  map(region: MemRegion, offset: number, len: number, dir: number): number {
+    if (this.removed) {
+      this.fault('device-gone', 'map', 0);
+      return 0;
+    }
+    if (this.failMapEvery > 0 && ++this.mapAttempts % this.failMapEvery === 0) return 0;
+    if (len <= 0 || len > IOVA_SLOT_BYTES || offset < 0 || offset + len > region.u8.byteLength) {
+      throw new NetmemError('EINVAL', `dma map of ${len} bytes at ${offset} outside region ${region.name}`);
+    }
+    const slot = this.nFree > 0 ? this.freeSlots[--this.nFree] : this.newSlot();
+    this.mapRegion[slot] = this.regionId(region);
+    this.mapOffset[slot] = offset;
+    this.mapLen[slot] = len;
+    this.mapDir[slot] = dir;
+    this.maps++;
+    this.live++;
+    return (slot + 1) * IOVA_SLOT_BYTES;
+  }
+
+  /** Unmaps a mapping made by {@link map}; `dir` must match the map's direction. */
+  unmap(iova: number, dir: number): void {
+    if (this.removed) return this.fault('device-gone', 'unmap', iova);
+    const slot = this.slotOf(iova);
+    if (slot < 0 || this.mapDir[slot] < 0) return this.fault('double-unmap', 'unmap', iova);
+    if (this.mapDir[slot] !== dir) return this.fault('direction-mismatch', 'unmap', iova);
+    this.mapDir[slot] = -1;
+    this.freeSlots[this.nFree++] = slot;
+    this.unmaps++;
+    this.live--;
+  }
+
+  /** dma_sync_single_range_for_device: hands `len` bytes at `iova + off` to the device. */
+  syncForDevice(iova: number, off: number, len: number, dir: number): void {
+    if (this.removed) return this.fault('device-gone', 'sync-for-device', iova);
+    if (!this.checkRange(iova, off, len, 'sync-for-device')) return;
+    void dir;
+    this.syncDev++;
+  }
+
+  /** dma_sync_single_range_for_cpu: hands `len` bytes at `iova + off` back to the CPU. */
+  syncForCpu(iova: number, off: number, len: number, dir: number): void {
+    if (this.removed) return this.fault('device-gone', 'sync-for-cpu', iova);
+    if (!this.checkRange(iova, off, len, 'sync-for-cpu')) return;
+    void dir;
+    this.syncCpu++;
+  }
+
+  /**
+   * The device writes `src` into memory at `iova` (a NIC receiving a packet).
+   * Faults when the IOVA is not mapped, is mapped to-device only, or the
+   * write runs past the mapping. Returns true when the bytes landed.
+   */
+  write(iova: number, src: Uint8Array, srcOff = 0, len = src.length - srcOff): boolean {
+    if (this.removed) {
+      this.fault('device-gone', 'write', iova);
+      return false;
+    }
+    const slot = this.resolve(iova, len, 'write');
+    if (slot < 0) return false;
+    if (this.mapDir[slot] === DMA_TO_DEVICE) {
+      this.fault('direction-mismatch', 'write', iova);
+      return false;
+    }
+    const region = this.regions[this.mapRegion[slot]]!;
+    const at = this.mapOffset[slot] + (iova % IOVA_SLOT_BYTES);
+    region.u8.set(src.subarray(srcOff, srcOff + len), at);
+    return true;
+  }
+
+  /** The device reads `len` bytes at `iova` into `dst` (transmit). */
+  read(iova: number, dst: Uint8Array, dstOff = 0, len = dst.length - dstOff): boolean {
+    if (this.removed) {
+      this.fault('device-gone', 'read', iova);
+      return false;
+    }
+    const slot = this.resolve(iova, len, 'read');
+    if (slot < 0) return false;
+    if (this.mapDir[slot] === DMA_FROM_DEVICE) {
+      this.fault('direction-mismatch', 'read', iova);
+      return false;
+    }
+    const region = this.regions[this.mapRegion[slot]]!;
+    const at = this.mapOffset[slot] + (iova % IOVA_SLOT_BYTES);
+    dst.set(region.u8.subarray(at, at + len), dstOff);
+    return true;
+  }
+
+  /** True when `iova` is inside a live mapping. */
+  isMapped(iova: number): boolean {
+    const slot = this.slotOf(iova);
+    return slot >= 0 && this.mapDir[slot] >= 0;
+  }
+
+  /** Direction of the live mapping at `iova`, or -1. */
+  directionOf(iova: number): number {
+    const slot = this.slotOf(iova);
+    return slot >= 0 ? this.mapDir[slot] : -1;
+  }
+
+  /** Driver unbind / hot unplug: every DMA-API call from now on is a fault. */
+  remove(): void {
+    if (this.removed) return;
+    this.removed = true;
+    this.emit('removed');
+  }
+
+  /** Counters of this device. */
+  counters(): DmaDeviceCounters {
+    return {
+      maps: this.maps,
+      unmaps: this.unmaps,
+      liveMappings: this.live,
+      syncsForDevice: this.syncDev,
+      syncsForCpu: this.syncCpu,
+      faults: { ...this.faultCounts },
+    };
+  }
+
+  /** Total faults of every kind. */
+  get faultCount(): number {
+    const f = this.faultCounts;
+    return f['unmapped-access'] + f['double-unmap'] + f['direction-mismatch'] + f['device-gone'];
+  }
+
+  /** Live mappings right now. */
+  get liveMappings(): number {
+    return this.live;
+  }
+
+  private fault(kind: DmaFaultKind, op: string, iova: number): void {
+    this.faultCounts[kind]++;
+    const f: DmaFault = { kind, device: this.name, op, iova };
+    if (this.faultLog.length === FAULT_LOG_MAX) this.faultLog.shift();
+    this.faultLog.push(f);
+    this.emit('fault', f);
+    if (this.strict) {
+      throw new NetmemError(FAULT_CODE[kind], `IOMMU fault on ${this.name}: ${kind} in ${op} at iova 0x${iova.toString(16)}`);
+    }
+  }
+
+  private checkRange(iova: number, off: number, len: number, op: string): boolean {
+    return this.resolve(iova + off, len, op) >= 0;
+  }
+
+  /** Slot of a live mapping that covers [iova, iova+len), or -1 after recording a fault. */
+  private resolve(iova: number, len: number, op: string): number {
+    const slot = this.slotOf(iova);
+    if (slot < 0 || this.mapDir[slot] < 0 || (iova % IOVA_SLOT_BYTES) + len > this.mapLen[slot]) {
+      this.fault('unmapped-access', op, iova);
+      return -1;
+    }
+    return slot;
+  }
+
+  private slotOf(iova: number): number {
+    const slot = Math.floor(iova / IOVA_SLOT_BYTES) - 1;
+    return slot >= 0 && slot < this.nSlots ? slot : -1;
+  }
+
+  private regionId(region: MemRegion): number {
+    let id = this.regionIds.get(region);
+    if (id === undefined) {
+      id = this.regions.length;
+      this.regions.push(region);
+      this.regionIds.set(region, id);
+    }
+    return id;
+  }
+
+  private newSlot(): number {
+    if (this.nSlots === this.mapDir.length) this.grow();
+    return this.nSlots++;
+  }
+
+  private grow(): void {
+    const n = this.mapDir.length * 2;
+    const region = new Int32Array(n);
+    region.set(this.mapRegion);
+    this.mapRegion = region;
+    const off = new Float64Array(n);
+    off.set(this.mapOffset);
+    this.mapOffset = off;
+    const len = new Int32Array(n);
+    len.set(this.mapLen);
+    this.mapLen = len;
+    const dir = new Int8Array(n).fill(-1);
+    dir.set(this.mapDir);
+    this.mapDir = dir;
+    const free = new Int32Array(n);
+    free.set(this.freeSlots);
+    this.freeSlots = free;
+  }
+}
+
+export { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, dmaDirName };

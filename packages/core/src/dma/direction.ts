@@ -1,0 +1,24 @@
+/** DMA directions, as the DMA API names them. */
+export type DmaDirection = 'bidirectional' | 'to-device' | 'from-device';
+
+/** The kernel's `enum dma_data_direction` values. */
+export const DMA_BIDIRECTIONAL = 0;
+export const DMA_TO_DEVICE = 1;
+export const DMA_FROM_DEVICE = 2;
+
+const CODES: Record<DmaDirection, number> = {
+  bidirectional: DMA_BIDIRECTIONAL,
+  'to-device': DMA_TO_DEVICE,
+  'from-device': DMA_FROM_DEVICE,
+};
+const NAMES: DmaDirection[] = ['bidirectional', 'to-device', 'from-device'];
+
+/** Numeric code of a direction name; -1 when the name is unknown. */
+export function dmaDirCode(dir: DmaDirection): number {
+  return CODES[dir] ?? -1;
+}
+
+/** Direction name of a numeric code. */
+export function dmaDirName(code: number): DmaDirection {
+  return NAMES[code];
+}

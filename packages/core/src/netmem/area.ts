@@ -1,0 +1,54 @@
+/**
+ * A net_iov area: page-sized slices of memory a provider owns (the kernel's
+ * `struct net_iov_area`): a dmabuf chunk or an io_uring zcrx area. Each slice
+ * has a descriptor in the domain's metadata tables and a handle with the
+ * net_iov bit set.
+ */
+import { descOf, makeHandle } from './handle.js';
+import type { MemRegion } from '../dma/region.js';
+import type { NetmemTable } from './netmem-table.js';
+
+/** Who owns an area's memory. */
+export type NetIovType = 'dmabuf' | 'io_uring';
+
+/** Bytes per net_iov. */
+export const NET_IOV_SIZE = 4096;
+
+export class NetIovArea {
+  constructor(
+    /** Area id, unique in its domain. */
+    readonly id: number,
+    /** dmabuf (device memory) or io_uring (user memory). */
+    readonly type: NetIovType,
+    /** Number of net_iovs. */
+    readonly count: number,
+    /** Descriptor of net_iov 0. */
+    readonly baseDesc: number,
+    /** Backing storage. */
+    readonly region: MemRegion,
+    /** Byte offset of net_iov 0 in the region. */
+    readonly regionOffset: number,
+    /** Whether the CPU side may read the bytes. */
+    readonly readable: boolean,
+    /** The provider-side object that owns the area (binding, ifq area). */
+    readonly owner: unknown,
+    private readonly table: NetmemTable,
+  ) {}
+
+  /** Handle of net_iov `i`. */
+  niov(i: number): number {
+    const d = this.baseDesc + i;
+    return makeHandle(d, true, this.table.gen[d]);
+  }
+
+  /** Index in this area of a net_iov handle (-1 when it is not one of ours). */
+  indexOf(nm: number): number {
+    const i = descOf(nm) - this.baseDesc;
+    return (nm & 1) === 1 && i >= 0 && i < this.count ? i : -1;
+  }
+
+  /** Byte offset of net_iov `i` in {@link region}. */
+  byteOffset(i: number): number {
+    return this.regionOffset + i * NET_IOV_SIZE;
+  }
+}

@@ -1,0 +1,437 @@
+/**
+ * A memory domain: one simulated machine's memory. It owns the page
+ * allocators (one per NUMA node), the byte storage behind every page (one
+ * SharedArrayBuffer), the net_iov areas providers register, the metadata
+ * tables, the DMA devices, the registry of page pools, and the warning/leak
+ * reporting the kernel does with pr_warn/WARN.
+ */
+import { EventEmitter } from 'eventemitter3';
+import { NetmemError } from '../errors.js';
+import { DmaDevice, type DmaDeviceOptions } from '../dma/device.js';
+import { makeRegion, type MemRegion } from '../dma/region.js';
+import { RealClock, type Clock } from '../pool/clock.js';
+import type { PagePool } from '../pool/page-pool.js';
+import { NetIovArea, NET_IOV_SIZE, type NetIovType } from './area.js';
+import { descOf, genOf, GEN_MASK, isNetIov, makeHandle, MAX_DESCS } from './handle.js';
+import { NetmemTable, NM_UNREADABLE, PP_SIGNATURE } from './netmem-table.js';
+import { MAX_PAGE_ORDER, PageAllocator } from './page-allocator.js';
+import { Place } from './places.js';
+
+/** Bytes per page. */
+export const PAGE_SIZE = 4096;
+/** log2 of {@link PAGE_SIZE}. */
+export const PAGE_SHIFT = 12;
+
+/** A warning the domain reported (the kernel's pr_warn / WARN). */
+export interface NetmemWarning {
+  /** Short stable key, e.g. `stalled-pool`, `mem-provider-init`. */
+  kind: string;
+  /** Human-readable text. */
+  message: string;
+  /** Pool id when the warning is about a pool. */
+  poolId?: number;
+}
+
+/** A pool page freed to the page allocator while still marked as a pool page. */
+export interface LeakReport {
+  /** Handle of the page. */
+  netmem: number;
+  /** Id of the pool it still named. */
+  poolId: number;
+}
+
+/** Events of a {@link MemoryDomain}. */
+export interface MemoryDomainEvents {
+  /** A warning (also passed to `onWarn`). */
+  warn: (w: NetmemWarning) => void;
+  /** A "page_pool leak" report. */
+  leak: (r: LeakReport) => void;
+  /** A pool was listed (created). */
+  'pool-add': (pool: PagePool) => void;
+  /** A listed pool changed (detached, orphaned). */
+  'pool-change': (pool: PagePool) => void;
+  /** A pool was unlisted (freed). */
+  'pool-del': (pool: PagePool) => void;
+}
+
+/** Options for {@link MemoryDomain}. */
+export interface MemoryDomainOptions {
+  /** Page frames of simulated memory (the size limit). Default 65536 (256 MiB). */
+  pages?: number;
+  /** NUMA nodes; the pages are split evenly among them. Default 1. */
+  numaNodes?: number;
+  /** Descriptors reserved for net_iovs. Default 262144. */
+  netIovs?: number;
+  /** Checked mode: stale-handle detection and the full ownership ledger. Default false. */
+  checked?: boolean;
+  /** Clock for deferred work. Default: real time. */
+  clock?: Clock;
+  /** Where warnings go besides the `warn` event. Default: console.warn; `false` for silence. */
+  onWarn?: ((w: NetmemWarning) => void) | false;
+}
+
+/** Fault-injection settings of a domain. */
+export interface FaultInjection {
+  /** Every Nth page allocation fails (0 = never). */
+  pageAllocEvery?: number;
+  /** Every Nth DMA map on any of the domain's devices fails (0 = never). */
+  dmaMapEvery?: number;
+}
+
+export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
+  /** Per-netmem metadata. */
+  readonly table: NetmemTable;
+  /** The region holding every page's bytes. */
+  readonly pageRegion: MemRegion;
+  /** Total page frames. */
+  readonly pages: number;
+  /** Checked mode (see options). */
+  readonly checked: boolean;
+  /** Time source for deferred work. */
+  readonly clock: Clock;
+  /** NUMA node the current context runs on (what `nid: -1` means). */
+  currentNode = 0;
+  /** Pool pages freed while still marked (the "page_pool leak" reports). */
+  leaks = 0;
+
+  private readonly nodes: PageAllocator[];
+  private readonly views: (Uint8Array | undefined)[];
+  private readonly onWarn: ((w: NetmemWarning) => void) | false;
+  private readonly warnedOnce = new Set<string>();
+  private readonly devices: DmaDevice[] = [];
+  private readonly areas = new Map<number, NetIovArea>();
+  private nextAreaId = 1;
+  /** Free net_iov descriptor ranges as [start, length] pairs, sorted by start. */
+  private iovFree: [number, number][];
+  private readonly pools = new Map<number, PagePool>();
+  private nextPoolId = 1;
+  private pageAllocEvery = 0;
+  private pageAllocs = 0;
+  private dmaMapEvery = 0;
+
+  constructor(opts: MemoryDomainOptions = {}) {
+    super();
+    const pages = opts.pages ?? 65536;
+    const netIovs = opts.netIovs ?? 262144;
+    const nodes = opts.numaNodes ?? 1;
+    if (!Number.isInteger(pages) || pages < 1 || !Number.isInteger(netIovs) || netIovs < 0) {
+      throw new NetmemError('EINVAL', `bad domain size: pages ${pages}, netIovs ${netIovs}`);
+    }
+    if (!Number.isInteger(nodes) || nodes < 1 || nodes > 64 || nodes > pages) {
+      throw new NetmemError('EINVAL', `bad NUMA node count ${nodes}`);
+    }
+    if (1 + pages + netIovs > MAX_DESCS) {
+      throw new NetmemError('E2BIG', `pages + netIovs must stay below ${MAX_DESCS - 1}`);
+    }
+    this.pages = pages;
+    this.checked = opts.checked ?? false;
+    this.clock = opts.clock ?? new RealClock();
+    this.onWarn = opts.onWarn === undefined ? (w) => console.warn(`netmem: ${w.message}`) : opts.onWarn;
+    this.table = new NetmemTable(1 + pages + netIovs);
+    this.views = new Array(1 + pages + netIovs);
+    this.pageRegion = makeRegion('pages', new SharedArrayBuffer(pages * PAGE_SIZE));
+    const per = Math.floor(pages / nodes);
+    this.nodes = [];
+    for (let n = 0; n < nodes; n++) {
+      const base = n * per;
+      const count = n === nodes - 1 ? pages - base : per;
+      this.nodes.push(new PageAllocator(base, count));
+      this.table.nid.fill(n, 1 + base, 1 + base + count);
+    }
+    this.iovFree = netIovs > 0 ? [[1 + pages, netIovs]] : [];
+  }
+
+  // ---- pages -------------------------------------------------------------
+
+  /** Number of NUMA nodes. */
+  get numaNodes(): number {
+    return this.nodes.length;
+  }
+
+  /** Free page frames, all nodes. */
+  get freePages(): number {
+    let n = 0;
+    for (const a of this.nodes) n += a.freePages;
+    return n;
+  }
+
+  /**
+   * Allocates a (compound) page of 2^order frames with refcount 1, preferring
+   * node `nid` (-1: the current node) and falling back to the others.
+   * Returns its handle, or 0 when memory is exhausted or a fault is injected.
+   */
+  allocPages(order: number, nid = -1): number {
+    if (this.pageAllocEvery > 0 && ++this.pageAllocs % this.pageAllocEvery === 0) return 0;
+    const want = nid < 0 || nid >= this.nodes.length ? this.currentNode : nid;
+    let pfn = this.nodes[want].alloc(order);
+    for (let n = 0; pfn < 0 && n < this.nodes.length; n++) if (n !== want) pfn = this.nodes[n].alloc(order);
+    if (pfn < 0) return 0;
+    const t = this.table;
+    const d = pfn + 1;
+    t.pageRef[d] = 1;
+    t.order[d] = order;
+    for (let i = 1; i < 1 << order; i++) t.head[d + i] = d;
+    return makeHandle(d, false, t.gen[d]);
+  }
+
+  /**
+   * Bulk order-0 allocation (alloc_pages_bulk_node): fills `out` from index
+   * `at` with up to `count` page handles; returns how many it got.
+   */
+  allocPagesBulk(nid: number, count: number, out: Int32Array, at = 0): number {
+    let got = 0;
+    while (got < count) {
+      const nm = this.allocPages(0, nid);
+      if (nm === 0) break;
+      out[at + got++] = nm;
+    }
+    return got;
+  }
+
+  /** get_page: takes a page reference. */
+  getPage(nm: number): void {
+    this.checkPage(nm, 'get_page');
+    this.table.pageRef[descOf(nm)]++;
+  }
+
+  /** put_page: drops a page reference; the last one frees the page. */
+  putPage(nm: number): void {
+    this.checkPage(nm, 'put_page');
+    const t = this.table;
+    const d = descOf(nm);
+    if (t.pageRef[d] <= 0) throw new NetmemError('EINVAL', `put_page on free page ${nm}`);
+    if (--t.pageRef[d] === 0) this.freePage(d);
+  }
+
+  /** Page refcount (1 for a net_iov). */
+  pageRefCount(nm: number): number {
+    return isNetIov(nm) ? 1 : this.table.pageRef[descOf(nm)];
+  }
+
+  /** NUMA node of a netmem (net_iovs report the current node: they always match). */
+  nidOf(nm: number): number {
+    return isNetIov(nm) ? this.currentNode : this.table.nid[descOf(nm)];
+  }
+
+  /** Marks or clears a page as allocated under memory pressure (pfmemalloc). */
+  setPfmemalloc(nm: number, on: boolean): void {
+    const t = this.table;
+    const d = descOf(nm);
+    t.flags[d] = on ? t.flags[d] | 1 : t.flags[d] & ~1;
+  }
+
+  /** Virtual address of a page's first byte (page_address). */
+  pageVa(nm: number): number {
+    return (descOf(nm) - 1) * PAGE_SIZE;
+  }
+
+  /** virt_to_head_page: the handle of the (compound) page containing `va`. */
+  vaToNetmem(va: number): number {
+    const pfn = Math.floor(va / PAGE_SIZE);
+    if (!(pfn >= 0 && pfn < this.pages)) throw new NetmemError('EFAULT', `address 0x${va.toString(16)} is not page memory`);
+    const t = this.table;
+    let d = pfn + 1;
+    if (t.head[d] !== 0) d = t.head[d];
+    return makeHandle(d, false, t.gen[d]);
+  }
+
+  private freePage(d: number): void {
+    const t = this.table;
+    if ((t.magic[d] & 0xff) === PP_SIGNATURE) {
+      const poolId = t.pp[d];
+      this.leaks++;
+      const nm = makeHandle(d, false, t.gen[d]);
+      this.emit('leak', { netmem: nm, poolId });
+      this.warn('page-pool-leak', `page_pool leak: page ${nm} freed while still owned by pool ${poolId}`, poolId);
+      t.magic[d] = 0;
+      t.pp[d] = 0;
+      t.ppRef[d] = 0;
+    }
+    const order = t.order[d];
+    for (let i = 1; i < 1 << order; i++) t.head[d + i] = 0;
+    t.order[d] = 0;
+    t.flags[d] = 0;
+    t.dma[d] = 0;
+    t.place[d] = Place.NONE;
+    t.gen[d] = (t.gen[d] + 1) & GEN_MASK;
+    this.views[d] = undefined;
+    const pfn = d - 1;
+    this.nodes[t.nid[d]].release(pfn, order);
+  }
+
+  private checkPage(nm: number, op: string): void {
+    if (isNetIov(nm) || nm === 0) throw new NetmemError('EINVAL', `${op} on a netmem that is not a page: ${nm}`);
+    if (this.checked) this.checkStale(nm);
+  }
+
+  /** Checked mode: throws ESTALE when the handle's generation is not current. */
+  checkStale(nm: number): void {
+    if (genOf(nm) !== this.table.gen[descOf(nm)]) {
+      throw new NetmemError('ESTALE', `stale netmem handle ${nm}: its buffer was freed and reused`);
+    }
+  }
+
+  // ---- bytes -------------------------------------------------------------
+
+  /**
+   * A Uint8Array over the buffer's bytes, cached per netmem (no allocation
+   * after the first call). A dmabuf net_iov is unreadable: EFAULT.
+   */
+  bytes(nm: number): Uint8Array {
+    const d = descOf(nm);
+    const v = this.views[d];
+    if (v !== undefined) {
+      if (this.checked) this.checkStale(nm);
+      return v;
+    }
+    return this.makeView(nm, d);
+  }
+
+  private makeView(nm: number, d: number): Uint8Array {
+    if (nm === 0) throw new NetmemError('EINVAL', 'bytes() of the NULL netmem');
+    if (this.checked) this.checkStale(nm);
+    const t = this.table;
+    let v: Uint8Array;
+    if (isNetIov(nm)) {
+      const area = this.areas.get(t.area[d]);
+      if (!area) throw new NetmemError('EINVAL', `netmem ${nm} belongs to no area`);
+      if ((t.flags[d] & NM_UNREADABLE) !== 0) {
+        throw new NetmemError('EFAULT', `netmem ${nm} is unreadable device memory (dmabuf)`);
+      }
+      v = new Uint8Array(area.region.buffer, area.region.u8.byteOffset + area.byteOffset(d - area.baseDesc), NET_IOV_SIZE);
+    } else {
+      if (t.pageRef[d] <= 0) throw new NetmemError('EFAULT', `bytes() of free page ${nm}`);
+      v = new Uint8Array(this.pageRegion.buffer, (d - 1) * PAGE_SIZE, PAGE_SIZE << t.order[d]);
+    }
+    this.views[d] = v;
+    return v;
+  }
+
+  // ---- net_iov areas ------------------------------------------------------
+
+  /**
+   * Registers `count` net_iovs over `region` starting at `offset` (a
+   * provider's area). Their descriptors get page refcount 1 and no pool.
+   */
+  createArea(type: NetIovType, count: number, region: MemRegion, offset: number, readable: boolean, owner: unknown): NetIovArea {
+    if (!Number.isInteger(count) || count < 1) throw new NetmemError('EINVAL', `area of ${count} net_iovs`);
+    if (offset < 0 || offset + count * NET_IOV_SIZE > region.u8.byteLength) {
+      throw new NetmemError('EINVAL', `area of ${count} net_iovs does not fit region ${region.name}`);
+    }
+    const idx = this.iovFree.findIndex(([, len]) => len >= count);
+    if (idx < 0) throw new NetmemError('ENOMEM', `no room for ${count} more net_iovs in this domain`);
+    const [start, len] = this.iovFree[idx];
+    if (len === count) this.iovFree.splice(idx, 1);
+    else this.iovFree[idx] = [start + count, len - count];
+    const area = new NetIovArea(this.nextAreaId++, type, count, start, region, offset, readable, owner, this.table);
+    const t = this.table;
+    for (let d = start; d < start + count; d++) {
+      t.area[d] = area.id;
+      t.pageRef[d] = 1;
+      t.flags[d] = readable ? 0 : NM_UNREADABLE;
+    }
+    this.areas.set(area.id, area);
+    return area;
+  }
+
+  /** Removes an area; none of its net_iovs may still belong to a pool (EBUSY). */
+  destroyArea(area: NetIovArea): void {
+    if (this.areas.get(area.id) !== area) return;
+    const t = this.table;
+    for (let d = area.baseDesc; d < area.baseDesc + area.count; d++) {
+      if (t.pp[d] !== 0) throw new NetmemError('EBUSY', `net_iov ${d - area.baseDesc} of area ${area.id} still belongs to pool ${t.pp[d]}`);
+    }
+    for (let d = area.baseDesc; d < area.baseDesc + area.count; d++) {
+      t.area[d] = 0;
+      t.pageRef[d] = 0;
+      t.flags[d] = 0;
+      t.magic[d] = 0;
+      t.dma[d] = 0;
+      t.place[d] = Place.NONE;
+      t.gen[d] = (t.gen[d] + 1) & GEN_MASK;
+      this.views[d] = undefined;
+    }
+    this.areas.delete(area.id);
+    this.iovFree.push([area.baseDesc, area.count]);
+    this.iovFree.sort((a, b) => a[0] - b[0]);
+    // Merge neighbours so large areas fit again.
+    const merged: [number, number][] = [];
+    for (const r of this.iovFree) {
+      const last = merged[merged.length - 1];
+      if (last && last[0] + last[1] === r[0]) last[1] += r[1];
+      else merged.push([r[0], r[1]]);
+    }
+    this.iovFree = merged;
+  }
+
+  /** The area a net_iov belongs to. */
+  areaOf(nm: number): NetIovArea | undefined {
+    return isNetIov(nm) ? this.areas.get(this.table.area[descOf(nm)]) : undefined;
+  }
+
+  // ---- devices -----------------------------------------------------------
+
+  /** Creates a DMA device behind this domain's IOMMU model. */
+  createDevice(name: string, opts: DmaDeviceOptions = {}): DmaDevice {
+    const dev = new DmaDevice(name, opts);
+    dev.failMapEvery = this.dmaMapEvery;
+    this.devices.push(dev);
+    return dev;
+  }
+
+  /** Sets fault injection for page allocations and DMA maps (0 turns one off). */
+  injectFaults(f: FaultInjection): void {
+    if (f.pageAllocEvery !== undefined) {
+      this.pageAllocEvery = f.pageAllocEvery;
+      this.pageAllocs = 0;
+    }
+    if (f.dmaMapEvery !== undefined) {
+      this.dmaMapEvery = f.dmaMapEvery;
+      for (const d of this.devices) d.failMapEvery = f.dmaMapEvery;
+    }
+  }
+
+  // ---- pools -------------------------------------------------------------
+
+  /** @internal Lists a pool and gives it an id (cyclic, never 0, not reused at once). */
+  listPool(pool: PagePool): number {
+    let id = this.nextPoolId;
+    while (this.pools.has(id)) id = id >= 0xffffffff ? 1 : id + 1;
+    this.nextPoolId = id >= 0xffffffff ? 1 : id + 1;
+    this.pools.set(id, pool);
+    return id;
+  }
+
+  /** @internal Unlists a pool. */
+  unlistPool(pool: PagePool): void {
+    if (this.pools.get(pool.id) === pool) this.pools.delete(pool.id);
+  }
+
+  /** The live pool with this id. */
+  poolById(id: number): PagePool | undefined {
+    return this.pools.get(id);
+  }
+
+  /** Every live pool (including detached ones), in id order. */
+  allPools(): PagePool[] {
+    return [...this.pools.values()].sort((a, b) => a.id - b.id);
+  }
+
+  // ---- warnings ----------------------------------------------------------
+
+  /** Reports a warning (pr_warn). */
+  warn(kind: string, message: string, poolId?: number): void {
+    const w: NetmemWarning = poolId === undefined ? { kind, message } : { kind, message, poolId };
+    this.emit('warn', w);
+    if (this.onWarn) this.onWarn(w);
+  }
+
+  /** Reports a warning only the first time `key` is seen (WARN_ONCE). */
+  warnOnce(key: string, kind: string, message: string, poolId?: number): void {
+    if (this.warnedOnce.has(key)) return;
+    this.warnedOnce.add(key);
+    this.warn(kind, message, poolId);
+  }
+}
+
+export { MAX_PAGE_ORDER };

@@ -1,0 +1,34 @@
+/** Page-pool constants (include/net/page_pool/types.h). */
+
+/** Map pages for DMA when they enter the pool. */
+export const PP_FLAG_DMA_MAP = 1;
+/** Sync pages for the device when they are recycled. */
+export const PP_FLAG_DMA_SYNC_DEV = 2;
+/** A per-CPU system pool: every put from its context may recycle directly. */
+export const PP_FLAG_SYSTEM_POOL = 4;
+/** The driver handles unreadable netmem: the pool takes the rx queue's provider. */
+export const PP_FLAG_ALLOW_UNREADABLE_NETMEM = 8;
+/** Every known flag. */
+export const PP_FLAG_ALL = PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV | PP_FLAG_SYSTEM_POOL | PP_FLAG_ALLOW_UNREADABLE_NETMEM;
+
+/** Alloc cache capacity. */
+export const PP_ALLOC_CACHE_SIZE = 128;
+/** Most netmems one refill moves from the ring to the cache (and one bulk alloc asks for). */
+export const PP_ALLOC_CACHE_REFILL = 64;
+/** Ring size when poolSize is 0. */
+export const PP_RING_DEFAULT = 1024;
+/** Largest ring; larger requests are clamped silently. */
+export const PP_RING_MAX = 16384;
+/** The frag bias: a fresh frag page's pp refcount (the kernel uses LONG_MAX / 2). */
+export const BIAS_MAX = 1 << 30;
+/** Release retry period (DEFER_TIME), ms. */
+export const DEFER_TIME_MS = 1000;
+/** Stalled-shutdown warning period (DEFER_WARN_INTERVAL), ms. */
+export const DEFER_WARN_INTERVAL_MS = 60_000;
+/** Bulk put size (XDP_BULK_QUEUE_SIZE). */
+export const XDP_BULK_QUEUE_SIZE = 16;
+/** ifindex of the loopback device, where orphaned pools go. */
+export const LOOPBACK_IFINDEX = 1;
+/** GFP flags as numbers; the model only passes them through to providers. */
+export const GFP_ATOMIC = 0x820;
+export const GFP_KERNEL = 0xcc0;

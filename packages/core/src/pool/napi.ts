@@ -1,0 +1,41 @@
+/**
+ * NAPI contexts. A put that runs inside the pool's own NAPI poll is "napi
+ * local" and may recycle straight into the alloc cache, because only that
+ * context ever touches the cache. JavaScript runs one context at a time, so
+ * "which NAPI is polling now" is one module variable.
+ */
+let current: Napi | null = null;
+let nextNapiId = 1;
+
+export class Napi {
+  /** NAPI id, reported in pool info. */
+  readonly id: number;
+
+  constructor(
+    /** Name for messages, e.g. `eth0-rx1`. */
+    readonly name = 'napi',
+  ) {
+    this.id = nextNapiId++;
+  }
+
+  /** Runs `fn` as this NAPI's poll: puts to pools bound to it inside `fn` are napi-local. */
+  poll<T>(fn: () => T): T {
+    const prev = current;
+    current = this;
+    try {
+      return fn();
+    } finally {
+      current = prev;
+    }
+  }
+
+  /** True while this NAPI is polling. */
+  get running(): boolean {
+    return current === this;
+  }
+}
+
+/** The NAPI polling right now, if any. */
+export function currentNapi(): Napi | null {
+  return current;
+}

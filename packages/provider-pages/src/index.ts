@@ -1,0 +1,76 @@
+/**
+ * @netmem/provider-pages: the normal page path as a memory provider. Order-0
+ * pools get pages from the domain's page allocator in bulk (64 at a time,
+ * like alloc_pages_bulk_node), each DMA-mapped through the pool's tracking
+ * strategy; higher orders get one compound page per slow allocation.
+ * Released pages go back to the page allocator (release answers true).
+ *
+ * @packageDocumentation
+ */
+import {
+  NetmemError,
+  PP_ALLOC_CACHE_REFILL,
+  mpCountSlowAlloc,
+  mpDmaMapPage,
+  mpDmaUnmapPage,
+  mpPlaceInCache,
+  mpSetPool,
+  type MemoryProviderOps,
+  type PagePool,
+} from '@netmem/core';
+
+/** Options for {@link pagesProvider}. */
+export interface PagesProviderOptions {
+  /** Pages per order-0 bulk allocation, 1..64. Default 64 (PP_ALLOC_CACHE_REFILL). */
+  bulk?: number;
+}
+
+/** Creates the normal page provider. One instance may serve many pools. */
+export function pagesProvider(opts: PagesProviderOptions = {}): MemoryProviderOps {
+  const bulk = opts.bulk ?? PP_ALLOC_CACHE_REFILL;
+  if (!Number.isInteger(bulk) || bulk < 1 || bulk > PP_ALLOC_CACHE_REFILL) {
+    throw new NetmemError('EINVAL', `provider-pages: bulk must be 1..${PP_ALLOC_CACHE_REFILL}, got ${bulk}`);
+  }
+  // Scratch for one bulk allocation; alloc is never re-entered.
+  const got = new Int32Array(bulk);
+
+  /** Maps (when the pool maps) and accounts a fresh page; false when mapping failed and the page was freed. */
+  function adopt(pool: PagePool, nm: number): boolean {
+    if (pool.dmaMap && !mpDmaMapPage(pool, nm)) {
+      pool.domain.putPage(nm);
+      return false;
+    }
+    mpSetPool(pool, nm);
+    return true;
+  }
+
+  return {
+    name: 'pages',
+    pagePath: true,
+    init() {},
+    destroy() {},
+    alloc(pool) {
+      if (pool.order > 0) {
+        const nm = pool.domain.allocPages(pool.order, pool.nid);
+        if (nm === 0 || !adopt(pool, nm)) return 0;
+        mpCountSlowAlloc(pool, true);
+        return nm;
+      }
+      const n = pool.domain.allocPagesBulk(pool.nid, bulk, got);
+      let last = 0;
+      for (let i = 0; i < n; i++) {
+        const nm = got[i];
+        if (!adopt(pool, nm)) continue;
+        // All but the last go to the cache; the last is returned (LIFO as the kernel).
+        if (last !== 0) mpPlaceInCache(pool, last);
+        last = nm;
+      }
+      if (last !== 0) mpCountSlowAlloc(pool, false);
+      return last;
+    },
+    release(pool, nm) {
+      mpDmaUnmapPage(pool, nm);
+      return true;
+    },
+  };
+}
