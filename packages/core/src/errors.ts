@@ -19,7 +19,9 @@ export const ERRNO = {
   ENOSPC: 28,
   ERANGE: 34,
   ENODATA: 61,
+  ENETDOWN: 100,
   EOPNOTSUPP: 95,
+  ENOTCONN: 107,
   EALREADY: 114,
   ESTALE: 116,
 } as const;

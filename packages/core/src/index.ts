@@ -10,7 +10,7 @@ export { NETMEM_NULL, descOf, isNetIov, genOf, makeHandle, MAX_DESCS } from './n
 export { Place, PLACE_NAMES, type PlaceCode, type PlaceName } from './netmem/places.js';
 export { NetmemTable, PP_SIGNATURE, NM_PFMEMALLOC, NM_UNREADABLE } from './netmem/netmem-table.js';
 export { PageAllocator, MAX_PAGE_ORDER } from './netmem/page-allocator.js';
-export { NetIovArea, NET_IOV_SIZE, type NetIovType } from './netmem/area.js';
+export { NetIovArea, NET_IOV_SIZE, type NetIovType, type NetIovOwner } from './netmem/area.js';
 export {
   MemoryDomain,
   PAGE_SIZE,
@@ -41,3 +41,13 @@ export {
 export { putNetmemBulk } from './pool/bulk.js';
 export type { MemoryProviderOps, ProviderInfo, ProviderRxQueue } from './provider/ops.js';
 export { mpSetPool, mpClearPool, mpPlaceInCache, mpSetDmaAddr, mpDmaMapPage, mpDmaUnmapPage, mpCountSlowAlloc, mpPpRefCount } from './provider/helpers.js';
+export { checkPoolInvariants, checkDomainInvariants, assertPoolInvariants, assertDomainInvariants } from './check/invariants.js';
+export { providerConformanceCases, testProvider, ConformanceError, type ConformanceCase, type ConformanceOptions, type ProviderSetup, type ProviderSetupContext, type ProviderFixture, type ProviderRefusal } from './provider/conformance.js';
+export { SkBuff, SkbShared, SkbFactory, MAX_SKB_FRAGS } from './net/skb.js';
+export { TcpSocket, MSG_SOCK_DEVMEM, MSG_PEEK, type SocketExtension, type SocketState, type TcpSocketOptions } from './net/socket.js';
+export { NetDevice, RxQueue, type QueueMgmtOps, type NetDeviceOptions, type NetdevRegState } from './net/netdev.js';
+export { mpOpenRxq, mpCloseRxq, rxQueueRestart } from './net/mp-rxq.js';
+export { NetdevsimDriver, QueueMem, type NetdevsimOptions, type RxQueueCounters } from './net/driver.js';
+export { NetNamespace, type NetNamespaceOptions, type NetdevsimDeviceOptions } from './net/namespace.js';
+export { ControlPlane, type ControlPlaneEvents, type PagePoolStatsReply, type QueueInfo } from './control/netlink.js';
+export { whereIs, ledgerSummary, type NetmemWhereabouts } from './check/ledger.js';

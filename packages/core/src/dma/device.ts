@@ -9,7 +9,8 @@
  *
  * Memory strategy: mapping state is in typed arrays indexed by slot (grown by
  * doubling, rarely), free slots on an Int32Array stack. IOVA = (slot + 1)
- * << 22, so one slot spans the largest mapping (order 10, 4 MiB) and 0 is
+ * << 30, so one slot spans the largest mapping (1 GiB: a whole dmabuf or
+ * io_uring area maps at once) and 0 is
  * never a valid IOVA (the DMA API's mapping error).
  */
 import { EventEmitter } from 'eventemitter3';
@@ -17,8 +18,8 @@ import { NetmemError } from '../errors.js';
 import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, dmaDirName } from './direction.js';
 import type { MemRegion } from './region.js';
 
-/** Bytes one IOVA slot spans (order-10 page block). */
-export const IOVA_SLOT_BYTES = 1 << 22;
+/** Bytes one IOVA slot spans: the largest single mapping (1 GiB). */
+export const IOVA_SLOT_BYTES = 2 ** 30;
 
 /** Kinds of IOMMU fault the model records. */
 export type DmaFaultKind = 'unmapped-access' | 'double-unmap' | 'direction-mismatch' | 'device-gone';

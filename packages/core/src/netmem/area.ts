@@ -11,6 +11,18 @@ import type { NetmemTable } from './netmem-table.js';
 /** Who owns an area's memory. */
 export type NetIovType = 'dmabuf' | 'io_uring';
 
+/**
+ * Optional hooks of an area's owner: get_netmem / put_netmem on one of its
+ * net_iovs (devmem takes a binding reference per net_iov reference; io_uring
+ * takes none).
+ */
+export interface NetIovOwner {
+  /** A page-style reference to one of the owner's net_iovs was taken. */
+  netIovGet?(nm: number): void;
+  /** A page-style reference to one of the owner's net_iovs was dropped. */
+  netIovPut?(nm: number): void;
+}
+
 /** Bytes per net_iov. */
 export const NET_IOV_SIZE = 4096;
 
@@ -30,7 +42,7 @@ export class NetIovArea {
     readonly regionOffset: number,
     /** Whether the CPU side may read the bytes. */
     readonly readable: boolean,
-    /** The provider-side object that owns the area (binding, ifq area). */
+    /** The provider-side object that owns the area (binding, ifq area); may implement {@link NetIovOwner}. */
     readonly owner: unknown,
     private readonly table: NetmemTable,
   ) {}

@@ -11,7 +11,7 @@ import { DmaDevice, type DmaDeviceOptions } from '../dma/device.js';
 import { makeRegion, type MemRegion } from '../dma/region.js';
 import { RealClock, type Clock } from '../pool/clock.js';
 import type { PagePool } from '../pool/page-pool.js';
-import { NetIovArea, NET_IOV_SIZE, type NetIovType } from './area.js';
+import { NetIovArea, NET_IOV_SIZE, type NetIovOwner, type NetIovType } from './area.js';
 import { descOf, genOf, GEN_MASK, isNetIov, makeHandle, MAX_DESCS } from './handle.js';
 import { NetmemTable, NM_UNREADABLE, PP_SIGNATURE } from './netmem-table.js';
 import { MAX_PAGE_ORDER, PageAllocator } from './page-allocator.js';
@@ -203,6 +203,28 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
     if (--t.pageRef[d] === 0) this.freePage(d);
   }
 
+  /** get_netmem: a page reference, or for a net_iov whatever its owner takes. */
+  getNetmem(nm: number): void {
+    if (isNetIov(nm)) (this.areaOf(nm)?.owner as NetIovOwner | null | undefined)?.netIovGet?.(nm);
+    else this.getPage(nm);
+  }
+
+  /** put_netmem: drops what {@link getNetmem} took. */
+  putNetmem(nm: number): void {
+    if (isNetIov(nm)) (this.areaOf(nm)?.owner as NetIovOwner | null | undefined)?.netIovPut?.(nm);
+    else this.putPage(nm);
+  }
+
+  /** True when the netmem is marked as a pool netmem (netmem_is_pp). */
+  isPp(nm: number): boolean {
+    return (this.table.magic[descOf(nm)] & 0xff) === PP_SIGNATURE;
+  }
+
+  /** The pool a pool netmem belongs to (netmem_get_pp). */
+  poolOf(nm: number): PagePool | undefined {
+    return this.pools.get(this.table.pp[descOf(nm)]);
+  }
+
   /** Page refcount (1 for a net_iov). */
   pageRefCount(nm: number): number {
     return isNetIov(nm) ? 1 : this.table.pageRef[descOf(nm)];
@@ -313,7 +335,7 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
    * Registers `count` net_iovs over `region` starting at `offset` (a
    * provider's area). Their descriptors get page refcount 1 and no pool.
    */
-  createArea(type: NetIovType, count: number, region: MemRegion, offset: number, readable: boolean, owner: unknown): NetIovArea {
+  createArea(type: NetIovType, count: number, region: MemRegion, offset: number, readable: boolean, owner: unknown = null): NetIovArea {
     if (!Number.isInteger(count) || count < 1) throw new NetmemError('EINVAL', `area of ${count} net_iovs`);
     if (offset < 0 || offset + count * NET_IOV_SIZE > region.u8.byteLength) {
       throw new NetmemError('EINVAL', `area of ${count} net_iovs does not fit region ${region.name}`);

@@ -103,6 +103,8 @@ export interface PagePoolInfo extends ProviderInfo {
   inflightMem: number;
   /** Seconds on the domain clock when destroy found netmems in flight. */
   detachTime?: number;
+  /** Checked mode: the pool's netmems counted by where they are (the ownership ledger). */
+  places?: Record<string, number>;
 }
 
 /** Payload of the `stalled` event. */
@@ -919,6 +921,7 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
     if (this.napiId) out.napiId = this.napiId;
     if (this.detachedAt >= 0) out.detachTime = Math.floor(this.detachedAt / 1000);
     if (this.provider.nlFill) Object.assign(out, this.provider.nlFill(this, null));
+    if (this.checked) out.places = this.places();
     return out;
   }
 

@@ -1,0 +1,115 @@
+/**
+ * The netlink-style control plane (net/core/page_pool_user.c and
+ * netdev-genl.c): page-pool get / dump / stats-get, queue get / dump, and
+ * add / change / del notifications. Only pools with a netdev in this
+ * namespace are visible; pools created without one are not.
+ */
+import { EventEmitter } from 'eventemitter3';
+import { NetmemError } from '../errors.js';
+import type { PagePool, PagePoolInfo } from '../pool/page-pool.js';
+import type { PagePoolStats } from '../pool/stats.js';
+import type { NetNamespace } from '../net/namespace.js';
+
+/** Page-pool stats-get reply. */
+export interface PagePoolStatsReply extends PagePoolStats {
+  /** The pool it is about: id and ifindex (when not orphaned). */
+  info: { id: number; ifindex?: number };
+}
+
+/** Queue get reply (netdev queue-get). */
+export interface QueueInfo extends Record<string, unknown> {
+  /** Queue index. */
+  id: number;
+  /** 'rx'. */
+  type: 'rx';
+  /** ifindex. */
+  ifindex: number;
+  /** NAPI id of the queue. */
+  napiId?: number;
+}
+
+/** Notifications of the control plane. */
+export interface ControlPlaneEvents {
+  /** A visible pool was created. */
+  'page-pool-add': (info: PagePoolInfo) => void;
+  /** A visible pool changed (detached, orphaned). */
+  'page-pool-change': (info: PagePoolInfo) => void;
+  /** A visible pool was freed. */
+  'page-pool-del': (info: PagePoolInfo) => void;
+}
+
+export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
+  constructor(private readonly ns: NetNamespace) {
+    super();
+    const d = ns.domain;
+    d.on('pool-add', (p) => this.notify('page-pool-add', p));
+    d.on('pool-change', (p) => this.notify('page-pool-change', p));
+    d.on('pool-del', (p) => this.notify('page-pool-del', p));
+  }
+
+  /** page-pool-get: EINVAL without an id; ENOENT for an unknown or invisible pool. */
+  pagePoolGet(req: { id?: number }): PagePoolInfo {
+    return this.visiblePool(req).info();
+  }
+
+  /** page-pool-get dump: every visible pool, in id order. */
+  pagePoolDump(): PagePoolInfo[] {
+    return this.ns.domain.allPools().filter((p) => this.visible(p)).map((p) => p.info());
+  }
+
+  /** page-pool-stats-get. */
+  pagePoolStatsGet(req: { id?: number }): PagePoolStatsReply {
+    const pool = this.visiblePool(req);
+    const info = pool.info();
+    const head: { id: number; ifindex?: number } = { id: info.id };
+    if (info.ifindex !== undefined) head.ifindex = info.ifindex;
+    return { info: head, ...pool.stats() };
+  }
+
+  /** page-pool-stats-get dump. */
+  pagePoolStatsDump(): PagePoolStatsReply[] {
+    return this.pagePoolDump().map((i) => this.pagePoolStatsGet({ id: i.id }));
+  }
+
+  /** queue-get for an rx queue: ENODEV unknown netdev, EINVAL bad queue. */
+  queueGet(req: { ifindex?: number; id?: number; type?: 'rx' }): QueueInfo {
+    if (req.ifindex === undefined || req.id === undefined || (req.type ?? 'rx') !== 'rx') {
+      throw new NetmemError('EINVAL', 'queue-get needs ifindex, id and type rx');
+    }
+    const nd = this.ns.deviceByIfindex(req.ifindex);
+    if (!nd) throw new NetmemError('ENODEV', `no netdev with ifindex ${req.ifindex}`);
+    if (!nd.up) throw new NetmemError('ENETDOWN', `${nd.name} is down`);
+    if (!(req.id >= 0 && req.id < nd.realNumRxQueues)) throw new NetmemError('EINVAL', `${nd.name} has no rx queue ${req.id}`);
+    const rxq = nd.rxQueues[req.id];
+    const out: QueueInfo = { id: req.id, type: 'rx', ifindex: nd.ifindex };
+    const drv = this.ns.owns(nd) && nd !== this.ns.loopback ? this.ns.driver(nd) : null;
+    if (drv) out.napiId = drv.napi(req.id).id;
+    if (rxq.mp?.nlFill) Object.assign(out, rxq.mp.nlFill(null, rxq));
+    return out;
+  }
+
+  /** queue-get dump over every running device. */
+  queueDump(): QueueInfo[] {
+    const out: QueueInfo[] = [];
+    for (const nd of this.ns.allDevices()) {
+      if (nd === this.ns.loopback || !nd.up) continue;
+      for (let i = 0; i < nd.realNumRxQueues; i++) out.push(this.queueGet({ ifindex: nd.ifindex, id: i, type: 'rx' }));
+    }
+    return out;
+  }
+
+  private visible(p: PagePool): boolean {
+    return p.netdev !== null && this.ns.owns(p.netdev);
+  }
+
+  private visiblePool(req: { id?: number }): PagePool {
+    if (req.id === undefined) throw new NetmemError('EINVAL', 'page-pool-get needs an id');
+    const pool = this.ns.domain.poolById(req.id);
+    if (!pool || !this.visible(pool)) throw new NetmemError('ENOENT', `no visible page pool ${req.id}`);
+    return pool;
+  }
+
+  private notify(kind: keyof ControlPlaneEvents, pool: PagePool): void {
+    if (this.visible(pool)) this.emit(kind, pool.info());
+  }
+}

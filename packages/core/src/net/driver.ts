@@ -1,0 +1,336 @@
+/**
+ * A netdevsim-like NIC driver. Each rx queue owns a NAPI context, a page pool
+ * created with the queue's provider (normal pages when none), and an rx
+ * descriptor ring of posted buffers. With header split on, a second pool of
+ * normal pages supplies small header buffers (frags) and the payload lands
+ * in the queue's buffers, which may be unreadable device memory.
+ *
+ * "Receive" is what the NIC and the driver's NAPI poll do together: the
+ * device writes the packet through the buffers' IOVAs (the IOMMU model
+ * checks every write), the driver builds an skb over them and hands it to
+ * the stack, then refills the ring from the pool.
+ *
+ * Memory strategy: rings are Int32Arrays; skbs come from the SkbFactory's
+ * cache; nothing is allocated per packet.
+ */
+import { NetmemError } from '../errors.js';
+import { DMA_FROM_DEVICE } from '../dma/direction.js';
+import type { MemoryDomain } from '../netmem/domain.js';
+import { PAGE_SIZE } from '../netmem/domain.js';
+import { DESC_MASK, isNetIov } from '../netmem/handle.js';
+import { NM_UNREADABLE } from '../netmem/netmem-table.js';
+import { Place } from '../netmem/places.js';
+import { PP_FLAG_ALLOW_UNREADABLE_NETMEM, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV } from '../pool/constants.js';
+import type { DmaTracking } from '../pool/dma-tracking.js';
+import { Napi } from '../pool/napi.js';
+import { createPagePool, type PagePool } from '../pool/page-pool.js';
+import type { MemoryProviderOps } from '../provider/ops.js';
+import type { NetDevice, QueueMgmtOps } from './netdev.js';
+import { MAX_SKB_FRAGS, type SkbFactory } from './skb.js';
+import type { TcpSocket } from './socket.js';
+
+/** Options for {@link NetdevsimDriver}. */
+export interface NetdevsimOptions {
+  /** Provider for queues without a memory provider (normal pages). */
+  pageProvider: MemoryProviderOps;
+  /** Descriptors per rx ring. Default 256. */
+  ringSize?: number;
+  /** Header buffer bytes (header split). Default 256. */
+  hdrBufSize?: number;
+  /** Pool ring size. Default 0 (1024). */
+  poolSize?: number;
+  /** Whether the driver passes PP_FLAG_ALLOW_UNREADABLE_NETMEM (takes queue providers). Default true. */
+  supportsUnreadable?: boolean;
+  /** DMA-tracking strategy of the driver's pools. Default xarray. */
+  dmaTracking?: DmaTracking;
+}
+
+/** Per-queue counters. */
+export interface RxQueueCounters {
+  /** Packets handed to the stack. */
+  packets: number;
+  /** Bytes handed to the stack. */
+  bytes: number;
+  /** Packets dropped: no posted buffer, queue down, or too many frags. */
+  dropped: number;
+  /** Buffer allocations that failed during refill. */
+  allocFail: number;
+}
+
+/** The memory of one queue incarnation (what ndo_queue_mem_alloc builds). */
+export class QueueMem {
+  /** Payload ring: posted netmems in FIFO order. */
+  readonly ring: Int32Array;
+  head = 0;
+  count = 0;
+  /** Header ring (header split): posted frag netmems and their offsets. */
+  readonly hdrRing: Int32Array;
+  readonly hdrOff: Int32Array;
+  hdrHead = 0;
+  hdrCount = 0;
+  constructor(
+    /** Queue index. */
+    readonly idx: number,
+    /** The queue's pool (payload buffers; the provider's memory). */
+    readonly pool: PagePool,
+    /** Header pool (normal pages), with header split. */
+    readonly hdrPool: PagePool | null,
+    ringSize: number,
+  ) {
+    this.ring = new Int32Array(ringSize);
+    this.hdrRing = new Int32Array(hdrPool ? ringSize : 0);
+    this.hdrOff = new Int32Array(hdrPool ? ringSize : 0);
+  }
+}
+
+interface QueueState {
+  napi: Napi;
+  mem: QueueMem | null;
+  counters: RxQueueCounters;
+}
+
+export class NetdevsimDriver implements QueueMgmtOps {
+  /** Fails the next queue start (restart rollback tests). */
+  failNextQueueStart = false;
+  private readonly ringSize: number;
+  private readonly hdrBufSize: number;
+  private readonly queues: QueueState[];
+
+  constructor(
+    /** The netdev driven. */
+    readonly netdev: NetDevice,
+    /** Its domain. */
+    readonly domain: MemoryDomain,
+    /** The skb factory the stack uses. */
+    readonly skbs: SkbFactory,
+    readonly opts: NetdevsimOptions,
+  ) {
+    if (!netdev.dev) throw new NetmemError('EINVAL', `${netdev.name}: netdevsim needs a DMA device`);
+    this.ringSize = opts.ringSize ?? 256;
+    this.hdrBufSize = opts.hdrBufSize ?? 256;
+    if (!Number.isInteger(this.ringSize) || this.ringSize < 1) throw new NetmemError('EINVAL', `ring size ${this.ringSize}`);
+    if (!(this.hdrBufSize >= 64 && this.hdrBufSize <= PAGE_SIZE)) throw new NetmemError('EINVAL', `header buffer size ${this.hdrBufSize}`);
+    this.queues = netdev.rxQueues.map((q) => ({
+      napi: new Napi(`${netdev.name}-rx${q.index}`),
+      mem: null,
+      counters: { packets: 0, bytes: 0, dropped: 0, allocFail: 0 },
+    }));
+    netdev.ops = this;
+  }
+
+  // ---- queue management ops ----------------------------------------------
+
+  queueMemAlloc(idx: number): QueueMem {
+    const nd = this.netdev;
+    const napi = this.queues[idx].napi;
+    const flags = PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV | (this.opts.supportsUnreadable === false ? 0 : PP_FLAG_ALLOW_UNREADABLE_NETMEM);
+    const pool = createPagePool({
+      domain: this.domain,
+      provider: this.opts.pageProvider,
+      dev: nd.dev,
+      flags,
+      maxLen: PAGE_SIZE,
+      poolSize: this.opts.poolSize ?? 0,
+      napi,
+      netdev: nd,
+      queueIdx: idx,
+      dmaTracking: this.opts.dmaTracking ?? 'xarray',
+    });
+    let hdrPool: PagePool | null = null;
+    if (nd.headerSplit) {
+      try {
+        hdrPool = createPagePool({
+          domain: this.domain,
+          provider: this.opts.pageProvider,
+          dev: nd.dev,
+          flags: PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV,
+          maxLen: PAGE_SIZE,
+          napi,
+          netdev: nd,
+          queueIdx: idx,
+          dmaTracking: this.opts.dmaTracking ?? 'xarray',
+        });
+      } catch (e) {
+        pool.destroy();
+        throw e;
+      }
+    }
+    return new QueueMem(idx, pool, hdrPool, this.ringSize);
+  }
+
+  queueMemFree(mem: unknown): void {
+    const m = mem as QueueMem;
+    // Posted buffers go back to their pools, then the pools are destroyed.
+    this.queues[m.idx].napi.poll(() => {
+      while (m.count > 0) {
+        m.pool.putNetmem(m.ring[m.head], -1, true);
+        m.head = m.head + 1 === m.ring.length ? 0 : m.head + 1;
+        m.count--;
+      }
+      while (m.hdrCount > 0) {
+        m.hdrPool!.putNetmem(m.hdrRing[m.hdrHead], -1, true);
+        m.hdrHead = m.hdrHead + 1 === m.hdrRing.length ? 0 : m.hdrHead + 1;
+        m.hdrCount--;
+      }
+    });
+    m.pool.destroy();
+    m.hdrPool?.destroy();
+  }
+
+  queueStart(idx: number, mem: unknown): void {
+    if (this.failNextQueueStart) {
+      this.failNextQueueStart = false;
+      throw new NetmemError('EIO', `${this.netdev.name}: rx queue ${idx} failed to start`);
+    }
+    const q = this.queues[idx];
+    q.mem = mem as QueueMem;
+    q.napi.poll(() => this.refill(q));
+  }
+
+  queueStop(idx: number): QueueMem {
+    const q = this.queues[idx];
+    const mem = q.mem;
+    if (!mem) throw new NetmemError('EINVAL', `${this.netdev.name}: rx queue ${idx} is not running`);
+    q.mem = null;
+    return mem;
+  }
+
+  open(): void {
+    for (let i = 0; i < this.netdev.realNumRxQueues; i++) this.queueStart(i, this.queueMemAlloc(i));
+  }
+
+  stop(): void {
+    for (let i = 0; i < this.queues.length; i++) {
+      if (this.queues[i].mem) this.queueMemFree(this.queueStop(i));
+    }
+  }
+
+  // ---- data path ----------------------------------------------------------
+
+  /** The queue's current pool (null when the queue is not running). */
+  pool(idx: number): PagePool | null {
+    return this.queues[idx]?.mem?.pool ?? null;
+  }
+
+  /** The queue's header pool (header split), or null. */
+  hdrPool(idx: number): PagePool | null {
+    return this.queues[idx]?.mem?.hdrPool ?? null;
+  }
+
+  /** The queue's NAPI context. */
+  napi(idx: number): Napi {
+    return this.queues[idx].napi;
+  }
+
+  /** Counters of queue `idx`. */
+  counters(idx: number): RxQueueCounters {
+    return { ...this.queues[idx].counters };
+  }
+
+  /** Descriptors posted on queue `idx` (payload, header). */
+  posted(idx: number): { payload: number; header: number } {
+    const m = this.queues[idx].mem;
+    return { payload: m?.count ?? 0, header: m?.hdrCount ?? 0 };
+  }
+
+  /**
+   * The NIC receives `packet` on queue `idx`; its first `hdrLen` bytes are
+   * protocol headers. Runs the NAPI poll: DMA-writes the packet into posted
+   * buffers, builds an skb, pulls the headers and queues it on `to`, then
+   * refills the ring. Returns false when the packet was dropped.
+   */
+  receive(idx: number, packet: Uint8Array, hdrLen: number, to: TcpSocket): boolean {
+    const q = this.queues[idx];
+    if (!q) throw new NetmemError('ERANGE', `${this.netdev.name}: rx queue ${idx} out of range`);
+    if (!(hdrLen >= 0 && hdrLen <= packet.length)) throw new NetmemError('EINVAL', `header length ${hdrLen} of a ${packet.length}-byte packet`);
+    return q.napi.poll(() => {
+      const ok = this.rxOne(q, packet, hdrLen, to);
+      this.refill(q);
+      return ok;
+    });
+  }
+
+  private rxOne(q: QueueState, packet: Uint8Array, hdrLen: number, to: TcpSocket): boolean {
+    const m = q.mem;
+    if (!m || !this.netdev.up) {
+      q.counters.dropped++;
+      return false;
+    }
+    const pool = m.pool;
+    const bufCap = (PAGE_SIZE << pool.order) - pool.offset;
+    const split = m.hdrPool !== null;
+    const payloadLen = packet.length - (split ? hdrLen : 0);
+    const nBufs = payloadLen > 0 ? Math.ceil(payloadLen / bufCap) : split ? 0 : 1;
+    if (m.count < nBufs || (split && m.hdrCount < 1) || nBufs > MAX_SKB_FRAGS + (split ? 0 : 1)) {
+      q.counters.dropped++;
+      return false;
+    }
+    const dev = this.netdev.dev!;
+    const t = this.domain.table;
+    const skbs = this.skbs;
+    let skb;
+    let pos = 0;
+    if (split) {
+      const hnm = m.hdrRing[m.hdrHead];
+      const hoff = m.hdrOff[m.hdrHead];
+      m.hdrHead = m.hdrHead + 1 === m.hdrRing.length ? 0 : m.hdrHead + 1;
+      m.hdrCount--;
+      const iova = t.dma[(hnm >>> 1) & DESC_MASK];
+      dev.write(iova + hoff, packet, 0, hdrLen);
+      dev.syncForCpu(iova, hoff, hdrLen, DMA_FROM_DEVICE);
+      skb = skbs.build(hnm, hoff, this.hdrBufSize, hdrLen, true);
+      pos = hdrLen;
+    }
+    for (let i = 0; i < nBufs; i++) {
+      const nm = m.ring[m.head];
+      m.head = m.head + 1 === m.ring.length ? 0 : m.head + 1;
+      m.count--;
+      const n = Math.min(bufCap, packet.length - pos);
+      const d = (nm >>> 1) & DESC_MASK;
+      const iova = t.dma[d];
+      dev.write(iova + pool.offset, packet, pos, n);
+      if (!isNetIov(nm) || (t.flags[d] & NM_UNREADABLE) === 0) dev.syncForCpu(iova, pool.offset, n, DMA_FROM_DEVICE);
+      if (skb === undefined) skb = skbs.build(nm, pool.offset, bufCap, n, true);
+      else skbs.addFrag(skb, nm, pool.offset, n);
+      pos += n;
+    }
+    q.counters.packets++;
+    q.counters.bytes += packet.length;
+    skb!.pull(hdrLen);
+    to.enqueue(skb!);
+    return true;
+  }
+
+  /** Posts buffers until the ring is full or the pool runs dry (counted as allocFail). */
+  private refill(q: QueueState): void {
+    const m = q.mem;
+    if (!m) return;
+    const checked = this.domain.checked;
+    const place = this.domain.table.place;
+    while (m.count < m.ring.length) {
+      const nm = m.pool.allocNetmems();
+      if (nm === 0) {
+        q.counters.allocFail++;
+        break;
+      }
+      const at = m.head + m.count;
+      m.ring[at >= m.ring.length ? at - m.ring.length : at] = nm;
+      m.count++;
+      if (checked) place[(nm >>> 1) & DESC_MASK] = Place.DRIVER_RING;
+    }
+    const hp = m.hdrPool;
+    if (!hp) return;
+    while (m.hdrCount < m.hdrRing.length) {
+      const nm = hp.allocFrag(this.hdrBufSize);
+      if (nm === 0) {
+        q.counters.allocFail++;
+        break;
+      }
+      const at = m.hdrHead + m.hdrCount;
+      const slot = at >= m.hdrRing.length ? at - m.hdrRing.length : at;
+      m.hdrRing[slot] = nm;
+      m.hdrOff[slot] = hp.lastOffset;
+      m.hdrCount++;
+    }
+  }
+}

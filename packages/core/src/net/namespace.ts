@@ -1,0 +1,124 @@
+/**
+ * A network namespace: its net devices by ifindex, the loopback device that
+ * orphaned pools move to, the skb factory of its stack, and its control
+ * plane. Creating a netdevsim device here wires a NetDevice, its DMA device
+ * and its driver together.
+ */
+import { NetmemError } from '../errors.js';
+import type { MemoryDomain } from '../netmem/domain.js';
+import { LOOPBACK_IFINDEX } from '../pool/constants.js';
+import type { DmaTracking } from '../pool/dma-tracking.js';
+import type { MemoryProviderOps } from '../provider/ops.js';
+import { ControlPlane } from '../control/netlink.js';
+import { NetdevsimDriver, type NetdevsimOptions } from './driver.js';
+import { NetDevice } from './netdev.js';
+import { SkbFactory } from './skb.js';
+import { TcpSocket, type TcpSocketOptions } from './socket.js';
+
+/** Options for {@link NetNamespace}. */
+export interface NetNamespaceOptions {
+  /** The provider for queues without a memory provider (`pagesProvider()`). */
+  pageProvider: MemoryProviderOps;
+}
+
+/** Options for {@link NetNamespace.createNetdevsim}. */
+export interface NetdevsimDeviceOptions extends Partial<Omit<NetdevsimOptions, 'pageProvider'>> {
+  /** Interface name. Default `eniN`. */
+  name?: string;
+  /** Rx queues. Default 1. */
+  rxQueues?: number;
+  /** Most rx queues. Default max(rxQueues, 8). */
+  maxRxQueues?: number;
+  /** Header split on. Default false. */
+  headerSplit?: boolean;
+  /** IOMMU faults throw. Default false. */
+  strictIommu?: boolean;
+  /** Bring the device up at once. Default true. */
+  up?: boolean;
+  /** DMA tracking of the driver's pools. */
+  dmaTracking?: DmaTracking;
+}
+
+export class NetNamespace {
+  /** The loopback device (ifindex 1). */
+  readonly loopback: NetDevice;
+  /** The stack's skb factory. */
+  readonly skbs: SkbFactory;
+  /** The netlink-style control plane. */
+  readonly netlink: ControlPlane;
+  private readonly devices = new Map<number, NetDevice>();
+  private readonly drivers = new Map<NetDevice, NetdevsimDriver>();
+  private nextIfindex = LOOPBACK_IFINDEX + 1;
+
+  constructor(
+    /** The memory domain. */
+    readonly domain: MemoryDomain,
+    readonly opts: NetNamespaceOptions,
+  ) {
+    if (!opts?.pageProvider) throw new NetmemError('EINVAL', 'a namespace needs a pageProvider (pagesProvider() from @netmem/provider-pages)');
+    this.loopback = new NetDevice({ name: 'lo', ifindex: LOOPBACK_IFINDEX });
+    this.loopback.up = true;
+    this.devices.set(LOOPBACK_IFINDEX, this.loopback);
+    this.skbs = new SkbFactory(domain);
+    this.netlink = new ControlPlane(this);
+  }
+
+  /** Creates a netdevsim port: DMA device, NetDevice and driver; up unless `up: false`. */
+  createNetdevsim(o: NetdevsimDeviceOptions = {}): NetDevice {
+    const ifindex = this.nextIfindex++;
+    const name = o.name ?? `eni${ifindex}`;
+    for (const d of this.devices.values()) if (d.name === name) throw new NetmemError('EEXIST', `netdev ${name} exists`);
+    const dev = this.domain.createDevice(name, { strict: o.strictIommu ?? false });
+    const nd = new NetDevice({ name, ifindex, rxQueues: o.rxQueues ?? 1, maxRxQueues: o.maxRxQueues, dev, headerSplit: o.headerSplit ?? false });
+    const drv = new NetdevsimDriver(nd, this.domain, this.skbs, {
+      pageProvider: this.opts.pageProvider,
+      ringSize: o.ringSize,
+      hdrBufSize: o.hdrBufSize,
+      poolSize: o.poolSize,
+      supportsUnreadable: o.supportsUnreadable,
+      dmaTracking: o.dmaTracking,
+    });
+    nd.setHooks({ unregistering: (n) => this.unregistered(n) });
+    this.devices.set(ifindex, nd);
+    this.drivers.set(nd, drv);
+    if (o.up ?? true) nd.open();
+    return nd;
+  }
+
+  /** The driver of a netdevsim device. */
+  driver(nd: NetDevice): NetdevsimDriver {
+    const d = this.drivers.get(nd);
+    if (!d) throw new NetmemError('ENODEV', `${nd.name} has no netdevsim driver`);
+    return d;
+  }
+
+  /** A registered device by ifindex. */
+  deviceByIfindex(ifindex: number): NetDevice | undefined {
+    return this.devices.get(ifindex);
+  }
+
+  /** Registered devices (loopback first). */
+  allDevices(): NetDevice[] {
+    return [...this.devices.values()];
+  }
+
+  /** A TCP-like socket on this namespace's stack. */
+  socket(opts?: TcpSocketOptions): TcpSocket {
+    return new TcpSocket(this.skbs, opts);
+  }
+
+  /** True when `nd` is (or was) one of this namespace's devices, loopback included. */
+  owns(nd: unknown): boolean {
+    return nd === this.loopback || this.drivers.has(nd as NetDevice);
+  }
+
+  private unregistered(nd: NetDevice): void {
+    this.devices.delete(nd.ifindex);
+    // page_pool_unreg_netdev: pools still alive move to loopback.
+    for (const pool of [...nd.pools]) {
+      nd.pools.delete(pool);
+      this.loopback.pools.add(pool);
+      pool.orphan(this.loopback);
+    }
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * A TCP-like socket: an in-order receive queue of skbs, the recvmsg copy
+ * path, and close. Provider packages plug their own receive paths (devmem
+ * recvmsg, io_uring RECV_ZC) in through {@link SocketExtension}: they read
+ * the queue with {@link TcpSocket.peek} / {@link TcpSocket.consume} and are
+ * told at close to give back everything the user still holds.
+ */
+import { NetmemError } from '../errors.js';
+import { Place } from '../netmem/places.js';
+import type { SkBuff, SkbFactory } from './skb.js';
+
+/** recvmsg flag: the caller accepts devmem (dmabuf) frags as cmsgs. */
+export const MSG_SOCK_DEVMEM = 0x2000000;
+/** recvmsg flag: look without consuming. */
+export const MSG_PEEK = 2;
+
+/** What a provider package adds to sockets it serves. */
+export interface SocketExtension {
+  /** Name, one extension per name per socket. */
+  readonly name: string;
+  /**
+   * The socket is closing: release every buffer reference the socket or its
+   * user still holds through this extension (tokens, CQEs). Runs before the
+   * queued skbs are freed.
+   */
+  close(sk: TcpSocket): void;
+}
+
+/** Socket states the model distinguishes. */
+export type SocketState = 'established' | 'closed';
+
+/** Options for a socket. */
+export interface TcpSocketOptions {
+  /** Coalesce a new skb into the queue's tail (tcp_try_coalesce). Default true. */
+  coalesce?: boolean;
+  /** Socket type: only 'tcp' supports the devmem paths. Default 'tcp'. */
+  type?: 'tcp' | 'udp';
+}
+
+let nextSocketId = 1;
+
+export class TcpSocket {
+  /** Socket id, for messages. */
+  readonly id = nextSocketId++;
+  /** Protocol. */
+  readonly type: 'tcp' | 'udp';
+  /** State. */
+  state: SocketState = 'established';
+  /** Bytes received into the queue so far. */
+  rcvBytes = 0;
+  /** Bytes handed to the user so far. */
+  copiedBytes = 0;
+  /** skbs coalesced into the queue tail. */
+  coalesced = 0;
+
+  private qHead: SkBuff | null = null;
+  private qTail: SkBuff | null = null;
+  private qLen = 0;
+  /** Bytes of the first queued skb already consumed. */
+  private offset = 0;
+  private readonly coalesce: boolean;
+  private readonly extensions = new Map<string, SocketExtension>();
+
+  constructor(
+    /** The skb factory of the domain the socket receives from. */
+    readonly skbs: SkbFactory,
+    opts: TcpSocketOptions = {},
+  ) {
+    this.coalesce = opts.coalesce ?? true;
+    this.type = opts.type ?? 'tcp';
+  }
+
+  // ---- receive side (the stack) -------------------------------------------
+
+  /**
+   * tcp_queue_rcv: queues an skb whose protocol headers were pulled; tries
+   * to coalesce it into the tail first. A closed socket drops it.
+   */
+  enqueue(skb: SkBuff): void {
+    const f = this.skbs;
+    if (this.state === 'closed') {
+      f.free(skb);
+      return;
+    }
+    this.rcvBytes += skb.len;
+    const tail = this.qTail;
+    if (this.coalesce && tail !== null && f.tryCoalesce(tail, skb)) {
+      this.coalesced++;
+      f.freePartial(skb, f.lastHeadStolen);
+      if (f.domain.checked) f.setPlaces(tail, Place.SOCKET);
+      return;
+    }
+    skb.next = null;
+    if (tail === null) this.qHead = skb;
+    else tail.next = skb;
+    this.qTail = skb;
+    this.qLen++;
+    if (f.domain.checked) f.setPlaces(skb, Place.SOCKET);
+  }
+
+  /** Queued skbs. */
+  get queueLength(): number {
+    return this.qLen;
+  }
+
+  /** Bytes waiting in the queue. */
+  get pendingBytes(): number {
+    let n = -this.offset;
+    for (let s = this.qHead; s !== null; s = s.next) n += s.len;
+    return this.qHead === null ? 0 : n;
+  }
+
+  // ---- user side -----------------------------------------------------------
+
+  /**
+   * recvmsg copy path: copies readable bytes into `buf`, frees the skbs it
+   * used up, returns the byte count (0 when nothing is queued). Unreadable
+   * data at the head of the queue → EFAULT (the devmem flag belongs to the
+   * devmem extension's recvmsg); a closed socket → EBADF.
+   */
+  recvmsg(buf: Uint8Array, flags = 0): number {
+    if (this.state === 'closed') throw new NetmemError('EBADF', `socket ${this.id} is closed`);
+    let copied = 0;
+    let off = this.offset;
+    for (let skb = this.qHead; skb !== null && copied < buf.length; skb = skb.next, off = 0) {
+      if (skb.unreadable) {
+        if (copied === 0) throw new NetmemError('EFAULT', `socket ${this.id}: unreadable (device memory) data needs the devmem recvmsg path`);
+        break;
+      }
+      const n = this.skbs.copyBits(skb, off, buf, copied, Math.min(buf.length - copied, skb.len - off));
+      copied += n;
+      if (off + n < skb.len) break;
+    }
+    if ((flags & MSG_PEEK) === 0) {
+      this.consume(copied);
+      this.copiedBytes += copied;
+    }
+    return copied;
+  }
+
+  /** The first queued skb and how far into it the user has read (for extensions). */
+  peek(): SkBuff | null {
+    return this.qHead;
+  }
+
+  /** Bytes of the first queued skb already consumed. */
+  get headOffset(): number {
+    return this.offset;
+  }
+
+  /**
+   * Marks `n` bytes at the head of the queue as read; skbs read to the end
+   * are unlinked and freed (their buffers go back to their pools unless an
+   * extension took references of its own first).
+   */
+  consume(n: number): void {
+    while (n > 0) {
+      const skb = this.qHead;
+      if (skb === null) throw new NetmemError('EINVAL', `socket ${this.id}: consume past the queue`);
+      const left = skb.len - this.offset;
+      if (n < left) {
+        this.offset += n;
+        return;
+      }
+      n -= left;
+      this.offset = 0;
+      this.qHead = skb.next;
+      if (this.qHead === null) this.qTail = null;
+      this.qLen--;
+      this.skbs.free(skb);
+    }
+  }
+
+  // ---- extensions and close -------------------------------------------------
+
+  /** Attaches a provider extension (once per name). */
+  attach(ext: SocketExtension): void {
+    if (this.state === 'closed') throw new NetmemError('EBADF', `socket ${this.id} is closed`);
+    if (this.extensions.has(ext.name)) throw new NetmemError('EEXIST', `socket ${this.id} already has extension ${ext.name}`);
+    this.extensions.set(ext.name, ext);
+  }
+
+  /** The extension attached under `name`, if any. */
+  extension<T extends SocketExtension>(name: string): T | undefined {
+    return this.extensions.get(name) as T | undefined;
+  }
+
+  /**
+   * close: every extension releases what the user still holds, then every
+   * queued skb is freed. Safe to call twice.
+   */
+  close(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    for (const ext of this.extensions.values()) ext.close(this);
+    this.extensions.clear();
+    while (this.qHead !== null) {
+      const skb = this.qHead;
+      this.qHead = skb.next;
+      this.skbs.free(skb);
+    }
+    this.qTail = null;
+    this.qLen = 0;
+    this.offset = 0;
+  }
+}
