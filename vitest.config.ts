@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 // One project per package plus the cross-package integration tests. The
 // `source` condition makes workspace imports resolve to TypeScript sources,
 // so tests never run against a stale build.
-const shared = { resolve: { conditions: ['source'] } };
+const shared = { resolve: { conditions: ['source'] }, ssr: { resolve: { conditions: ['source'] } } };
 
 export default defineConfig({
   test: {

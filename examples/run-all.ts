@@ -1,0 +1,50 @@
+/**
+ * Runs every example in order (the README's demo): each one's account, then a
+ * one-line summary per example and a total. Exits non-zero if any failed.
+ *
+ *   node --conditions=source --import tsx examples/run-all.ts
+ */
+import type { ExampleResult } from './lib/example.js';
+import { main as quickstart } from './quickstart/main.js';
+import { main as customProvider } from './custom-provider/main.js';
+import { main as driverUnbind } from './driver-unbind/main.js';
+
+/** The examples, in order. Adding one is one import and one line here. */
+const EXAMPLES: [name: string, main: () => ExampleResult | Promise<ExampleResult>][] = [
+  ['quickstart', quickstart],
+  ['custom-provider', customProvider],
+  ['driver-unbind', driverUnbind],
+];
+
+async function runAll(): Promise<boolean> {
+  const lines: string[] = [];
+  let failed = 0;
+  for (const [name, main] of EXAMPLES) {
+    console.log(`\n=== ${name} ===`);
+    const t0 = performance.now();
+    let r: ExampleResult;
+    try {
+      r = await main();
+    } catch (e) {
+      console.error(e);
+      r = { name, ok: false, summary: `threw: ${e instanceof Error ? e.message : String(e)}`, failures: ['threw'] };
+    }
+    const ms = (performance.now() - t0).toFixed(0);
+    if (!r.ok) failed++;
+    lines.push(`  ${r.ok ? 'ok  ' : 'FAIL'}  ${name.padEnd(16)} ${r.summary} (${ms} ms)`);
+  }
+  console.log('\n=== summary ===');
+  for (const l of lines) console.log(l);
+  console.log(`  ${EXAMPLES.length - failed}/${EXAMPLES.length} examples passed`);
+  return failed === 0;
+}
+
+runAll().then(
+  (ok) => {
+    if (!ok) process.exitCode = 1;
+  },
+  (e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  },
+);
