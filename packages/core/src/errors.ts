@@ -3,26 +3,47 @@
  * modelled subsystem uses are listed; the values are Linux's (asm-generic).
  */
 export const ERRNO = {
+  /** Operation not permitted. */
   EPERM: 1,
+  /** No such entry. */
   ENOENT: 2,
+  /** I/O error. */
   EIO: 5,
+  /** No such device or address. */
   ENXIO: 6,
+  /** Argument too big. */
   E2BIG: 7,
+  /** Bad file descriptor (wrong socket kind). */
   EBADF: 9,
+  /** Try again. */
   EAGAIN: 11,
+  /** Out of memory. */
   ENOMEM: 12,
+  /** Bad address (unreadable memory). */
   EFAULT: 14,
+  /** Resource busy. */
   EBUSY: 16,
+  /** Already exists. */
   EEXIST: 17,
+  /** No such device. */
   ENODEV: 19,
+  /** Invalid argument. */
   EINVAL: 22,
+  /** No space left (CQ full). */
   ENOSPC: 28,
+  /** Out of range. */
   ERANGE: 34,
+  /** No data (driver ignored the provider). */
   ENODATA: 61,
+  /** Network is down. */
   ENETDOWN: 100,
+  /** Operation not supported. */
   EOPNOTSUPP: 95,
+  /** Not connected. */
   ENOTCONN: 107,
+  /** Already done (double free). */
   EALREADY: 114,
+  /** Stale handle. */
   ESTALE: 116,
 } as const;
 

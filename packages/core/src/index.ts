@@ -37,6 +37,7 @@ export {
   type PagePoolEvents,
   type PoolNetdev,
   type StalledPoolEvent,
+  type PoolSnapshot,
 } from './pool/page-pool.js';
 export { putNetmemBulk } from './pool/bulk.js';
 export type { MemoryProviderOps, ProviderInfo, ProviderRxQueue } from './provider/ops.js';

@@ -46,11 +46,17 @@ export interface DmaDeviceEvents {
 
 /** Counters of one device. */
 export interface DmaDeviceCounters {
+  /** Successful maps. */
   maps: number;
+  /** Successful unmaps. */
   unmaps: number;
+  /** Mappings live now. */
   liveMappings: number;
+  /** dma_sync_*_for_device calls that went through. */
   syncsForDevice: number;
+  /** dma_sync_*_for_cpu calls that went through. */
   syncsForCpu: number;
+  /** Faults recorded, by kind. */
   faults: Record<DmaFaultKind, number>;
 }
 
@@ -70,6 +76,7 @@ const FAULT_CODE = {
 /** Faults kept in {@link DmaDevice.faultLog}. */
 const FAULT_LOG_MAX = 1024;
 
+/** A DMA-capable device behind the IOMMU model. */
 export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
   /** Whether faults throw. */
   strict: boolean;

@@ -1,9 +1,11 @@
 /** DMA directions, as the DMA API names them. */
 export type DmaDirection = 'bidirectional' | 'to-device' | 'from-device';
 
-/** The kernel's `enum dma_data_direction` values. */
+/** DMA_BIDIRECTIONAL (the kernel's enum dma_data_direction value). */
 export const DMA_BIDIRECTIONAL = 0;
+/** DMA_TO_DEVICE. */
 export const DMA_TO_DEVICE = 1;
+/** DMA_FROM_DEVICE. */
 export const DMA_FROM_DEVICE = 2;
 
 const CODES: Record<DmaDirection, number> = {

@@ -26,6 +26,7 @@ export interface NetIovOwner {
 /** Bytes per net_iov. */
 export const NET_IOV_SIZE = 4096;
 
+/** A provider's area of page-sized net_iovs. */
 export class NetIovArea {
   constructor(
     /** Area id, unique in its domain. */

@@ -78,6 +78,7 @@ export interface FaultInjection {
   dmaMapEvery?: number;
 }
 
+/** One simulated machine's memory: pages, net_iov areas, metadata, devices, pools. */
 export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
   /** Per-netmem metadata. */
   readonly table: NetmemTable;

@@ -16,6 +16,7 @@ export const NM_PFMEMALLOC = 1;
 /** Bit in {@link NetmemTable.flags}: CPU may not read (dmabuf net_iov). */
 export const NM_UNREADABLE = 2;
 
+/** Per-netmem metadata tables (struct netmem_desc as a struct of arrays). */
 export class NetmemTable {
   /** Owning pool id (0: none). */
   readonly pp: Int32Array;
@@ -42,7 +43,10 @@ export class NetmemTable {
   /** Tail pages of a compound page: descriptor of the head; else 0. */
   readonly head: Int32Array;
 
-  constructor(readonly size: number) {
+  constructor(
+    /** Number of descriptors. */
+    readonly size: number,
+  ) {
     this.pp = new Int32Array(size);
     this.ppRef = new Int32Array(size);
     this.pageRef = new Int32Array(size);

@@ -10,6 +10,7 @@
 /** Largest page order (the kernel's MAX_PAGE_ORDER). */
 export const MAX_PAGE_ORDER = 10;
 
+/** Buddy allocator for one NUMA node's frames. */
 export class PageAllocator {
   private readonly next: Int32Array;
   private readonly prev: Int32Array;

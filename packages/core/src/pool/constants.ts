@@ -29,6 +29,7 @@ export const DEFER_WARN_INTERVAL_MS = 60_000;
 export const XDP_BULK_QUEUE_SIZE = 16;
 /** ifindex of the loopback device, where orphaned pools go. */
 export const LOOPBACK_IFINDEX = 1;
-/** GFP flags as numbers; the model only passes them through to providers. */
+/** GFP_ATOMIC (the model only passes GFP flags through to providers). */
 export const GFP_ATOMIC = 0x820;
+/** GFP_KERNEL. */
 export const GFP_KERNEL = 0xcc0;

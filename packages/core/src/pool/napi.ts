@@ -7,6 +7,7 @@
 let current: Napi | null = null;
 let nextNapiId = 1;
 
+/** A NAPI context: the one consumer context of the pools bound to it. */
 export class Napi {
   /** NAPI id, reported in pool info. */
   readonly id: number;

@@ -107,6 +107,14 @@ export interface PagePoolInfo extends ProviderInfo {
   places?: Record<string, number>;
 }
 
+/** Contents of a pool's cache and ring, oldest ring entry first. */
+export interface PoolSnapshot {
+  /** Cache entries, bottom of the stack first. */
+  cache: number[];
+  /** Ring entries, next to be consumed first. */
+  ring: number[];
+}
+
 /** Payload of the `stalled` event. */
 export interface StalledPoolEvent {
   /** Pool id. */
@@ -143,6 +151,7 @@ function misuse(code: ErrnoCode, msg: string): never {
   throw new NetmemError(code, msg);
 }
 
+/** A page pool: alloc cache, ring, frags, recycling, DMA tracking and deferred release. */
 export class PagePool extends EventEmitter<PagePoolEvents> {
   /** Pool id, ≥ 1. */
   readonly id: number;
@@ -896,7 +905,7 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
   }
 
   /** Copies of the cache and ring contents (checks and tests; allocates). */
-  snapshot(): { cache: number[]; ring: number[] } {
+  snapshot(): PoolSnapshot {
     const cache = Array.from(this.cache.subarray(0, this.cacheCount));
     const ring: number[] = [];
     for (let i = 0, at = this.ringHead; i < this.ringCount; i++, at = at + 1 === this.ringSize ? 0 : at + 1) ring.push(this.ring[at]);

@@ -48,7 +48,9 @@ export interface PagePoolRecycleStats {
 
 /** `PagePool.stats()` reply. */
 export interface PagePoolStats {
+  /** Allocation counters. */
   alloc: PagePoolAllocStats;
+  /** Recycling counters. */
   recycle: PagePoolRecycleStats;
 }
 
