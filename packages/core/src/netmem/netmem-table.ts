@@ -18,8 +18,8 @@ export const NM_UNREADABLE = 2;
 
 /** Per-netmem metadata tables (struct netmem_desc as a struct of arrays). */
 export class NetmemTable {
-  /** Owning pool id (0: none). */
-  readonly pp: Int32Array;
+  /** Owning pool id (0: none); pool ids are 32-bit unsigned. */
+  readonly pp: Uint32Array;
   /** pp reference count. */
   readonly ppRef: Int32Array;
   /** Page reference count (pages; a net_iov's reads as 1). */
@@ -47,7 +47,7 @@ export class NetmemTable {
     /** Number of descriptors. */
     readonly size: number,
   ) {
-    this.pp = new Int32Array(size);
+    this.pp = new Uint32Array(size);
     this.ppRef = new Int32Array(size);
     this.pageRef = new Int32Array(size);
     this.magic = new Int32Array(size);

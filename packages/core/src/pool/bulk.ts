@@ -12,22 +12,40 @@ import type { PagePool } from './page-pool.js';
 let scratch = new Int32Array(64);
 
 /**
- * Puts `count` netmems from `data` (any mix of pools). `data` is used as
- * scratch space and its contents are undefined afterwards, as in the kernel.
+ * Puts `count` netmems from `data` (any mix of pools; one entry per pp
+ * reference dropped). `data` is used as scratch space and its contents are
+ * undefined afterwards, as in the kernel. A bad entry throws before any
+ * netmem is recycled, with every reference it dropped restored.
  */
 export function putNetmemBulk(domain: MemoryDomain, data: Int32Array | number[], count = data.length): void {
-  const pp = domain.table.pp;
-  // Validate every entry before touching any, so a bad handle changes nothing.
-  for (let i = 0; i < count; i++) {
-    const nm = data[i];
-    const pool = domain.poolById(pp[(nm >>> 1) & DESC_MASK]);
-    if (nm === 0 || !pool) throw new NetmemError('EINVAL', `bulk put: netmem ${nm} belongs to no live pool`);
+  const t = domain.table;
+  const ppRef = t.ppRef;
+  // Pass 1: check and drop one pp reference per entry. An entry whose count
+  // is already 0 was listed more often than it has references: a double free.
+  let i = 0;
+  try {
+    for (; i < count; i++) {
+      const nm = data[i];
+      const d = (nm >>> 1) & DESC_MASK;
+      const pool = domain.poolById(t.pp[d]);
+      if (nm === 0 || !pool) throw new NetmemError('EINVAL', `bulk put: netmem ${nm} belongs to no live pool`);
+      pool.checkPut(nm);
+      if (ppRef[d] < 1) throw new NetmemError('EALREADY', `bulk put: netmem ${nm} listed more times than it has references`);
+      ppRef[d]--;
+    }
+  } catch (e) {
+    for (let j = 0; j < i; j++) ppRef[(data[j] >>> 1) & DESC_MASK]++;
+    throw e;
   }
+  // Pass 2: keep each netmem whose last reference went, once; a pool-owned
+  // netmem has pp refcount 1.
   let n = 0;
-  for (let i = 0; i < count; i++) {
-    const nm = data[i];
-    const pool = domain.poolById(pp[(nm >>> 1) & DESC_MASK])!;
-    if (pool.unrefForBulk(nm, 1)) data[n++] = nm;
+  for (let j = 0; j < count; j++) {
+    const nm = data[j];
+    const d = (nm >>> 1) & DESC_MASK;
+    if (ppRef[d] !== 0) continue;
+    ppRef[d] = 1;
+    data[n++] = nm;
   }
   if (scratch.length < n) scratch = new Int32Array(n);
   while (n > 0) {
@@ -35,10 +53,10 @@ export function putNetmemBulk(domain: MemoryDomain, data: Int32Array | number[],
     let direct = false;
     let foreign = 0;
     let bulk = 0;
-    for (let i = 0; i < n; i++) {
-      const nm = data[i];
+    for (let j = 0; j < n; j++) {
+      const nm = data[j];
       const d = (nm >>> 1) & DESC_MASK;
-      const owner = domain.poolById(pp[d])!;
+      const owner = domain.poolById(t.pp[d])!;
       if (pool === undefined) {
         pool = owner;
         direct = pool.napiLocalForBulk();

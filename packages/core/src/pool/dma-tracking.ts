@@ -74,10 +74,10 @@ class XarrayTracker implements DmaTracker {
   claim(d: number): boolean {
     const id = this.magic[d] >>> PP_DMA_INDEX_SHIFT;
     if (id === 0) return false;
-    this.magic[d] &= INDEX_MASK;
     // The compare-and-swap: only the holder of the slot's current value unmaps.
     if (this.slots[id] !== d) return false;
     this.slots[id] = 0;
+    this.magic[d] &= INDEX_MASK;
     if (this.nFree === this.free.length) this.free = grow(this.free, this.nFree);
     this.free[this.nFree++] = id;
     this.tracked--;
@@ -129,9 +129,9 @@ class ItemBlockTracker implements DmaTracker {
   claim(d: number): boolean {
     const item = this.magic[d] >>> PP_DMA_INDEX_SHIFT;
     if (item === 0) return false;
-    this.magic[d] &= INDEX_MASK;
     if (this.items[item] !== d) return false;
     this.items[item] = 0;
+    this.magic[d] &= INDEX_MASK;
     this.free[this.nFree++] = item;
     this.tracked--;
     return true;

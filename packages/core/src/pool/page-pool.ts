@@ -206,7 +206,7 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
   private systemPool: boolean;
   private destroying = false;
   private readonly checked: boolean;
-  private readonly ppTab: Int32Array;
+  private readonly ppTab: Uint32Array;
   private readonly ppRefTab: Int32Array;
   private readonly pageRefTab: Int32Array;
   private readonly flagsTab: Uint8Array;
@@ -257,6 +257,8 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
       if (!(maxLen > 0)) misuse('EINVAL', 'DMA_SYNC_DEV needs maxLen > 0');
     }
     if (!DMA_TRACKING_KINDS.includes(tracking)) misuse('EINVAL', `unknown DMA tracking ${String(tracking)}`);
+    const fragAlign = p.fragAlign ?? 1;
+    if (!Number.isInteger(fragAlign) || fragAlign < 1 || (fragAlign & (fragAlign - 1)) !== 0 || fragAlign > PAGE_SIZE) misuse('EINVAL', `fragAlign ${fragAlign} is not a power of two up to ${PAGE_SIZE}`);
     const poolSize = p.poolSize ?? 0;
     if (!Number.isInteger(poolSize) || poolSize < 0) misuse('EINVAL', `bad poolSize ${poolSize}`);
     const ringSize = poolSize === 0 ? PP_RING_DEFAULT : Math.min(poolSize, PP_RING_MAX);
@@ -292,7 +294,7 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
     this.systemPool = (flags & PP_FLAG_SYSTEM_POOL) !== 0;
     this.dmaMap = (flags & PP_FLAG_DMA_MAP) !== 0;
     this.dmaSync = (flags & PP_FLAG_DMA_SYNC_DEV) !== 0;
-    this.fragAlign = Math.max(1, p.fragAlign ?? 1);
+    this.fragAlign = fragAlign;
     this.checked = domain.checked;
     const t = domain.table;
     this.ppTab = t.pp;
@@ -585,16 +587,11 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
     for (; i < n; i++) this.returnNetmem(list[from + i]);
   }
 
-  /**
-   * Drops `n` pp references of a netmem for a bulk put; returns true when
-   * that was the last (the caller then recycles it). Checks like putNetmem.
-   * @internal
-   */
-  unrefForBulk(nm: number, n: number): boolean {
+  /** The checks putNetmem makes before touching a netmem (owner, place, stale handle). @internal */
+  checkPut(nm: number): void {
     const d = (nm >>> 1) & DESC_MASK;
     if (this.ppTab[d] !== this.id || this.placeTab[d] < FIRST_OUT_PLACE || nm === 0) this.badPut(nm, d);
     if (this.checked) this.domain.checkStale(nm);
-    return this.unref(d, n) === 0;
   }
 
   /**
