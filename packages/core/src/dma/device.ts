@@ -73,6 +73,9 @@ const FAULT_CODE = {
   'device-gone': 'ENODEV',
 } as const;
 
+/** Copies up to this many bytes go byte by byte instead of through a view. */
+const SHORT_COPY = 256;
+
 /** Faults kept in {@link DmaDevice.faultLog}. */
 const FAULT_LOG_MAX = 1024;
 
@@ -187,9 +190,11 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
       this.fault('direction-mismatch', 'write', iova);
       return false;
     }
-    const region = this.regions[this.mapRegion[slot]]!;
+    const dst = this.regions[this.mapRegion[slot]]!.u8;
     const at = this.mapOffset[slot] + (iova % IOVA_SLOT_BYTES);
-    region.u8.set(src.subarray(srcOff, srcOff + len), at);
+    // Short copies (headers) by hand: a subarray view per write is garbage.
+    if (len <= SHORT_COPY) for (let i = 0; i < len; i++) dst[at + i] = src[srcOff + i];
+    else dst.set(src.subarray(srcOff, srcOff + len), at);
     return true;
   }
 

@@ -1,0 +1,308 @@
+/**
+ * A dmabuf binding (struct net_devmem_dmabuf_binding): a dmabuf mapped for
+ * one DMA device, one net_iov area per scatter segment (the gen_pool chunks,
+ * DMA address of every net_iov preset), a chunk allocator, the rx queues it
+ * is installed on, and a reference count.
+ *
+ * Who holds a reference: the control socket that bound it (until unbind),
+ * every page pool using it (init → destroy), and every page-style reference
+ * to one of its net_iovs (get_netmem on an skb frag). The last put frees it:
+ * a net_iov still out then is a reported leak; the mappings are undone while
+ * the device is still there. When the netdev unregisters, each bound queue is
+ * uninstalled; once none is left the binding forgets the device, unmapping
+ * at that moment so no DMA-API call can reach it later.
+ */
+import {
+  DMA_FROM_DEVICE,
+  NET_IOV_SIZE,
+  NetmemError,
+  descOf,
+  isNetIov,
+  mpOpenRxq,
+  mpCloseRxq,
+  type DmaDevice,
+  type MemoryDomain,
+  type MemoryProviderOps,
+  type NetDevice,
+  type NetIovArea,
+  type NetIovOwner,
+  type ProviderRxQueue,
+} from '@netmem/core';
+import { ChunkAllocator } from './chunk-allocator.js';
+import type { Dmabuf } from './dmabuf.js';
+import { dmabufProvider } from './provider.js';
+import { listBinding, unlistBinding } from './registry.js';
+
+/** Options for {@link createBinding}. */
+export interface BindingOptions {
+  /** The netdev the binding serves (bind-rx sets it; a bare binding has none). */
+  netdev?: NetDevice | null;
+}
+
+/** A dmabuf bound for rx on one device: chunks, allocator, queues, references. */
+export class DmabufBinding implements NetIovOwner {
+  /** Binding id (≥ 1): the `dmabuf` field of pool and queue info, and of every dmabuf cmsg. */
+  readonly id: number;
+  /** The provider ops installed on bound queues (one object per binding). */
+  readonly provider: MemoryProviderOps;
+  /** The chunk allocator (gen_pool). */
+  readonly chunks: ChunkAllocator;
+  /** One area per scatter segment. */
+  readonly areas: readonly NetIovArea[];
+  /** References held (control socket, pools, net_iov references). */
+  refs = 1;
+  /** Net_iovs still out when the binding was freed (a leak report each time). */
+  leaked = 0;
+  /** Net_iovs handed to pools so far. */
+  allocs = 0;
+  /** The DMA device; null once the binding forgot it (netdev unregistered). */
+  dev: DmaDevice | null;
+  /** The netdev; null for a bare binding or once forgotten. */
+  netdev: NetDevice | null;
+
+  private readonly iovas: number[];
+  private readonly firstAreaId: number;
+  private readonly areaBase: Int32Array;
+  private readonly handles: Int32Array;
+  private readonly bound: ProviderRxQueue[] = [];
+  private unbound = false;
+  private freed = false;
+  private readonly freedHooks: (() => void)[] = [];
+
+  /** @internal Use {@link createBinding}. */
+  constructor(
+    /** The domain whose descriptors the net_iovs use. */
+    readonly domain: MemoryDomain,
+    dev: DmaDevice,
+    /** The dmabuf. */
+    readonly dmabuf: Dmabuf,
+    opts: BindingOptions,
+  ) {
+    this.dev = dev;
+    this.netdev = opts.netdev ?? null;
+    const segs = dmabuf.segmentPages;
+    // dma_buf_map_attachment: one mapping per scatter segment.
+    const iovas: number[] = [];
+    for (let c = 0; c < segs.length; c++) {
+      const iova = dev.map(dmabuf.region, dmabuf.segmentOffsets[c], segs[c] * NET_IOV_SIZE, DMA_FROM_DEVICE);
+      if (iova === 0) {
+        for (const v of iovas) dev.unmap(v, DMA_FROM_DEVICE);
+        throw new NetmemError('ENOMEM', `provider-devmem: failed to map ${dmabuf.name} segment ${c} for ${dev.name}`);
+      }
+      iovas.push(iova);
+    }
+    const areas: NetIovArea[] = [];
+    try {
+      for (let c = 0; c < segs.length; c++) areas.push(domain.createArea('dmabuf', segs[c], dmabuf.region, dmabuf.segmentOffsets[c], false, this));
+    } catch (e) {
+      for (const a of areas) domain.destroyArea(a);
+      for (const v of iovas) dev.unmap(v, DMA_FROM_DEVICE);
+      throw e;
+    }
+    this.iovas = iovas;
+    this.areas = areas;
+    this.firstAreaId = areas[0].id;
+    this.areaBase = new Int32Array(areas.map((a) => a.baseDesc));
+    this.chunks = new ChunkAllocator(segs);
+    this.handles = new Int32Array(this.chunks.total);
+    const dma = domain.table.dma;
+    for (let c = 0; c < areas.length; c++) {
+      const a = areas[c];
+      const s = this.chunks.chunkStart(c);
+      for (let i = 0; i < a.count; i++) {
+        this.handles[s + i] = a.niov(i);
+        dma[a.baseDesc + i] = iovas[c] + i * NET_IOV_SIZE;
+      }
+    }
+    this.provider = dmabufProvider(this);
+    this.id = listBinding(domain, this);
+  }
+
+  // ---- net_iovs ----------------------------------------------------------
+
+  /** Total net_iovs. */
+  get size(): number {
+    return this.chunks.total;
+  }
+
+  /** Index (over all chunks) of one of this binding's net_iovs; -1 if it is not one. */
+  indexOf(nm: number): number {
+    if (!isNetIov(nm)) return -1;
+    const d = descOf(nm);
+    const c = this.domain.table.area[d] - this.firstAreaId;
+    if (c < 0 || c >= this.areas.length || this.areas[c].id !== this.domain.table.area[d]) return -1;
+    return this.chunks.chunkStart(c) + d - this.areaBase[c];
+  }
+
+  /** Handle of net_iov `idx`. */
+  netIov(idx: number): number {
+    return this.handles[idx];
+  }
+
+  /** Byte offset in the dmabuf of net_iov `nm` (net_iov_virtual_addr). */
+  virtualAddr(nm: number): number {
+    const d = descOf(nm);
+    const c = this.domain.table.area[d] - this.firstAreaId;
+    return this.dmabuf.segmentOffsets[c] + (d - this.areaBase[c]) * NET_IOV_SIZE;
+  }
+
+  /**
+   * net_devmem_alloc_dmabuf: takes one page-sized chunk; 0 when every chunk
+   * is exhausted. The caller owns it until {@link freeNetIov}.
+   */
+  allocNetIov(): number {
+    const idx = this.chunks.alloc();
+    if (idx < 0) return 0;
+    this.allocs++;
+    return this.handles[idx];
+  }
+
+  /** net_devmem_free_dmabuf: gives a chunk back. */
+  freeNetIov(nm: number): void {
+    const idx = this.indexOf(nm);
+    if (idx < 0) throw new NetmemError('EINVAL', `provider-devmem: netmem ${nm} is not a net_iov of binding ${this.id}`);
+    const d = descOf(nm);
+    this.chunks.release(this.domain.table.area[d] - this.firstAreaId, idx);
+  }
+
+  // ---- references --------------------------------------------------------
+
+  /** net_devmem_dmabuf_binding_get. */
+  get(): void {
+    if (this.freed) throw new NetmemError('EINVAL', `provider-devmem: binding ${this.id} is freed`);
+    this.refs++;
+  }
+
+  /** net_devmem_dmabuf_binding_put: the last reference frees the binding. */
+  put(): void {
+    if (this.refs <= 0) throw new NetmemError('EINVAL', `provider-devmem: binding ${this.id} reference underflow`);
+    if (--this.refs === 0) this.free();
+  }
+
+  /** NetIovOwner: a page-style reference to one of our net_iovs holds the binding. */
+  netIovGet(): void {
+    this.get();
+  }
+
+  /** NetIovOwner: drops what {@link netIovGet} took. */
+  netIovPut(): void {
+    this.put();
+  }
+
+  /** True once freed (every reference gone). */
+  get isFreed(): boolean {
+    return this.freed;
+  }
+
+  /** True once unbound (the control socket let go). */
+  get isUnbound(): boolean {
+    return this.unbound;
+  }
+
+  /** Rx queues the binding is installed on. */
+  get boundQueues(): readonly ProviderRxQueue[] {
+    return this.bound;
+  }
+
+  /** Live IOMMU mappings the binding holds. */
+  get mappings(): number {
+    let n = 0;
+    for (const v of this.iovas) if (v !== 0) n++;
+    return n;
+  }
+
+  /** Runs `fn` once the binding is freed (at once if it already is). */
+  onFreed(fn: () => void): void {
+    if (this.freed) fn();
+    else this.freedHooks.push(fn);
+  }
+
+  // ---- queues ------------------------------------------------------------
+
+  /** net_devmem_bind_dmabuf_to_queue: installs the provider on rx queue `idx` (mpOpenRxq's errors). */
+  bindQueue(netdev: NetDevice, idx: number): void {
+    if (this.unbound) throw new NetmemError('EINVAL', `provider-devmem: binding ${this.id} is unbound`);
+    if (this.netdev !== null && this.netdev !== netdev) {
+      throw new NetmemError('EINVAL', `provider-devmem: binding ${this.id} serves ${this.netdev.name}, not ${netdev.name}`);
+    }
+    mpOpenRxq(netdev, idx, this.provider);
+    this.netdev = netdev;
+    this.bound.push(netdev.rxQueues[idx]);
+  }
+
+  /**
+   * net_devmem_unbind_dmabuf: the id stops resolving, every bound queue is
+   * closed (restarted on normal pages), and the control socket's reference
+   * is dropped.
+   */
+  unbind(): void {
+    if (this.unbound) throw new NetmemError('EINVAL', `provider-devmem: binding ${this.id} already unbound`);
+    this.unbound = true;
+    unlistBinding(this.domain, this);
+    const nd = this.netdev;
+    for (const q of this.bound.splice(0)) {
+      if (!nd) break;
+      try {
+        mpCloseRxq(nd, q.index, this.provider);
+      } catch (e) {
+        // The kernel WARNs and goes on: the binding must still be let go of.
+        this.domain.warn('devmem-unbind', `provider-devmem: closing ${nd.name} rx queue ${q.index}: ${(e as Error).message}`);
+      }
+    }
+    this.put();
+  }
+
+  /** The provider's uninstall: the netdev unregisters; forget the device once no queue is left. */
+  uninstall(rxq: ProviderRxQueue): void {
+    const i = this.bound.findIndex((q) => q === rxq || (q.index === rxq.index && q.ifindex === rxq.ifindex));
+    if (i < 0) return;
+    this.bound.splice(i, 1);
+    if (this.bound.length === 0) {
+      // The device is still there (only closed): undo the mappings now, never later.
+      this.unmapAll();
+      this.dev = null;
+      this.netdev = null;
+    }
+  }
+
+  private unmapAll(): void {
+    const dev = this.dev;
+    for (let c = 0; c < this.iovas.length; c++) {
+      const v = this.iovas[c];
+      if (v === 0) continue;
+      if (dev && !dev.removed) dev.unmap(v, DMA_FROM_DEVICE);
+      this.iovas[c] = 0;
+    }
+  }
+
+  private free(): void {
+    this.freed = true;
+    unlistBinding(this.domain, this);
+    const out = this.chunks.total - this.chunks.free;
+    if (out !== 0) {
+      this.leaked += out;
+      this.domain.warn('devmem-leak', `provider-devmem: destroying dmabuf binding ${this.id} with outstanding net_iovs: total=${this.chunks.total}, free=${this.chunks.free}`);
+    }
+    this.unmapAll();
+    this.dev = null;
+    for (const a of this.areas) {
+      try {
+        this.domain.destroyArea(a);
+      } catch {
+        // A net_iov still names a pool (already reported as a leak): keep its area.
+      }
+    }
+    for (const fn of this.freedHooks.splice(0)) fn();
+  }
+}
+
+/**
+ * net_devmem_bind_dmabuf: maps `dmabuf` for `dev` (one mapping per scatter
+ * segment), builds one area per segment and the chunk allocator, and lists
+ * the binding under a fresh id. The caller holds the first reference
+ * (released by {@link DmabufBinding.unbind}). Nothing is left behind on
+ * failure (ENOMEM when a mapping or the descriptor space runs out).
+ */
+export function createBinding(domain: MemoryDomain, dev: DmaDevice, dmabuf: Dmabuf, opts: BindingOptions = {}): DmabufBinding {
+  return new DmabufBinding(domain, dev, dmabuf, opts);
+}

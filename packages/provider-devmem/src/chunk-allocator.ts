@@ -1,0 +1,107 @@
+/**
+ * The binding's chunk allocator: the kernel's gen_pool over the dmabuf's
+ * scatter segments, one chunk per segment, page-sized allocations.
+ *
+ * Memory strategy: one Int32Array of net_iov indexes split into a stack per
+ * chunk (chunk c owns slots [start[c], start[c] + size[c])), a free count per
+ * chunk, and a byte per net_iov saying whether it is on a freelist, so a
+ * double free is caught instead of corrupting a stack. Allocation takes from
+ * the first chunk with room, as gen_pool walks its chunk list in order.
+ */
+import { NetmemError } from '@netmem/core';
+
+/** gen_pool equivalent: a freelist per chunk of page-sized net_iovs. */
+export class ChunkAllocator {
+  /** Net_iovs in all chunks. */
+  readonly total: number;
+  /** Free net_iovs, all chunks. */
+  free: number;
+  private readonly start: Int32Array;
+  private readonly size: Int32Array;
+  private readonly count: Int32Array;
+  private readonly stack: Int32Array;
+  private readonly onFree: Uint8Array;
+  /** Lowest chunk that may have room. */
+  private first = 0;
+
+  constructor(chunkSizes: readonly number[]) {
+    const n = chunkSizes.length;
+    this.start = new Int32Array(n);
+    this.size = new Int32Array(n);
+    this.count = new Int32Array(n);
+    let total = 0;
+    for (let c = 0; c < n; c++) {
+      this.start[c] = total;
+      this.size[c] = chunkSizes[c];
+      total += chunkSizes[c];
+    }
+    this.total = total;
+    this.stack = new Int32Array(total);
+    this.onFree = new Uint8Array(total).fill(1);
+    // Each chunk's stack is filled so the lowest index pops first.
+    for (let c = 0; c < n; c++) {
+      const s = this.start[c];
+      const len = this.size[c];
+      for (let i = 0; i < len; i++) this.stack[s + i] = s + len - 1 - i;
+      this.count[c] = len;
+    }
+    this.free = total;
+  }
+
+  /** Number of chunks. */
+  get chunks(): number {
+    return this.size.length;
+  }
+
+  /** First net_iov index (global, over all chunks) of chunk `c`. */
+  chunkStart(c: number): number {
+    return this.start[c];
+  }
+
+  /** One free net_iov index, or -1 when every chunk is exhausted. */
+  alloc(): number {
+    const n = this.size.length;
+    let c = this.first;
+    while (c < n && this.count[c] === 0) c++;
+    this.first = c;
+    if (c === n) return -1;
+    const idx = this.stack[this.start[c] + --this.count[c]];
+    this.onFree[idx] = 0;
+    this.free--;
+    return idx;
+  }
+
+  /** Gives net_iov `idx` (of chunk `c`) back. A double free throws EALREADY. */
+  release(c: number, idx: number): void {
+    if (this.onFree[idx] !== 0) throw new NetmemError('EALREADY', `provider-devmem: net_iov ${idx} freed twice`);
+    this.onFree[idx] = 1;
+    this.stack[this.start[c] + this.count[c]++] = idx;
+    this.free++;
+    if (c < this.first) this.first = c;
+  }
+
+  /** True when net_iov `idx` is on a freelist. */
+  isFree(idx: number): boolean {
+    return this.onFree[idx] !== 0;
+  }
+
+  /** Checks: no index twice on the freelists, counts agree (invariant 7). Allocates; for tests. */
+  check(): string[] {
+    const out: string[] = [];
+    const seen = new Uint8Array(this.total);
+    let sum = 0;
+    for (let c = 0; c < this.size.length; c++) {
+      sum += this.count[c];
+      for (let i = 0; i < this.count[c]; i++) {
+        const idx = this.stack[this.start[c] + i];
+        if (idx < this.start[c] || idx >= this.start[c] + this.size[c]) out.push(`net_iov ${idx} on chunk ${c}'s freelist belongs to another chunk`);
+        if (seen[idx]) out.push(`net_iov ${idx} is twice on the freelists`);
+        seen[idx] = 1;
+        if (!this.onFree[idx]) out.push(`net_iov ${idx} is on a freelist but marked in use`);
+      }
+    }
+    if (sum !== this.free) out.push(`free count ${this.free} but the freelists hold ${sum}`);
+    for (let i = 0; i < this.total; i++) if (this.onFree[i] && !seen[i]) out.push(`net_iov ${i} marked free but on no freelist`);
+    return out;
+  }
+}

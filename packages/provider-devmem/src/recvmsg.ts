@@ -1,0 +1,189 @@
+/**
+ * recvmsg with MSG_SOCK_DEVMEM (tcp_recvmsg_locked + tcp_recvmsg_dmabuf):
+ * for unreadable skbs, linear bytes are copied into the user buffer and
+ * reported as an SCM_DEVMEM_LINEAR message; every payload frag stays in the
+ * dmabuf and is reported as an SCM_DEVMEM_DMABUF message {fragOffset,
+ * fragSize, token, dmabufId}. Each token takes one pp reference on its
+ * net_iov, recorded in the socket's token table (attached on first use).
+ * One call never mixes readable and unreadable skbs; unreadable data
+ * without the flag is EFAULT. The byte budget (`len`) counts linear and
+ * dmabuf bytes alike, as the kernel's does.
+ */
+import {
+  MSG_PEEK,
+  MSG_SOCK_DEVMEM,
+  NetmemError,
+  Place,
+  descOf,
+  isNetIov,
+  type PagePool,
+  type SkBuff,
+  type TcpSocket,
+} from '@netmem/core';
+import { DmabufBinding } from './binding.js';
+import { DevmemCmsgBuffer, SCM_DEVMEM_DMABUF, SCM_DEVMEM_LINEAR, type DevmemCmsg } from './cmsg.js';
+import { DevmemTokens, devmemTokens } from './tokens.js';
+
+/** Options of {@link devmemRecvmsg}; reuse one object across calls to keep the path allocation-free. */
+export interface DevmemRecvOptions {
+  /** Where the control messages go (cleared first). */
+  cmsgs: DevmemCmsgBuffer;
+  /** recvmsg flags. Default MSG_SOCK_DEVMEM. */
+  flags?: number;
+  /** Byte budget (the iov length). Default `buf.length`; may not exceed it. */
+  len?: number;
+}
+
+/** Why the per-skb walk stopped early (internal errno of tcp_recvmsg_dmabuf). */
+const STOP_NONE = 0;
+const STOP_NODEV = 1;
+const STOP_CTRUNC = 2;
+
+/** Per-call state, kept in module scope: JavaScript runs one recvmsg at a time. */
+let stop = STOP_NONE;
+let linearAt = 0;
+let lastAreaId = -1;
+let lastBinding: DmabufBinding | null = null;
+let lastPpId = -1;
+let lastPool: PagePool | undefined;
+
+/**
+ * recvmsg(MSG_SOCK_DEVMEM). Returns the bytes received (linear + dmabuf),
+ * 0 when nothing is queued. Readable data at the head goes through the
+ * normal copy path (no cmsgs). Errors: closed socket → EBADF; unreadable
+ * data without MSG_SOCK_DEVMEM, a frag that is not a dmabuf net_iov, or no
+ * room for a single cmsg → EFAULT (when nothing was received yet).
+ */
+export function devmemRecvmsg(sk: TcpSocket, buf: Uint8Array, opts: DevmemRecvOptions): number {
+  if (sk.state === 'closed') throw new NetmemError('EBADF', `provider-devmem: socket ${sk.id} is closed`);
+  const cm = opts.cmsgs;
+  cm.count = 0;
+  const flags = opts.flags ?? MSG_SOCK_DEVMEM;
+  const len = opts.len ?? buf.length;
+  if (!(len >= 0 && len <= buf.length)) throw new NetmemError('EINVAL', `provider-devmem: recvmsg len ${len} for a ${buf.length}-byte buffer`);
+  let skb = sk.peek();
+  if (skb === null || len === 0) return 0;
+  if (!skb.unreadable) return sk.recvmsg(len === buf.length ? buf : buf.subarray(0, len), flags & MSG_PEEK);
+  if ((flags & MSG_SOCK_DEVMEM) === 0 || sk.type !== 'tcp') {
+    throw new NetmemError('EFAULT', `provider-devmem: socket ${sk.id}: dmabuf data can only be received with MSG_SOCK_DEVMEM`);
+  }
+  let tokens = devmemTokens(sk);
+  if (tokens === undefined) {
+    tokens = new DevmemTokens(sk.skbs.domain);
+    sk.attach(tokens);
+  }
+  stop = STOP_NONE;
+  linearAt = 0;
+  lastAreaId = -1;
+  lastBinding = null;
+  lastPpId = -1;
+  lastPool = undefined;
+  let budget = len;
+  let copied = 0;
+  let off = sk.headOffset;
+  while (skb !== null && budget > 0 && skb.unreadable) {
+    const used = Math.min(skb.len - off, budget);
+    const sent = recvDmabufSkb(sk, tokens, skb, off, used, buf, cm);
+    copied += sent;
+    budget -= sent;
+    if (stop !== STOP_NONE || off + sent < skb.len) break;
+    skb = skb.next;
+    off = 0;
+  }
+  // Do not keep the last binding or pool alive past the call.
+  lastBinding = null;
+  lastPool = undefined;
+  if (copied === 0) {
+    const why = stop === STOP_NODEV ? 'a frag is not a dmabuf net_iov' : 'no room for a control message';
+    throw new NetmemError('EFAULT', `provider-devmem: socket ${sk.id}: ${why}`);
+  }
+  sk.consume(copied);
+  sk.copiedBytes += copied;
+  return copied;
+}
+
+/** tcp_recvmsg_dmabuf for one skb from `offset`, at most `remaining` bytes; returns bytes received. */
+function recvDmabufSkb(sk: TcpSocket, tokens: DevmemTokens, skb: SkBuff, offset: number, remaining: number, buf: Uint8Array, cm: DevmemCmsgBuffer): number {
+  const skbs = sk.skbs;
+  const domain = skbs.domain;
+  const t = domain.table;
+  const sh = skb.shinfo;
+  let start = skb.headLen;
+  let sent = 0;
+  let copy = start - offset;
+  if (copy > 0) {
+    copy = Math.min(copy, remaining);
+    if (cm.full) {
+      stop = STOP_CTRUNC;
+      return sent;
+    }
+    skbs.copyBits(skb, offset, buf, linearAt, copy);
+    linearAt += copy;
+    offset += copy;
+    remaining -= copy;
+    cm.push(SCM_DEVMEM_LINEAR, 0, copy, 0, 0);
+    sent += copy;
+    if (remaining === 0) return sent;
+  }
+  for (let i = 0; i < sh.nrFrags; i++) {
+    const nm = sh.fragNm[i];
+    const end = start + sh.fragLen[i];
+    copy = end - offset;
+    if (copy > 0) {
+      const d = descOf(nm);
+      const binding = isNetIov(nm) ? bindingOf(domain, nm, t.area[d]) : null;
+      const pool = binding !== null ? poolOf(domain, nm, t.pp[d]) : undefined;
+      if (binding === null || pool === undefined) {
+        stop = STOP_NODEV;
+        return sent;
+      }
+      if (cm.full) {
+        stop = STOP_CTRUNC;
+        return sent;
+      }
+      copy = Math.min(copy, remaining);
+      const token = tokens.add(nm);
+      pool.refNetmem(nm, 1);
+      if (domain.checked) skbs.setPlace(nm, Place.USER);
+      cm.push(SCM_DEVMEM_DMABUF, binding.virtualAddr(nm) + sh.fragOff[i] + offset - start, copy, token, binding.id);
+      offset += copy;
+      remaining -= copy;
+      sent += copy;
+      if (remaining === 0) return sent;
+    }
+    start = end;
+  }
+  return sent;
+}
+
+function bindingOf(domain: TcpSocket['skbs']['domain'], nm: number, areaId: number): DmabufBinding | null {
+  if (areaId !== lastAreaId) {
+    const owner = domain.areaOf(nm)?.owner;
+    lastAreaId = areaId;
+    lastBinding = owner instanceof DmabufBinding ? owner : null;
+  }
+  return lastBinding;
+}
+
+function poolOf(domain: TcpSocket['skbs']['domain'], nm: number, ppId: number): PagePool | undefined {
+  if (ppId !== lastPpId) {
+    lastPpId = ppId;
+    lastPool = ppId === 0 ? undefined : domain.poolOf(nm);
+  }
+  return lastPool;
+}
+
+/** What {@link devmemRecvmsgObjects} returns. */
+export interface DevmemRecvResult {
+  /** Bytes received (linear + dmabuf). */
+  bytes: number;
+  /** The control messages. */
+  cmsgs: DevmemCmsg[];
+}
+
+/** Convenience over {@link devmemRecvmsg}: a fresh cmsg buffer, messages as objects (allocates). */
+export function devmemRecvmsgObjects(sk: TcpSocket, buf: Uint8Array, flags = MSG_SOCK_DEVMEM, maxCmsgs = 1024): DevmemRecvResult {
+  const cmsgs = new DevmemCmsgBuffer(maxCmsgs);
+  const bytes = devmemRecvmsg(sk, buf, { cmsgs, flags });
+  return { bytes, cmsgs: cmsgs.toArray() };
+}

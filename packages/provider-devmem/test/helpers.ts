@@ -1,0 +1,80 @@
+/** Shared set-up for the devmem tests: a namespace with a header-split netdevsim, a control socket and a dmabuf. */
+import { MemoryDomain, NetNamespace, NetmemError, VirtualClock, type NetDevice, type NetdevsimDriver, type NetmemWarning, type TcpSocket } from '@netmem/core';
+import { pagesProvider } from '@netmem/provider-pages';
+import { Dmabuf, NetdevNlSocket, type DmabufBinding } from '../src/index.js';
+
+export interface World {
+  domain: MemoryDomain;
+  clock: VirtualClock;
+  ns: NetNamespace;
+  nd: NetDevice;
+  drv: NetdevsimDriver;
+  nl: NetdevNlSocket;
+  warns: NetmemWarning[];
+  /** A new dmabuf. */
+  dmabuf(pages?: number, segmentPages?: number): Dmabuf;
+  /** bind-rx of a new dmabuf to queue 0; returns the binding. */
+  bind(pages?: number, segmentPages?: number, queues?: number[]): DmabufBinding;
+}
+
+export interface WorldOptions {
+  pages?: number;
+  checked?: boolean;
+  rxQueues?: number;
+  headerSplit?: boolean;
+  ringSize?: number;
+  strictIommu?: boolean;
+  netIovs?: number;
+}
+
+export function world(o: WorldOptions = {}): World {
+  const clock = new VirtualClock();
+  const domain = new MemoryDomain({ pages: o.pages ?? 2048, netIovs: o.netIovs ?? 65536, clock, onWarn: false, checked: o.checked ?? false });
+  const warns: NetmemWarning[] = [];
+  domain.on('warn', (w) => warns.push(w));
+  const ns = new NetNamespace(domain, { pageProvider: pagesProvider() });
+  const nd = ns.createNetdevsim({ rxQueues: o.rxQueues ?? 2, headerSplit: o.headerSplit ?? true, ringSize: o.ringSize ?? 64, strictIommu: o.strictIommu ?? true });
+  const drv = ns.driver(nd);
+  const nl = new NetdevNlSocket(ns);
+  const w: World = {
+    domain,
+    clock,
+    ns,
+    nd,
+    drv,
+    nl,
+    warns,
+    dmabuf: (pages = 256, segmentPages = 64) => new Dmabuf({ pages, segmentPages }),
+    bind(pages = 256, segmentPages = 64, queues = [0]) {
+      const id = nl.bindRx({ ifindex: nd.ifindex, dmabuf: w.dmabuf(pages, segmentPages), queues: queues.map((id) => ({ id, type: 'rx' as const })) });
+      return nl.binding(id)!;
+    },
+  };
+  return w;
+}
+
+/** The errno name `fn` throws, or 'no error'. */
+export function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof NetmemError) return e.code;
+    throw e;
+  }
+  return 'no error';
+}
+
+/** A packet: `hdr` header bytes then `payload` bytes; byte i is (seed + i) & 0xff. */
+export function packet(hdr: number, payload: number, seed = 0): Uint8Array {
+  const p = new Uint8Array(hdr + payload);
+  for (let i = 0; i < p.length; i++) p[i] = (seed + i) & 0xff;
+  return p;
+}
+
+/** Receives `n` packets of `frags` full 4096-byte payload frags on queue `q`; returns how many were not dropped. */
+export function receiveN(w: World, sk: TcpSocket, n: number, frags = 1, q = 0): number {
+  const p = packet(64, frags * 4096);
+  let ok = 0;
+  for (let i = 0; i < n; i++) if (w.drv.receive(q, p, 64, sk)) ok++;
+  return ok;
+}
