@@ -1,7 +1,9 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // The consumer worker is its own entry: spawnZcrxWorker starts it by URL.
+  entry: ['src/index.ts', 'src/worker.ts'],
+  shims: true,
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

@@ -37,6 +37,8 @@ export const ERRNO = {
   ENODATA: 61,
   /** Network is down. */
   ENETDOWN: 100,
+  /** Protocol not supported (RECV_ZC on a non-TCP socket). */
+  EPROTONOSUPPORT: 93,
   /** Operation not supported. */
   EOPNOTSUPP: 95,
   /** Not connected. */
@@ -45,6 +47,8 @@ export const ERRNO = {
   EALREADY: 114,
   /** Stale handle. */
   ESTALE: 116,
+  /** Operation canceled. */
+  ECANCELED: 125,
 } as const;
 
 /** The errno name carried by a {@link NetmemError}. */

@@ -1,0 +1,161 @@
+/**
+ * A zcrx area (struct io_zcrx_area): the user memory or dmabuf registered
+ * with an ifq, one net_iov per 4096-byte page, a freelist of the net_iovs no
+ * pool owns, and a user reference count per net_iov (buffers handed to user
+ * space in CQEs and not yet returned through the refill ring).
+ *
+ * Memory strategy: the freelist is an Int32Array stack of indices, user
+ * refs an Int32Array. Only the kernel side (this thread) touches either; the
+ * user thread talks to the kernel through the refill ring alone.
+ */
+import {
+  DMA_FROM_DEVICE,
+  NET_IOV_SIZE,
+  NetmemError,
+  makeRegion,
+  mpSetDmaAddr,
+  type DmaDevice,
+  type MemRegion,
+  type MemoryDomain,
+  type NetIovArea,
+  type PagePool,
+} from '@netmem/core';
+import type { ZcrxDmabuf } from './dmabuf.js';
+
+/** One zcrx area: net_iovs over user memory or a dmabuf, their freelist and user refs. */
+export class ZcrxArea {
+  /** The domain's net_iov area. */
+  readonly nia: NetIovArea;
+  /** Area id inside its ifq (the kernel has one area per ifq: 0). */
+  readonly areaId = 0;
+  /** Net_iovs in the area. */
+  readonly count: number;
+  /** Indices of free net_iovs (a stack; top at freeCount − 1). */
+  readonly freelist: Int32Array;
+  /** Free net_iovs. */
+  freeCount: number;
+  /** User references per net_iov. */
+  readonly userRefs: Int32Array;
+  /** The memory is a dmabuf (unreadable; no copy fallback). */
+  readonly isDmabuf: boolean;
+  /** The backing region. */
+  readonly region: MemRegion;
+  /** Net_iov DMA addresses are set (io_zcrx_map_area ran). */
+  isMapped = false;
+  /** Live IOVAs of the area's mappings (one for user memory, one per segment for a dmabuf). */
+  private iovas: number[] = [];
+  /** Per-mapping length (dmabuf segments). */
+  private lens: number[] = [];
+
+  constructor(
+    /** The memory domain the net_iovs live in. */
+    readonly domain: MemoryDomain,
+    /** The device the area is mapped for. */
+    readonly dev: DmaDevice,
+    mem: { buffer: SharedArrayBuffer; offset: number; len: number } | { dmabuf: ZcrxDmabuf; len: number },
+  ) {
+    this.count = mem.len / NET_IOV_SIZE;
+    if ('dmabuf' in mem) {
+      this.isDmabuf = true;
+      this.region = makeRegion('zcrx-dmabuf', mem.dmabuf.buffer);
+      // The dmabuf attachment is mapped at import time (dma_buf_map_attachment).
+      for (const s of mem.dmabuf.segments) {
+        const iova = dev.map(this.region, s.offset, s.length, DMA_FROM_DEVICE);
+        if (iova === 0) {
+          this.releaseMappings();
+          throw new NetmemError('ENOMEM', 'zcrx: dmabuf attachment could not be mapped');
+        }
+        this.iovas.push(iova);
+        this.lens.push(s.length);
+      }
+      try {
+        this.nia = domain.createArea('io_uring', this.count, this.region, 0, false, this);
+      } catch (e) {
+        this.releaseMappings();
+        throw e;
+      }
+    } else {
+      this.isDmabuf = false;
+      this.region = makeRegion('zcrx-umem', mem.buffer);
+      this.nia = domain.createArea('io_uring', this.count, this.region, mem.offset, true, this);
+    }
+    this.freelist = new Int32Array(this.count);
+    for (let i = 0; i < this.count; i++) this.freelist[i] = i;
+    this.freeCount = this.count;
+    this.userRefs = new Int32Array(this.count);
+  }
+
+  /**
+   * io_zcrx_map_area: sets every net_iov's DMA address, once. User memory is
+   * mapped here; a dmabuf was mapped at import and only its addresses are
+   * spread over the net_iovs. False when the map fails.
+   */
+  map(pool: PagePool): boolean {
+    if (this.isMapped) return true;
+    if (!this.isDmabuf) {
+      const iova = this.dev.map(this.region, this.nia.regionOffset, this.count * NET_IOV_SIZE, DMA_FROM_DEVICE);
+      if (iova === 0) return false;
+      this.iovas = [iova];
+      this.lens = [this.count * NET_IOV_SIZE];
+    }
+    let i = 0;
+    for (let m = 0; m < this.iovas.length; m++) {
+      for (let b = 0; b < this.lens[m] && i < this.count; b += NET_IOV_SIZE) mpSetDmaAddr(pool, this.nia.niov(i++), this.iovas[m] + b);
+    }
+    this.isMapped = true;
+    return true;
+  }
+
+  /** Live DMA mappings the area holds (1 for mapped user memory, one per segment of an attached dmabuf). */
+  get mappings(): number {
+    return this.iovas.length;
+  }
+
+  /** io_zcrx_unmap_area: clears the addresses and unmaps, once. */
+  unmap(): void {
+    if (!this.isMapped) return;
+    this.isMapped = false;
+    const dma = this.domain.table.dma;
+    for (let i = 0; i < this.count; i++) dma[this.nia.baseDesc + i] = 0;
+    this.releaseMappings();
+  }
+
+  /** io_zcrx_free_area: unmaps (if still mapped), drops a dmabuf attachment, removes the net_iovs. */
+  free(): void {
+    this.unmap();
+    this.releaseMappings();
+    this.domain.destroyArea(this.nia);
+  }
+
+  private releaseMappings(): void {
+    for (const iova of this.iovas) this.dev.unmap(iova, DMA_FROM_DEVICE);
+    this.iovas = [];
+    this.lens = [];
+  }
+
+  /** Index of a net_iov handle in this area (-1 if not ours). */
+  indexOf(nm: number): number {
+    return this.nia.indexOf(nm);
+  }
+
+  /** Handle of net_iov `i`. */
+  niov(i: number): number {
+    return this.nia.niov(i);
+  }
+
+  /** Descriptor of net_iov `i`. */
+  desc(i: number): number {
+    return this.nia.baseDesc + i;
+  }
+
+  /** Pushes net_iov `i` on the freelist (a duplicate is a model bug: thrown). */
+  pushFree(i: number): void {
+    if (this.freeCount >= this.count) throw new NetmemError('EINVAL', `zcrx: freelist overflow returning net_iov ${i}`);
+    this.freelist[this.freeCount++] = i;
+  }
+
+  /** Pops a free net_iov index, or -1. */
+  popFree(): number {
+    return this.freeCount > 0 ? this.freelist[--this.freeCount] : -1;
+  }
+}

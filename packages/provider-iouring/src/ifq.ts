@@ -1,0 +1,399 @@
+/**
+ * A zcrx interface queue (struct io_zcrx_ifq): one area, one refill ring,
+ * and the memory provider (io_uring_pp_zc_ops) installed on one rx queue.
+ * The provider hands the area's net_iovs to the queue's page pool; user
+ * space gets them in RECV_ZC CQEs and gives them back through the refill
+ * ring, which the provider's alloc drains before it touches the freelist.
+ *
+ * Ownership per net_iov: on the area freelist (no pool), owned by a pool
+ * (pp set; in its cache/ring/driver ring/skbs, or held by the user with
+ * `userRefs[i]` ≤ pp refs), or a copy-fallback buffer (no pool, one pp ref
+ * and one user ref) until the user returns it.
+ */
+import {
+  DMA_FROM_DEVICE,
+  NET_IOV_SIZE,
+  NetmemError,
+  PP_ALLOC_CACHE_REFILL,
+  mpClearPool,
+  mpCloseRxq,
+  mpPlaceInCache,
+  mpSetPool,
+  type DmaDevice,
+  type MemoryDomain,
+  type MemoryProviderOps,
+  type NetDevice,
+  type PagePool,
+  type ProviderInfo,
+  type ProviderRxQueue,
+} from '@netmem/core';
+import { ZcrxArea } from './area.js';
+import { ZCRX_RQ_HEAD_OFF, ZCRX_RQ_TAIL_OFF, ZCRX_RQE_SIZE, ZCRX_RQES_OFF } from './constants.js';
+import type { ZcrxDmabuf } from './dmabuf.js';
+import type { ZcrxRqOffsets } from './user.js';
+
+/** The memory an ifq's area is built on. */
+export type ZcrxAreaMemory =
+  | {
+      /** User memory. */
+      buffer: SharedArrayBuffer;
+      /** Byte offset of the area in `buffer`. */
+      offset: number;
+      /** Bytes (a page multiple). */
+      len: number;
+    }
+  | {
+      /** Device memory. */
+      dmabuf: ZcrxDmabuf;
+      /** Bytes (the dmabuf's size). */
+      len: number;
+    };
+
+/** What {@link ZcrxIfq.create} needs (registration builds it; tests may use it directly). */
+export interface ZcrxIfqParams {
+  /** The memory domain. */
+  domain: MemoryDomain;
+  /** The DMA device of the netdev (the area is mapped for it). */
+  dev: DmaDevice;
+  /** Area memory. */
+  area: ZcrxAreaMemory;
+  /** Refill-ring entries (a power of two). */
+  rqEntries: number;
+  /** The refill-ring region; made when absent. Must hold 64 + 16 × rqEntries bytes. */
+  rqBuffer?: SharedArrayBuffer;
+  /** Id within its ring. Default 0. */
+  id?: number;
+}
+
+/** Counters of an ifq's provider and receive path. */
+export interface ZcrxIfqStats {
+  /** Refill entries consumed (head advanced over them). */
+  rqConsumed: number;
+  /** Entries skipped: pad ≠ 0, wrong area or index out of range. */
+  rqBad: number;
+  /** Entries skipped: the user held no reference on that buffer. */
+  rqNoUserRef: number;
+  /** Buffers a refill put straight into the pool's cache. */
+  rqRecycled: number;
+  /** Buffers a refill returned elsewhere (an older pool, or the freelist for copy buffers). */
+  rqReturned: number;
+  /** Net_iovs taken from the freelist into a pool. */
+  freelistAllocs: number;
+  /** Zero-copy frags posted. */
+  zcFrags: number;
+  /** Copy-fallback buffers posted. */
+  copyBufs: number;
+  /** Buffers whose user references scrub took back. */
+  scrubbed: number;
+}
+
+/** Provider name (the kernel's NETDEV_A_PAGE_POOL_IO_URING). */
+export const ZCRX_PROVIDER_NAME = 'io_uring';
+
+/** A zcrx interface queue and its memory provider (see the file header). */
+export class ZcrxIfq {
+  /** Id in its ring (zcrx_id). */
+  readonly id: number;
+  /** The domain. */
+  readonly domain: MemoryDomain;
+  /** The device the area is mapped for. */
+  readonly dev: DmaDevice;
+  /** The area. */
+  readonly area: ZcrxArea;
+  /** The refill-ring region (share it with the user thread). */
+  readonly rqBuffer: SharedArrayBuffer;
+  /** Refill-ring entries. */
+  readonly rqEntries: number;
+  /** Refill-ring offsets. */
+  readonly offsets: ZcrxRqOffsets = { head: ZCRX_RQ_HEAD_OFF, tail: ZCRX_RQ_TAIL_OFF, rqes: ZCRX_RQES_OFF };
+  /** The netdev while the queue is bound (null after close or unregister). */
+  netdev: NetDevice | null = null;
+  /** The bound rx queue, -1 when none. */
+  ifRxq = -1;
+  /** The memory provider to install on the rx queue. */
+  readonly ops: MemoryProviderOps;
+  /** Counters. */
+  readonly stats: ZcrxIfqStats = {
+    rqConsumed: 0,
+    rqBad: 0,
+    rqNoUserRef: 0,
+    rqRecycled: 0,
+    rqReturned: 0,
+    freelistAllocs: 0,
+    zcFrags: 0,
+    copyBufs: 0,
+    scrubbed: 0,
+  };
+
+  private readonly rqI32: Int32Array;
+  private readonly rqU32: Uint32Array;
+  private readonly mask: number;
+  private cachedRqHead = 0;
+  private poolRefs = 0;
+  private ownerHeld = true;
+  private freedFlag = false;
+
+  private constructor(p: ZcrxIfqParams, area: ZcrxArea, rq: SharedArrayBuffer) {
+    this.id = p.id ?? 0;
+    this.domain = p.domain;
+    this.dev = p.dev;
+    this.area = area;
+    this.rqEntries = p.rqEntries;
+    this.mask = p.rqEntries - 1;
+    this.rqBuffer = rq;
+    this.rqI32 = new Int32Array(rq);
+    this.rqU32 = new Uint32Array(rq);
+    const self = this;
+    this.ops = {
+      name: ZCRX_PROVIDER_NAME,
+      init: (pool) => self.ppInit(pool),
+      destroy: (pool) => self.ppDestroy(pool),
+      alloc: (pool) => self.ppAlloc(pool),
+      release: (pool, nm) => self.ppRelease(pool, nm),
+      nlFill: (pool, rxq) => self.nlFill(pool, rxq),
+      uninstall: (rxq) => self.uninstall(rxq),
+    };
+  }
+
+  /**
+   * Builds an ifq: the refill ring and the area (net_iovs, freelist, user
+   * refs). Nothing is mapped until the first pool's init. Throws EINVAL for a
+   * region too small or an area that is not a page multiple.
+   */
+  static create(p: ZcrxIfqParams): ZcrxIfq {
+    const need = ZCRX_RQES_OFF + ZCRX_RQE_SIZE * p.rqEntries;
+    const rq = p.rqBuffer ?? new SharedArrayBuffer(need);
+    if (rq.byteLength < need) throw new NetmemError('EINVAL', `zcrx: refill region of ${rq.byteLength} bytes, need ${need}`);
+    if (!(p.rqEntries > 0) || (p.rqEntries & (p.rqEntries - 1)) !== 0) throw new NetmemError('EINVAL', `zcrx: ${p.rqEntries} refill entries`);
+    if (!(p.area.len > 0) || p.area.len % NET_IOV_SIZE !== 0) throw new NetmemError('EINVAL', `zcrx: area of ${p.area.len} bytes`);
+    const area = new ZcrxArea(p.domain, p.dev, p.area);
+    return new ZcrxIfq(p, area, rq);
+  }
+
+  /** True once the ifq was freed (area gone). */
+  get freed(): boolean {
+    return this.freedFlag;
+  }
+
+  /** Refill entries the user published that the kernel side has not consumed yet (tail − head, capped). */
+  get refillPending(): number {
+    const n = (Atomics.load(this.rqI32, ZCRX_RQ_TAIL_OFF >>> 2) - this.cachedRqHead) >>> 0;
+    return n > this.rqEntries ? this.rqEntries : n;
+  }
+
+  /** Pools currently using this ifq's provider. */
+  get pools(): number {
+    return this.poolRefs;
+  }
+
+  // ---- provider ops (io_uring_pp_zc_ops) -------------------------------------
+
+  private ppInit(pool: PagePool): void {
+    if (this.freedFlag) throw new NetmemError('EINVAL', 'zcrx: ifq is gone');
+    if (pool.dev !== this.dev) throw new NetmemError('EINVAL', 'zcrx: pool device is not the ifq device');
+    if (!pool.dmaMap) throw new NetmemError('EOPNOTSUPP', 'zcrx: pool does not DMA-map');
+    if (pool.order !== 0) throw new NetmemError('EOPNOTSUPP', `zcrx: pool order ${pool.order}`);
+    if (pool.dmaDirCode !== DMA_FROM_DEVICE) throw new NetmemError('EOPNOTSUPP', 'zcrx: pool DMA direction is not from-device');
+    if (!this.area.map(pool)) throw new NetmemError('ENOMEM', 'zcrx: area DMA mapping failed');
+    this.poolRefs++;
+  }
+
+  private ppDestroy(_pool: PagePool): void {
+    this.poolRefs--;
+    this.maybeFree();
+  }
+
+  /** io_pp_zc_alloc_netmems: the refill ring first, then the freelist. */
+  private ppAlloc(pool: PagePool): number {
+    const nm = this.ringRefill(pool);
+    return nm !== 0 ? nm : this.refillSlow(pool);
+  }
+
+  /** io_pp_zc_release_netmem: back on the freelist; the pool frees nothing. */
+  private ppRelease(pool: PagePool, nm: number): boolean {
+    const i = this.area.indexOf(nm);
+    if (i < 0) throw new NetmemError('EINVAL', `zcrx: release of netmem ${nm}, which is not in area of ifq ${this.id}`);
+    mpClearPool(pool, nm);
+    this.area.pushFree(i);
+    return false;
+  }
+
+  private nlFill(_pool: PagePool | null, _rxq: ProviderRxQueue | null): ProviderInfo {
+    // An empty nest: NETDEV_A_PAGE_POOL_IO_URING / NETDEV_A_QUEUE_IO_URING.
+    return { ioUring: {} };
+  }
+
+  /** io_pp_uninstall: the netdev is going away: forget it and unmap the area (once). */
+  private uninstall(_rxq: ProviderRxQueue): void {
+    this.netdev = null;
+    this.area.unmap();
+  }
+
+  // ---- refill -------------------------------------------------------------
+
+  /**
+   * io_zcrx_ring_refill: consumes at most min(tail − head, entries, 64 −
+   * cached) refill entries, advancing head over every one. A valid entry
+   * drops one user ref and one pp ref; the buffer comes back to this pool's
+   * cache when that was the last pp ref. Returns one netmem (the rest are in
+   * the cache) or 0.
+   */
+  private ringRefill(pool: PagePool): number {
+    let entries = (Atomics.load(this.rqI32, ZCRX_RQ_TAIL_OFF >>> 2) - this.cachedRqHead) >>> 0;
+    if (entries > this.rqEntries) entries = this.rqEntries;
+    const room = PP_ALLOC_CACHE_REFILL - pool.cacheSize;
+    if (entries > room) entries = room;
+    if (entries === 0) return 0;
+    const u32 = this.rqU32;
+    const area = this.area;
+    const urefs = area.userRefs;
+    const ppTab = this.domain.table.pp;
+    const st = this.stats;
+    const base = area.nia.baseDesc;
+    const id = pool.id;
+    let pending = 0;
+    st.rqConsumed += entries;
+    do {
+      const w = (ZCRX_RQES_OFF >>> 2) + (this.cachedRqHead & this.mask) * (ZCRX_RQE_SIZE >>> 2);
+      this.cachedRqHead = (this.cachedRqHead + 1) | 0;
+      const lo = u32[w];
+      const hi = u32[w + 1];
+      if (u32[w + 3] !== 0 || hi >>> 16 !== area.areaId) {
+        st.rqBad++;
+        continue;
+      }
+      // (off & ~AREA_MASK) >> PAGE_SHIFT lands in a 32-bit unsigned, as in the kernel.
+      const idx = (((hi & 0xfff) << 20) | (lo >>> 12)) >>> 0;
+      if (idx >= area.count) {
+        st.rqBad++;
+        continue;
+      }
+      if (urefs[idx] === 0) {
+        st.rqNoUserRef++;
+        continue;
+      }
+      urefs[idx]--;
+      const nm = area.niov(idx);
+      const d = base + idx;
+      const mine = ppTab[d] === id;
+      if ((mine ? pool.unrefNetmem(nm, 1) : this.unrefOther(nm, d, 1)) !== 0) continue;
+      if (!mine) {
+        this.returnNiov(nm, idx);
+        st.rqReturned++;
+        continue;
+      }
+      this.syncForDevice(pool, d);
+      if (pending !== 0) mpPlaceInCache(pool, pending);
+      pending = nm;
+      st.rqRecycled++;
+    } while (--entries > 0);
+    Atomics.store(this.rqI32, ZCRX_RQ_HEAD_OFF >>> 2, this.cachedRqHead);
+    return pending;
+  }
+
+  /** io_zcrx_refill_slow: up to 64 net_iovs from the freelist into the pool. */
+  private refillSlow(pool: PagePool): number {
+    const area = this.area;
+    const base = area.nia.baseDesc;
+    let pending = 0;
+    let n = 0;
+    while (area.freeCount > 0 && n < PP_ALLOC_CACHE_REFILL) {
+      const i = area.popFree();
+      const nm = area.niov(i);
+      mpSetPool(pool, nm);
+      this.syncForDevice(pool, base + i);
+      if (pending !== 0) mpPlaceInCache(pool, pending);
+      pending = nm;
+      n++;
+    }
+    this.stats.freelistAllocs += n;
+    return pending;
+  }
+
+  private syncForDevice(pool: PagePool, d: number): void {
+    if (!pool.dmaSync) return;
+    const iova = this.domain.table.dma[d];
+    if (iova !== 0) this.dev.syncForDevice(iova, pool.offset, NET_IOV_SIZE - pool.offset, DMA_FROM_DEVICE);
+  }
+
+  /** page_pool_unref_netmem for a net_iov of another pool, or of none (a copy-fallback buffer). */
+  private unrefOther(nm: number, d: number, n: number): number {
+    const t = this.domain.table;
+    if (t.pp[d] !== 0) return this.domain.poolOf(nm)!.unrefNetmem(nm, n);
+    const r = t.ppRef[d];
+    if (r === n) {
+      t.ppRef[d] = 1;
+      return 0;
+    }
+    if (r < n) throw new NetmemError('EINVAL', `zcrx: pp refcount underflow on copy buffer ${nm} (${r} - ${n})`);
+    t.ppRef[d] = r - n;
+    return r - n;
+  }
+
+  /** io_zcrx_return_niov: a copy buffer goes to the freelist, a pool buffer back to its pool. */
+  returnNiov(nm: number, idx: number): void {
+    const d = this.area.nia.baseDesc + idx;
+    const t = this.domain.table;
+    if (t.pp[d] === 0) {
+      t.ppRef[d] = 0;
+      this.area.pushFree(idx);
+      return;
+    }
+    this.domain.poolOf(nm)!.putUnrefedNetmem(nm, -1, false);
+  }
+
+  /** Takes a free net_iov for a copy (io_zcrx_alloc_fallback): no pool, one pp ref. -1 when none. */
+  allocFallback(): number {
+    const i = this.area.popFree();
+    if (i >= 0) this.domain.table.ppRef[this.area.nia.baseDesc + i] = 1;
+    return i;
+  }
+
+  // ---- scrub, close, free ------------------------------------------------------
+
+  /**
+   * io_zcrx_scrub: takes back every buffer user space holds: all its user
+   * refs at once, that many pp refs dropped, the buffer returned when that
+   * was the last.
+   */
+  scrub(): void {
+    if (this.freedFlag) return;
+    const area = this.area;
+    const urefs = area.userRefs;
+    const base = area.nia.baseDesc;
+    for (let i = 0; i < area.count; i++) {
+      const nr = urefs[i];
+      if (nr === 0) continue;
+      urefs[i] = 0;
+      this.stats.scrubbed++;
+      const nm = area.niov(i);
+      if (this.unrefOther(nm, base + i, nr) === 0) this.returnNiov(nm, i);
+    }
+  }
+
+  /** io_close_queue: unbinds the provider from its rx queue (restarting it on pages), once. */
+  closeQueue(): void {
+    if (this.ifRxq === -1) return;
+    const nd = this.netdev;
+    this.netdev = null;
+    if (nd) mpCloseRxq(nd, this.ifRxq, this.ops);
+    this.ifRxq = -1;
+  }
+
+  /**
+   * The owner (the ring, or a standalone user) lets go: close the queue and
+   * free the ifq as soon as no pool uses its provider any more.
+   */
+  release(): void {
+    if (!this.ownerHeld) return;
+    this.ownerHeld = false;
+    this.closeQueue();
+    this.maybeFree();
+  }
+
+  private maybeFree(): void {
+    if (this.ownerHeld || this.poolRefs > 0 || this.freedFlag) return;
+    this.freedFlag = true;
+    this.area.free();
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * An io_uring instance as zcrx sees it: setup flags, a completion queue of
+ * fixed capacity in shared memory, the caller's admin capability, the zcrx
+ * ifqs registered on it, RECV_ZC requests, and ring exit (scrub every ifq,
+ * close its queue, free it once no pool uses it).
+ */
+import { NetmemError, type NetNamespace, type TcpSocket } from '@netmem/core';
+import { CompletionQueue } from './cq.js';
+import {
+  CQE_ERR,
+  IORING_MAX_CQ_ENTRIES,
+  IORING_MAX_ENTRIES,
+  IORING_RECV_MULTISHOT,
+  IORING_RECVSEND_POLL_FIRST,
+  IORING_SETUP_CLAMP,
+  IORING_SETUP_CQE32,
+  IORING_SETUP_CQE_MIXED,
+  IORING_SETUP_CQSIZE,
+  IORING_SETUP_DEFER_TASKRUN,
+  IORING_SETUP_KNOWN,
+  IORING_SETUP_SINGLE_ISSUER,
+} from './constants.js';
+import type { ZcrxIfq } from './ifq.js';
+import { RecvZcRequest } from './recv.js';
+import { registerZcrxIfq, type ZcrxIfqReg } from './register.js';
+
+/** Options of {@link IoUring} (io_uring_params). */
+export interface IoUringOptions {
+  /** SQ entries (rounded up to a power of two). Default 64. */
+  entries?: number;
+  /** IORING_SETUP_* flags. Default DEFER_TASKRUN | SINGLE_ISSUER | CQE32. */
+  flags?: number;
+  /** CQ entries with IORING_SETUP_CQSIZE; otherwise 2 × SQ entries. */
+  cqEntries?: number;
+  /** The caller has CAP_NET_ADMIN. Default true. */
+  admin?: boolean;
+}
+
+/** Options of {@link IoUring.recvZc} (the RECV_ZC SQE). */
+export interface RecvZcOptions {
+  /** zcrx_ifq_idx. Default 0. */
+  ifq?: number;
+  /** Byte limit (sqe->len); 0 for none. Default 0. */
+  len?: number;
+  /** sqe->ioprio: IORING_RECV_MULTISHOT (required) and IORING_RECVSEND_POLL_FIRST. Default multishot. */
+  flags?: number;
+  /** user_data. Default 0. */
+  userData?: number;
+}
+
+function roundUpPow2(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
+/** An io_uring instance: setup flags, CQ, zcrx ifqs, RECV_ZC, exit. */
+export class IoUring {
+  /** Setup flags. */
+  readonly flags: number;
+  /** The caller's CAP_NET_ADMIN. */
+  readonly admin: boolean;
+  /** SQ entries. */
+  readonly sqEntries: number;
+  /** The completion queue (its buffer can go to a consumer thread). */
+  readonly cq: CompletionQueue;
+  /** Registered ifqs by id. */
+  readonly ifqs = new Map<number, ZcrxIfq>();
+  private nextIfqId = 0;
+  private readonly requests = new Set<RecvZcRequest>();
+  private exited = false;
+
+  /**
+   * io_uring_setup. EINVAL: unknown flags, DEFER_TASKRUN without
+   * SINGLE_ISSUER, CQE32 with CQE_MIXED, zero entries, too many entries
+   * without CLAMP, a CQ size below the SQ size.
+   */
+  constructor(
+    /** The namespace whose netdevs ifqs bind to. */
+    readonly ns: NetNamespace,
+    opts: IoUringOptions = {},
+  ) {
+    const flags = opts.flags ?? IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_CQE32;
+    if (flags & ~IORING_SETUP_KNOWN) throw new NetmemError('EINVAL', `io_uring: unknown setup flags 0x${flags.toString(16)}`);
+    if (flags & IORING_SETUP_DEFER_TASKRUN && !(flags & IORING_SETUP_SINGLE_ISSUER)) {
+      throw new NetmemError('EINVAL', 'io_uring: DEFER_TASKRUN needs SINGLE_ISSUER');
+    }
+    if (flags & IORING_SETUP_CQE32 && flags & IORING_SETUP_CQE_MIXED) throw new NetmemError('EINVAL', 'io_uring: CQE32 and CQE_MIXED together');
+    let entries = opts.entries ?? 64;
+    if (!(entries > 0)) throw new NetmemError('EINVAL', `io_uring: ${entries} entries`);
+    if (entries > IORING_MAX_ENTRIES) {
+      if (!(flags & IORING_SETUP_CLAMP)) throw new NetmemError('EINVAL', `io_uring: ${entries} entries (max ${IORING_MAX_ENTRIES})`);
+      entries = IORING_MAX_ENTRIES;
+    }
+    this.sqEntries = roundUpPow2(entries);
+    let cq = 2 * this.sqEntries;
+    if (flags & IORING_SETUP_CQSIZE) {
+      cq = opts.cqEntries ?? 0;
+      if (!(cq > 0)) throw new NetmemError('EINVAL', `io_uring: ${cq} CQ entries`);
+      if (cq > IORING_MAX_CQ_ENTRIES) {
+        if (!(flags & IORING_SETUP_CLAMP)) throw new NetmemError('EINVAL', `io_uring: ${cq} CQ entries (max ${IORING_MAX_CQ_ENTRIES})`);
+        cq = IORING_MAX_CQ_ENTRIES;
+      }
+      cq = roundUpPow2(cq);
+      if (cq < this.sqEntries) throw new NetmemError('EINVAL', `io_uring: CQ of ${cq} below SQ of ${this.sqEntries}`);
+    }
+    this.flags = flags;
+    this.admin = opts.admin ?? true;
+    this.cq = new CompletionQueue(cq);
+  }
+
+  /** True after {@link exit}. */
+  get isExited(): boolean {
+    return this.exited;
+  }
+
+  /** RECV_ZC requests still armed. */
+  get pendingRequests(): number {
+    return this.requests.size;
+  }
+
+  private live(): void {
+    if (this.exited) throw new NetmemError('EBADF', 'io_uring: the ring has exited');
+  }
+
+  /**
+   * IORING_REGISTER_ZCRX_IFQ (see {@link registerZcrxIfq} for the checks).
+   * Writes back rqEntries, offsets, zcrxId and the area token into `reg`.
+   */
+  registerZcrxIfq(reg: ZcrxIfqReg): ZcrxIfq {
+    this.live();
+    const id = this.nextIfqId;
+    const ifq = registerZcrxIfq(this, reg, id);
+    this.nextIfqId++;
+    this.ifqs.set(id, ifq);
+    return ifq;
+  }
+
+  /**
+   * Prepares a RECV_ZC request on `sk` (io_recvzc_prep). EINVAL: unknown
+   * ifq, unknown flags, no IORING_RECV_MULTISHOT.
+   */
+  recvZc(sk: TcpSocket, opts: RecvZcOptions = {}): RecvZcRequest {
+    this.live();
+    const ifq = this.ifqs.get(opts.ifq ?? 0);
+    if (!ifq) throw new NetmemError('EINVAL', `io_uring: no zcrx ifq ${opts.ifq ?? 0}`);
+    const flags = opts.flags ?? IORING_RECV_MULTISHOT;
+    if (flags & ~(IORING_RECVSEND_POLL_FIRST | IORING_RECV_MULTISHOT)) throw new NetmemError('EINVAL', `io_uring: RECV_ZC flags 0x${flags.toString(16)}`);
+    if (!(flags & IORING_RECV_MULTISHOT)) throw new NetmemError('EINVAL', 'io_uring: RECV_ZC must be multishot');
+    const len = opts.len ?? 0;
+    if (!(len >= 0 && len <= 0xffffffff)) throw new NetmemError('EINVAL', `io_uring: RECV_ZC len ${len}`);
+    const req = new RecvZcRequest(this.cq, ifq, sk, opts.userData ?? 0, len, (this.flags & IORING_SETUP_CQE_MIXED) !== 0, (r) => this.requests.delete(r));
+    this.requests.add(req);
+    return req;
+  }
+
+  /**
+   * Ring exit (io_ring_exit_work): armed requests end with -ECANCELED; every
+   * ifq is scrubbed (user references taken back) and its queue closed; each
+   * ifq is freed once no pool uses its provider any more.
+   */
+  exit(): void {
+    if (this.exited) return;
+    this.exited = true;
+    for (const r of [...this.requests]) r.finish(CQE_ERR.ECANCELED);
+    for (const ifq of this.ifqs.values()) {
+      ifq.scrub();
+      ifq.closeQueue();
+    }
+    for (const ifq of this.ifqs.values()) ifq.release();
+  }
+}

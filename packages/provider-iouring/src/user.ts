@@ -1,0 +1,198 @@
+/**
+ * The user-space side of zcrx: reading CQEs from the shared completion
+ * queue and returning buffers through the shared refill ring. These classes
+ * touch only SharedArrayBuffers (no @netmem/core import), so a worker_thread
+ * can use them on buffers it was sent while the kernel side runs elsewhere.
+ *
+ * Memory strategy: typed-array views made once; reap and push allocate
+ * nothing. Atomics are used only on the indices another thread publishes or
+ * reads (CQ head/tail, refill head/tail), once per batch.
+ */
+import {
+  CQ_CQES_OFF,
+  CQ_ENTRIES,
+  CQ_HEAD,
+  CQ_MASK,
+  CQ_TAIL,
+  CQE_SIZE,
+  ZCRX_RQE_SIZE,
+} from './constants.js';
+
+/** Offsets of the refill ring inside its region (io_uring_zcrx_offsets). */
+export interface ZcrxRqOffsets {
+  /** Byte offset of the kernel-owned head. */
+  head: number;
+  /** Byte offset of the user-owned tail. */
+  tail: number;
+  /** Byte offset of the first 16-byte entry. */
+  rqes: number;
+}
+
+/**
+ * Reads CQEs from a completion-queue buffer (the consumer side). Call
+ * {@link begin}, read entries `0..count-1` with the field getters, then
+ * {@link end} to publish the new head.
+ */
+export class CqConsumer {
+  private readonly i32: Int32Array;
+  private readonly u32: Uint32Array;
+  private readonly mask: number;
+  private head = 0;
+  private avail = 0;
+  private seenTail = 0;
+
+  constructor(
+    /** The CQ buffer (IoUring.cq.buffer). */
+    readonly buffer: SharedArrayBuffer,
+  ) {
+    this.i32 = new Int32Array(buffer);
+    this.u32 = new Uint32Array(buffer);
+    this.mask = this.i32[CQ_MASK];
+  }
+
+  /** CQ capacity. */
+  get entries(): number {
+    return this.i32[CQ_ENTRIES];
+  }
+
+  /** Loads head and tail once; returns how many CQEs are ready. */
+  begin(): number {
+    this.head = this.i32[CQ_HEAD];
+    this.seenTail = Atomics.load(this.i32, CQ_TAIL);
+    this.avail = (this.seenTail - this.head) >>> 0;
+    return this.avail;
+  }
+
+  /** The tail {@link begin} saw (wait on this value, not a fresh load, or a post in between is missed). */
+  get tailSeen(): number {
+    return this.seenTail;
+  }
+
+  /** Word index of the `i`-th ready CQE. */
+  private at(i: number): number {
+    return (CQ_CQES_OFF + ((this.head + i) & this.mask) * CQE_SIZE) >>> 2;
+  }
+
+  /** user_data of the `i`-th ready CQE (low 53 bits). */
+  userData(i: number): number {
+    const w = this.at(i);
+    return this.u32[w] + this.u32[w + 1] * 0x100000000;
+  }
+
+  /** res of the `i`-th ready CQE. */
+  res(i: number): number {
+    return this.i32[this.at(i) + 2];
+  }
+
+  /** flags of the `i`-th ready CQE. */
+  flags(i: number): number {
+    return this.u32[this.at(i) + 3];
+  }
+
+  /** Low 32 bits of the zcrx offset (big_cqe[0]) of the `i`-th ready CQE. */
+  offLo(i: number): number {
+    return this.u32[this.at(i) + 4];
+  }
+
+  /** High 32 bits of the zcrx offset of the `i`-th ready CQE. */
+  offHi(i: number): number {
+    return this.u32[this.at(i) + 5];
+  }
+
+  /** The zcrx offset of the `i`-th ready CQE as a number (areaId << 48 | index << 12 | inPage). */
+  off(i: number): number {
+    const w = this.at(i);
+    return this.u32[w + 4] + this.u32[w + 5] * 0x100000000;
+  }
+
+  /** Marks `n` CQEs consumed and publishes the head (one atomic store). */
+  end(n = this.avail): void {
+    this.head = (this.head + n) | 0;
+    this.avail -= n;
+    Atomics.store(this.i32, CQ_HEAD, this.head);
+  }
+}
+
+/**
+ * Writes refill entries (the producer side of the refill ring). {@link push}
+ * fills entries locally; {@link commit} publishes them with one atomic store
+ * of the tail.
+ */
+export class RefillProducer {
+  private readonly i32: Int32Array;
+  private readonly u32: Uint32Array;
+  private readonly headIdx: number;
+  private readonly tailIdx: number;
+  private readonly rqesWord: number;
+  private readonly mask: number;
+  private tail: number;
+  private cachedHead: number;
+
+  constructor(
+    /** The refill-ring region buffer. */
+    readonly buffer: SharedArrayBuffer,
+    /** Offsets written back by registration. */
+    offsets: ZcrxRqOffsets,
+    /** Entry count (a power of two, as registration rounded it). */
+    readonly entries: number,
+  ) {
+    this.i32 = new Int32Array(buffer);
+    this.u32 = new Uint32Array(buffer);
+    this.headIdx = offsets.head >>> 2;
+    this.tailIdx = offsets.tail >>> 2;
+    this.rqesWord = offsets.rqes >>> 2;
+    this.mask = entries - 1;
+    this.tail = Atomics.load(this.i32, this.tailIdx);
+    this.cachedHead = Atomics.load(this.i32, this.headIdx);
+  }
+
+  /** Free entries (reloads the kernel's head only when the cached value says full). */
+  space(): number {
+    let free = this.entries - ((this.tail - this.cachedHead) >>> 0);
+    if (free <= 0) {
+      this.cachedHead = Atomics.load(this.i32, this.headIdx);
+      free = this.entries - ((this.tail - this.cachedHead) >>> 0);
+    }
+    return free;
+  }
+
+  /**
+   * Queues one entry: `offLo`/`offHi` are the two halves of the CQE's
+   * offset, `pad` must be 0 for the kernel to take it. False when full.
+   */
+  push(offLo: number, offHi: number, len = 4096, pad = 0): boolean {
+    if (this.space() <= 0) return false;
+    const w = this.rqesWord + (this.tail & this.mask) * (ZCRX_RQE_SIZE >>> 2);
+    this.u32[w] = offLo;
+    this.u32[w + 1] = offHi;
+    this.u32[w + 2] = len;
+    this.u32[w + 3] = pad;
+    this.tail = (this.tail + 1) | 0;
+    return true;
+  }
+
+  /** Queues an entry from a whole offset number (areaId << 48 | index << 12 | inPage). */
+  pushOff(off: number, len = 4096, pad = 0): boolean {
+    return this.push(off >>> 0, Math.floor(off / 0x100000000) >>> 0, len, pad);
+  }
+
+  /** Publishes queued entries (one atomic store of the tail). */
+  commit(): void {
+    Atomics.store(this.i32, this.tailIdx, this.tail);
+  }
+
+  /** Entries queued but not yet consumed by the kernel side. */
+  get pending(): number {
+    return (this.tail - Atomics.load(this.i32, this.headIdx)) >>> 0;
+  }
+}
+
+/** Index of the buffer an offset names (bits 12..47). */
+export function zcrxIndexOf(offLo: number, offHi: number): number {
+  return (offHi & 0xffff) * 0x100000 + (offLo >>> 12);
+}
+
+/** Area id an offset names (bits 48..63). */
+export function zcrxAreaOf(offHi: number): number {
+  return offHi >>> 16;
+}
