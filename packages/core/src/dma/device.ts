@@ -194,7 +194,7 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
     const at = this.mapOffset[slot] + (iova % IOVA_SLOT_BYTES);
     // Short copies (headers) by hand: a subarray view per write is garbage.
     if (len <= SHORT_COPY) for (let i = 0; i < len; i++) dst[at + i] = src[srcOff + i];
-    else dst.set(src.subarray(srcOff, srcOff + len), at);
+    else dst.set(srcOff === 0 && len === src.length ? src : src.subarray(srcOff, srcOff + len), at);
     return true;
   }
 
@@ -210,9 +210,10 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
       this.fault('direction-mismatch', 'read', iova);
       return false;
     }
-    const region = this.regions[this.mapRegion[slot]]!;
+    const src = this.regions[this.mapRegion[slot]]!.u8;
     const at = this.mapOffset[slot] + (iova % IOVA_SLOT_BYTES);
-    dst.set(region.u8.subarray(at, at + len), dstOff);
+    if (len <= SHORT_COPY) for (let i = 0; i < len; i++) dst[dstOff + i] = src[at + i];
+    else dst.set(src.subarray(at, at + len), dstOff);
     return true;
   }
 

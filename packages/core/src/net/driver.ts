@@ -26,7 +26,7 @@ import { Napi } from '../pool/napi.js';
 import { createPagePool, type PagePool } from '../pool/page-pool.js';
 import type { MemoryProviderOps } from '../provider/ops.js';
 import type { NetDevice, QueueMgmtOps } from './netdev.js';
-import { MAX_SKB_FRAGS, type SkbFactory } from './skb.js';
+import { MAX_SKB_FRAGS, type SkBuff, type SkbFactory } from './skb.js';
 import type { TcpSocket } from './socket.js';
 
 /** Options for {@link NetdevsimDriver}. */
@@ -83,8 +83,12 @@ export class QueueMem {
   }
 }
 
+const EMPTY = new Uint8Array(0);
+
 interface QueueState {
   napi: Napi;
+  /** This queue's NAPI poll body for receive(). */
+  poll: () => boolean;
   mem: QueueMem | null;
   counters: RxQueueCounters;
 }
@@ -110,11 +114,16 @@ export class NetdevsimDriver implements QueueMgmtOps {
     this.hdrBufSize = opts.hdrBufSize ?? 256;
     if (!Number.isInteger(this.ringSize) || this.ringSize < 1) throw new NetmemError('EINVAL', `ring size ${this.ringSize}`);
     if (!(this.hdrBufSize >= 64 && this.hdrBufSize <= PAGE_SIZE)) throw new NetmemError('EINVAL', `header buffer size ${this.hdrBufSize}`);
-    this.queues = netdev.rxQueues.map((q) => ({
-      napi: new Napi(`${netdev.name}-rx${q.index}`),
-      mem: null,
-      counters: { packets: 0, bytes: 0, dropped: 0, allocFail: 0 },
-    }));
+    this.queues = netdev.rxQueues.map((q) => {
+      const st: QueueState = {
+        napi: new Napi(`${netdev.name}-rx${q.index}`),
+        poll: () => false,
+        mem: null,
+        counters: { packets: 0, bytes: 0, dropped: 0, allocFail: 0 },
+      };
+      st.poll = () => this.pollOnce(st);
+      return st;
+    });
     netdev.ops = this;
   }
 
@@ -169,6 +178,7 @@ export class NetdevsimDriver implements QueueMgmtOps {
       }
       while (m.hdrCount > 0) {
         m.hdrPool!.putNetmem(m.hdrRing[m.hdrHead], -1, true);
+        if (this.domain.checked) this.skbs.holderLeft(m.hdrRing[m.hdrHead]);
         m.hdrHead = m.hdrHead + 1 === m.hdrRing.length ? 0 : m.hdrHead + 1;
         m.hdrCount--;
       }
@@ -196,7 +206,22 @@ export class NetdevsimDriver implements QueueMgmtOps {
   }
 
   open(): void {
-    for (let i = 0; i < this.netdev.realNumRxQueues; i++) this.queueStart(i, this.queueMemAlloc(i));
+    // All queues or none: a failure stops and frees the queues already started.
+    let i = 0;
+    try {
+      for (; i < this.netdev.realNumRxQueues; i++) {
+        const mem = this.queueMemAlloc(i);
+        try {
+          this.queueStart(i, mem);
+        } catch (e) {
+          this.queueMemFree(mem);
+          throw e;
+        }
+      }
+    } catch (e) {
+      for (let j = 0; j < i; j++) this.queueMemFree(this.queueStop(j));
+      throw e;
+    }
   }
 
   stop(): void {
@@ -243,16 +268,38 @@ export class NetdevsimDriver implements QueueMgmtOps {
     const q = this.queues[idx];
     if (!q) throw new NetmemError('ERANGE', `${this.netdev.name}: rx queue ${idx} out of range`);
     if (!(hdrLen >= 0 && hdrLen <= packet.length)) throw new NetmemError('EINVAL', `header length ${hdrLen} of a ${packet.length}-byte packet`);
-    return q.napi.poll(() => {
-      const ok = this.rxOne(q, packet, hdrLen, to);
-      this.refill(q);
-      return ok;
-    });
+    // The headers must fit the buffer they land in (header buffer, or the first payload buffer).
+    const m = q.mem;
+    if (m !== null && hdrLen > (m.hdrPool !== null ? this.hdrBufSize : (PAGE_SIZE << m.pool.order) - m.pool.offset)) {
+      throw new NetmemError('EINVAL', `header length ${hdrLen} exceeds the ${m.hdrPool !== null ? 'header' : 'rx'} buffer`);
+    }
+    // The poll body is one function made per queue; the packet travels in fields (no closure per packet).
+    this.rxPacket = packet;
+    this.rxHdrLen = hdrLen;
+    this.rxTo = to;
+    try {
+      return q.napi.poll(q.poll);
+    } finally {
+      this.rxPacket = EMPTY;
+      this.rxTo = null;
+    }
+  }
+
+  private rxPacket: Uint8Array = EMPTY;
+  private rxHdrLen = 0;
+  private rxTo: TcpSocket | null = null;
+
+  /** One NAPI poll of queue `q`: receive the pending packet, then refill the ring. */
+  private pollOnce(q: QueueState): boolean {
+    const ok = this.rxOne(q, this.rxPacket, this.rxHdrLen, this.rxTo!);
+    this.refill(q);
+    return ok;
   }
 
   private rxOne(q: QueueState, packet: Uint8Array, hdrLen: number, to: TcpSocket): boolean {
     const m = q.mem;
-    if (!m || !this.netdev.up) {
+    // A device that is gone (hot unplug without a stop) cannot DMA: drop before touching the ring.
+    if (!m || !this.netdev.up || this.netdev.dev!.removed) {
       q.counters.dropped++;
       return false;
     }
@@ -301,6 +348,28 @@ export class NetdevsimDriver implements QueueMgmtOps {
     return true;
   }
 
+  /**
+   * Transmit (dev_queue_xmit → ndo_start_xmit → tx completion): an
+   * unreadable skb, whose frags the CPU side of the stack may not touch, is
+   * dropped and counted (`txDroppedUnreadable`, validate_xmit_unreadable_skb);
+   * on a device that is down it is dropped (`txDropped`); otherwise it is
+   * counted as sent. Either way the skb is freed, its buffers going back to
+   * their pools. Returns true when sent.
+   */
+  transmit(skb: SkBuff): boolean {
+    const nd = this.netdev;
+    let sent = false;
+    if (skb.unreadable) nd.txDroppedUnreadable++;
+    else if (!nd.up) nd.txDropped++;
+    else {
+      nd.txPackets++;
+      nd.txBytes += skb.len;
+      sent = true;
+    }
+    this.skbs.free(skb);
+    return sent;
+  }
+
   /** Posts buffers until the ring is full or the pool runs dry (counted as allocFail). */
   private refill(q: QueueState): void {
     const m = q.mem;
@@ -331,6 +400,7 @@ export class NetdevsimDriver implements QueueMgmtOps {
       m.hdrRing[slot] = nm;
       m.hdrOff[slot] = hp.lastOffset;
       m.hdrCount++;
+      if (checked) this.skbs.setPlace(nm, Place.DRIVER_RING);
     }
   }
 }

@@ -56,11 +56,13 @@ function checkMemoryProvider(netdev: NetDevice, idx: number): void {
 
 /**
  * net_mp_open_rxq: binds `mp` to rx queue `idx` and restarts it. Errors,
- * in order: ERANGE (index), EINVAL (header split off), EINVAL (threshold),
+ * in order: ENODEV (unregistered netdev), ERANGE (index), EINVAL (header split off), EINVAL (threshold),
  * EEXIST (XDP), EEXIST (queue already bound), EBUSY (AF_XDP), then the
  * restart's error (ENODATA when the driver ignored the provider).
  */
 export function mpOpenRxq(netdev: NetDevice, idx: number, mp: MemoryProviderOps): void {
+  // Callers find the netdev by ifindex; an unregistered one is not found.
+  if (netdev.regState !== 'registered') throw new NetmemError('ENODEV', `${netdev.name} is unregistered`);
   if (!Number.isInteger(idx) || idx < 0 || idx >= netdev.realNumRxQueues) {
     throw new NetmemError('ERANGE', `${netdev.name}: rx queue index ${idx} out of range`);
   }

@@ -8,6 +8,7 @@ import { NetmemError } from '../errors.js';
 import type { DmaDevice } from '../dma/device.js';
 import type { PagePool, PoolNetdev } from '../pool/page-pool.js';
 import type { MemoryProviderOps, ProviderRxQueue } from '../provider/ops.js';
+import type { SkBuff } from './skb.js';
 
 /** Queue-management ops a driver provides (netdev_queue_mgmt_ops). */
 export interface QueueMgmtOps {
@@ -22,6 +23,8 @@ export interface QueueMgmtOps {
   /** ndo_open / ndo_stop for every queue. */
   open(): void;
   stop(): void;
+  /** Transmits (or drops) an skb and frees it; true when sent. Optional. */
+  transmit?(skb: SkBuff): boolean;
 }
 
 /** One rx queue (struct netdev_rx_queue). */
@@ -100,6 +103,10 @@ export class NetDevice implements PoolNetdev {
   txDroppedUnreadable = 0;
   /** Packets transmitted. */
   txPackets = 0;
+  /** Bytes transmitted. */
+  txBytes = 0;
+  /** Packets dropped on transmit for another reason (device down). */
+  txDropped = 0;
   private hooks: NetdevHooks | null = null;
 
   constructor(opts: NetDeviceOptions) {
@@ -168,19 +175,38 @@ export class NetDevice implements PoolNetdev {
     if (wasUp) this.open();
   }
 
-  /** ethtool -G tcp-data-split / hds-thresh. Refused while a provider needs them. */
+  /**
+   * ethtool -G tcp-data-split / hds-thresh. Refused (EINVAL) while a
+   * provider needs them. A running device is reconfigured (its queues are
+   * restarted) when split turns on or off, so every queue's buffers follow
+   * the new setting.
+   */
   setHeaderSplit(on: boolean, thresh = this.hdsThresh): void {
+    if (!Number.isInteger(thresh) || thresh < 0) throw new NetmemError('EINVAL', `${this.name}: hds-thresh ${thresh}`);
     if (this.maxBoundQueue() >= 0 && (!on || thresh !== 0)) {
       throw new NetmemError('EINVAL', `${this.name}: a memory provider needs header split on with threshold 0`);
     }
+    const restart = this.up && on !== this.headerSplit;
+    if (restart) this.close();
     this.headerSplit = on;
     this.hdsThresh = thresh;
+    if (restart) this.open();
   }
 
   /** Attaches or detaches an XDP program. Refused while a provider is bound (EBUSY). */
   setXdp(on: boolean): void {
     if (on && this.maxBoundQueue() >= 0) throw new NetmemError('EBUSY', `${this.name}: XDP with a memory provider bound`);
     this.xdp = on;
+  }
+
+  /**
+   * dev_queue_xmit: hands `skb` to the driver, which sends it or drops it
+   * (unreadable data is always dropped) and frees it. EOPNOTSUPP without a
+   * driver that transmits.
+   */
+  transmit(skb: SkBuff): boolean {
+    if (!this.ops?.transmit) throw new NetmemError('EOPNOTSUPP', `${this.name} cannot transmit`);
+    return this.ops.transmit(skb);
   }
 
   /** dev_open: starts every queue through the driver. */

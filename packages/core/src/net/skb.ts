@@ -14,6 +14,11 @@ import { descOf, isNetIov } from '../netmem/handle.js';
 import { NM_UNREADABLE } from '../netmem/netmem-table.js';
 import { Place, type PlaceCode } from '../netmem/places.js';
 
+/** Copies shorter than this go straight out of shared memory (the bounce costs more than it saves). */
+const BOUNCE_MIN = 128;
+/** Bounce buffer size: one page. */
+const PAGE_BYTES = 4096;
+
 /** Most frags one skb holds. */
 export const MAX_SKB_FRAGS = 17;
 
@@ -57,6 +62,8 @@ export class SkBuff {
   next: SkBuff | null = null;
   /** Free for callers: a flow or socket tag. */
   mark = 0;
+  /** Set while the skb object sits in the factory's free cache (double-free detection). */
+  dead = false;
 
   constructor(shinfo: SkbShared) {
     this.shinfo = shinfo;
@@ -77,9 +84,9 @@ export class SkBuff {
     return this.len - this.headLen;
   }
 
-  /** Tailroom of the head buffer. */
+  /** skb_tailroom: room after the linear data; 0 once the skb has frags (bytes put there would land before them). */
   get tailroom(): number {
-    return this.shinfo.headCap - this.dataOff - this.headLen;
+    return this.len !== this.headLen ? 0 : this.shinfo.headCap - this.dataOff - this.headLen;
   }
 
   /** __skb_pull: drops `n` bytes from the front of the linear data (protocol headers). */
@@ -126,6 +133,7 @@ export class SkbFactory {
     skb.clonedFlag = false;
     skb.next = null;
     skb.mark = 0;
+    skb.dead = false;
     this.live++;
     if (this.domain.checked && head !== 0) this.setPlace(head, Place.SKB);
     return skb;
@@ -150,6 +158,7 @@ export class SkbFactory {
 
   /** skb_clone: a second skb over the same data. */
   clone(skb: SkBuff): SkBuff {
+    if (skb.dead) this.deadSkb(skb, 'clone');
     let c = this.freeSkbs.pop();
     if (c) c.shinfo = skb.shinfo;
     else c = new SkBuff(skb.shinfo);
@@ -160,6 +169,7 @@ export class SkbFactory {
     c.unreadable = skb.unreadable;
     c.next = null;
     c.mark = skb.mark;
+    c.dead = false;
     c.clonedFlag = true;
     skb.clonedFlag = true;
     skb.shinfo.dataref++;
@@ -211,7 +221,7 @@ export class SkbFactory {
    */
   tryCoalesce(to: SkBuff, from: SkBuff): boolean {
     this.lastHeadStolen = false;
-    if (to.cloned) return false;
+    if (to === from || to.cloned) return false;
     if (to.ppRecycle !== from.ppRecycle) return false;
     if (to.unreadable !== from.unreadable) return false;
     const len = from.len;
@@ -239,11 +249,14 @@ export class SkbFactory {
       ts.fragLen[j] = fs.fragLen[i];
     }
     if (!from.cloned) fs.nrFrags = 0;
-    // A cloned `from` keeps its frags too, so the moved copies need references.
+    // A cloned `from` keeps its frags too, so the moved copies need references
+    // (skb_pp_frag_ref: pp references for pool netmems of a pp skb, page /
+    // net_iov references otherwise).
+    const d = this.domain;
     for (let i = 0; i < fs.nrFrags; i++) {
       const nm = fs.fragNm[i];
-      if (from.ppRecycle) this.domain.poolOf(nm)!.refNetmem(nm, 1);
-      else this.domain.getNetmem(nm);
+      if (from.ppRecycle && d.isPp(nm)) d.poolOf(nm)!.refNetmem(nm, 1);
+      else d.getNetmem(nm);
     }
     to.len += len;
     return true;
@@ -259,9 +272,7 @@ export class SkbFactory {
     let done = 0;
     if (off < skb.headLen) {
       const n = Math.min(len, skb.headLen - off);
-      const src = d.bytes(sh.head);
-      const s = sh.headStart + skb.dataOff + off;
-      dst.set(src.subarray(s, s + n), at);
+      this.copyOut(d.bytes(sh.head), sh.headStart + skb.dataOff + off, dst, at, n);
       done += n;
       off = 0;
     } else {
@@ -274,20 +285,67 @@ export class SkbFactory {
         continue;
       }
       const n = Math.min(len - done, flen - off);
-      const src = d.bytes(sh.fragNm[i]);
-      const s = sh.fragOff[i] + off;
-      dst.set(src.subarray(s, s + n), at + done);
+      this.copyOut(d.bytes(sh.fragNm[i]), sh.fragOff[i] + off, dst, at + done, n);
       done += n;
       off = 0;
     }
     return done;
   }
 
+  /**
+   * Copies `n` bytes of `src` at `s` into `dst` at `at`. V8 copies out of a
+   * SharedArrayBuffer (where every buffer's bytes live) word by word only
+   * when source and destination agree in alignment, and byte by byte (about
+   * 4× slower here) otherwise; a misaligned copy therefore goes through a
+   * private bounce buffer: an aligned copy out of shared memory, then a
+   * plain memmove.
+   */
+  private copyOut(src: Uint8Array, s: number, dst: Uint8Array, at: number, n: number): void {
+    if (n < BOUNCE_MIN || ((src.byteOffset + s - dst.byteOffset - at) & 7) === 0 || !(src.buffer instanceof SharedArrayBuffer)) {
+      dst.set(src.subarray(s, s + n), at);
+      return;
+    }
+    const b = this.bounce;
+    while (n > 0) {
+      const k = n < PAGE_BYTES ? n : PAGE_BYTES;
+      const a = (src.byteOffset + s) & 7;
+      b.set(src.subarray(s, s + k), a);
+      // Steady traffic repeats the same (alignment, length): reuse that bounce view.
+      if (a !== this.bounceAt || k !== this.bounceLen) {
+        this.bounceView = b.subarray(a, a + k);
+        this.bounceAt = a;
+        this.bounceLen = k;
+      }
+      dst.set(this.bounceView, at);
+      s += k;
+      at += k;
+      n -= k;
+    }
+  }
+
+  private readonly bounce = new Uint8Array(PAGE_BYTES + 8);
+  private bounceView = this.bounce.subarray(0, 0);
+  private bounceAt = 0;
+  private bounceLen = 0;
+
   /** Sets a netmem's ledger place (checked mode only; callers check). */
   setPlace(nm: number, place: PlaceCode): void {
     const t = this.domain.table;
     const d = descOf(nm);
     if (t.pp[d] !== 0 && t.place[d] >= Place.HANDED_OUT && t.place[d] !== Place.FRAG_PAGE) t.place[d] = place;
+  }
+
+  /**
+   * Ledger: a stack holder let go of `nm` but other holders remain (a page
+   * shared by frags). Its recorded place named the holder that left, so it
+   * becomes "handed-out" until a remaining holder records itself again.
+   */
+  holderLeft(nm: number): void {
+    const t = this.domain.table;
+    const d = descOf(nm);
+    if (t.pp[d] !== 0 && (t.place[d] === Place.SKB || t.place[d] === Place.SOCKET || t.place[d] === Place.DRIVER_RING)) {
+      t.place[d] = Place.HANDED_OUT;
+    }
   }
 
   /** Sets the ledger place of every buffer an skb holds (checked mode only). */
@@ -307,16 +365,29 @@ export class SkbFactory {
   }
 
   private releaseData(skb: SkBuff, withHead: boolean): void {
+    if (skb.dead) this.deadSkb(skb, 'free');
     const sh = skb.shinfo;
     if (--sh.dataref > 0) return;
-    for (let i = 0; i < sh.nrFrags; i++) this.fragUnref(sh.fragNm[i], skb.ppRecycle);
+    const checked = this.domain.checked;
+    for (let i = 0; i < sh.nrFrags; i++) {
+      this.fragUnref(sh.fragNm[i], skb.ppRecycle);
+      if (checked) this.holderLeft(sh.fragNm[i]);
+    }
     sh.nrFrags = 0;
-    if (withHead && sh.head !== 0) this.fragUnref(sh.head, skb.ppRecycle);
+    if (withHead && sh.head !== 0) {
+      this.fragUnref(sh.head, skb.ppRecycle);
+      if (checked) this.holderLeft(sh.head);
+    }
     sh.head = 0;
     this.freeShared.push(sh);
   }
 
+  private deadSkb(skb: SkBuff, op: string): never {
+    throw new NetmemError('EINVAL', `${op} of an skb that was already freed (len ${skb.len})`);
+  }
+
   private recycleSkb(skb: SkBuff): void {
+    skb.dead = true;
     skb.next = null;
     this.live--;
     this.freeSkbs.push(skb);

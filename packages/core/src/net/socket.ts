@@ -74,11 +74,13 @@ export class TcpSocket {
 
   /**
    * tcp_queue_rcv: queues an skb whose protocol headers were pulled; tries
-   * to coalesce it into the tail first. A closed socket drops it.
+   * to coalesce it into the tail first. A closed socket drops it, and so
+   * does every socket for an skb without data.
    */
   enqueue(skb: SkBuff): void {
     const f = this.skbs;
-    if (this.state === 'closed') {
+    // A closed socket drops everything; a segment without data (a pure ACK) is not queued.
+    if (this.state === 'closed' || skb.len === 0) {
       f.free(skb);
       return;
     }
