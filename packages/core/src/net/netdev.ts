@@ -233,7 +233,10 @@ export class NetDevice implements PoolNetdev {
     this.close();
     for (let i = 0; i < this.realNumRxQueues; i++) {
       const q = this.rxQueues[i];
-      q.mp?.uninstall?.(q);
+      if (!q.mp) continue;
+      q.mp.uninstall?.(q);
+      // The queue is gone with the device; a later unbind finds nothing to close.
+      q.mp = null;
     }
     this.regState = 'unregistered';
     this.hooks?.unregistering(this);
