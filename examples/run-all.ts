@@ -8,12 +8,18 @@ import type { ExampleResult } from './lib/example.js';
 import { main as quickstart } from './quickstart/main.js';
 import { main as customProvider } from './custom-provider/main.js';
 import { main as driverUnbind } from './driver-unbind/main.js';
+import { main as echoRx } from './echo-rx/main.js';
+import { main as devmemTcp } from './devmem-tcp/main.js';
+import { main as iouringZcrx } from './iouring-zcrx/main.js';
 
 /** The examples, in order. Adding one is one import and one line here. */
 const EXAMPLES: [name: string, main: () => ExampleResult | Promise<ExampleResult>][] = [
   ['quickstart', quickstart],
   ['custom-provider', customProvider],
   ['driver-unbind', driverUnbind],
+  ['echo-rx', echoRx],
+  ['devmem-tcp', devmemTcp],
+  ['iouring-zcrx', iouringZcrx],
 ];
 
 async function runAll(): Promise<boolean> {

@@ -41,6 +41,19 @@ import { currentNapi, type Napi } from './napi.js';
 import * as S from './stats.js';
 import type { PagePoolStats } from './stats.js';
 
+// The hot paths below use these constants as literals: V8 loads an imported
+// binding from its module cell and hole-checks it on every use (and a bundle
+// turns them into mutable vars), which cost ~25% of the fast path. This runs
+// once at load and keeps the literals honest.
+if (
+  DESC_MASK !== 0xfffff || FIRST_OUT_PLACE !== 3 || NM_PFMEMALLOC !== 1 || PP_ALLOC_CACHE_SIZE !== 128 || PP_ALLOC_CACHE_REFILL !== 64 ||
+  Place.NONE !== 0 || Place.CACHE !== 1 || Place.RING !== 2 || Place.HANDED_OUT !== 3 || Place.FRAG_PAGE !== 8 ||
+  S.S_FAST !== 0 || S.S_SLOW !== 1 || S.S_SLOW_HIGH_ORDER !== 2 || S.S_EMPTY !== 3 || S.S_REFILL !== 4 || S.S_WAIVE !== 5 ||
+  S.S_CACHED !== 6 || S.S_CACHE_FULL !== 7 || S.S_RING !== 8 || S.S_RING_FULL !== 9 || S.S_RELEASED_REFCNT !== 10
+) {
+  throw new Error('page-pool: hot-path literal constants are out of date');
+}
+
 /** What a pool needs to know of the net device it serves. */
 export interface PoolNetdev {
   /** Interface index (1 is loopback: pools moved there are orphans). */
@@ -154,39 +167,39 @@ function misuse(code: ErrnoCode, msg: string): never {
 /** A page pool: alloc cache, ring, frags, recycling, DMA tracking and deferred release. */
 export class PagePool extends EventEmitter<PagePoolEvents> {
   /** Pool id, ≥ 1. */
-  readonly id: number;
+  declare readonly id: number;
   /** The domain it allocates from. */
-  readonly domain: MemoryDomain;
+  declare readonly domain: MemoryDomain;
   /** The provider (the page path or a memory provider). */
-  readonly provider: MemoryProviderOps;
+  declare readonly provider: MemoryProviderOps;
   /** DMA device (may be null without DMA_MAP). */
-  readonly dev: DmaDevice | null;
+  declare readonly dev: DmaDevice | null;
   /** Page order. */
-  readonly order: number;
+  declare readonly order: number;
   /** PP_FLAG_* bits as created. */
-  readonly flags: number;
+  declare readonly flags: number;
   /** DMA direction code. */
-  readonly dmaDirCode: number;
+  declare readonly dmaDirCode: number;
   /** Max bytes synced for the device per recycle. */
-  readonly maxLen: number;
+  declare readonly maxLen: number;
   /** Device write offset in each page. */
-  readonly offset: number;
+  declare readonly offset: number;
   /** Ring capacity. */
-  readonly ringSize: number;
+  declare readonly ringSize: number;
   /** Preferred node (-1 current). */
-  nid: number;
+  declare nid: number;
   /** The netdev (loopback stand-in once orphaned; null when none). */
-  netdev: PoolNetdev | null;
+  declare netdev: PoolNetdev | null;
   /** Rx queue index. */
-  readonly queueIdx: number;
+  declare readonly queueIdx: number;
   /** NAPI id given at creation (kept for info after destroy clears napi). */
-  readonly napiId: number;
+  declare readonly napiId: number;
   /** DMA-tracking strategy in use. */
-  readonly tracker: DmaTracker;
+  declare readonly tracker: DmaTracker;
   /** Pool maps pages for DMA. */
-  readonly dmaMap: boolean;
+  declare readonly dmaMap: boolean;
   /** Pool syncs for the device on recycle (providers may turn this off in init). */
-  dmaSync: boolean;
+  declare dmaSync: boolean;
   /** Offset of the last allocFrag / allocNetmem(size) result. */
   lastOffset = 0;
   /** Size of the last allocNetmem(size) result. */
@@ -195,29 +208,29 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
   // Hot state: kept as own fields so alloc/put touch only this object and the tables.
   private readonly cache = new Int32Array(PP_ALLOC_CACHE_SIZE);
   private cacheCount = 0;
-  private readonly ring: Int32Array;
+  private declare readonly ring: Int32Array;
   private ringHead = 0;
   private ringTail = 0;
   private ringCount = 0;
   private readonly st = new Float64Array(S.S_COUNT);
   private holdCnt = 0;
   private releaseCnt = 0;
-  private napi: Napi | null;
-  private systemPool: boolean;
+  private declare napi: Napi | null;
+  private declare systemPool: boolean;
   private destroying = false;
-  private readonly checked: boolean;
-  private readonly ppTab: Uint32Array;
-  private readonly ppRefTab: Int32Array;
-  private readonly pageRefTab: Int32Array;
-  private readonly flagsTab: Uint8Array;
-  private readonly placeTab: Uint8Array;
-  private readonly dmaTab: Float64Array;
+  private declare readonly checked: boolean;
+  private declare readonly ppTab: Uint32Array;
+  private declare readonly ppRefTab: Int32Array;
+  private declare readonly pageRefTab: Int32Array;
+  private declare readonly flagsTab: Uint8Array;
+  private declare readonly placeTab: Uint8Array;
+  private declare readonly dmaTab: Float64Array;
 
   // Fragments.
   private fragPage = 0;
   private fragOffset = 0;
   private fragUsers = 0;
-  private readonly fragAlign: number;
+  private declare readonly fragAlign: number;
 
   // Lifecycle.
   private userCnt = 1;
@@ -332,8 +345,8 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
   allocNetmems(gfp = GFP_ATOMIC): number {
     if (this.cacheCount > 0) {
       const nm = this.cache[--this.cacheCount];
-      this.st[S.S_FAST]++;
-      this.placeTab[(nm >>> 1) & DESC_MASK] = Place.HANDED_OUT;
+      this.st[0 /* S_FAST */]++;
+      this.placeTab[(nm >>> 1) & 0xfffff /* DESC_MASK */] = 3 /* Place.HANDED_OUT */;
       return nm;
     }
     return this.allocSlow(gfp);
@@ -343,14 +356,14 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
     if (this.destroying) misuse('EINVAL', `alloc from pool ${this.id} after destroy`);
     let nm = this.refillAllocCache();
     if (nm === 0) nm = this.provider.alloc(this, gfp);
-    if (nm !== 0) this.placeTab[(nm >>> 1) & DESC_MASK] = Place.HANDED_OUT;
+    if (nm !== 0) this.placeTab[(nm >>> 1) & 0xfffff /* DESC_MASK */] = 3 /* Place.HANDED_OUT */;
     return nm;
   }
 
   /** Moves up to 64 netmems from the ring to the cache; returns the last one. */
   private refillAllocCache(): number {
     if (this.ringCount === 0) {
-      this.st[S.S_EMPTY]++;
+      this.st[3 /* S_EMPTY */]++;
       return 0;
     }
     const pref = this.nid < 0 ? this.domain.currentNode : this.nid;
@@ -358,18 +371,18 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
     do {
       const nm = this.ringConsume();
       if (nm === 0) break;
-      if ((nm & 1) === 1 || nid[(nm >>> 1) & DESC_MASK] === pref) {
+      if ((nm & 1) === 1 || nid[(nm >>> 1) & 0xfffff /* DESC_MASK */] === pref) {
         this.cache[this.cacheCount++] = nm;
-        this.placeTab[(nm >>> 1) & DESC_MASK] = Place.CACHE;
+        this.placeTab[(nm >>> 1) & 0xfffff /* DESC_MASK */] = 1 /* Place.CACHE */;
       } else {
         // NUMA mismatch: release one page and let the provider allocate locally.
         this.returnNetmem(nm);
-        this.st[S.S_WAIVE]++;
+        this.st[5 /* S_WAIVE */]++;
         break;
       }
-    } while (this.cacheCount < PP_ALLOC_CACHE_REFILL);
+    } while (this.cacheCount < 64 /* PP_ALLOC_CACHE_REFILL */);
     if (this.cacheCount === 0) return 0;
-    this.st[S.S_REFILL]++;
+    this.st[4 /* S_REFILL */]++;
     return this.cache[--this.cacheCount];
   }
 
@@ -390,8 +403,8 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
     if (nm !== 0 && offset + size > max) {
       nm = this.drainFrag(nm);
       if (nm !== 0) {
-        this.st[S.S_CACHED]++;
-        this.st[S.S_FAST]++;
+        this.st[6 /* S_CACHED */]++;
+        this.st[0 /* S_FAST */]++;
         return this.startFragPage(nm, size);
       }
     }
@@ -414,17 +427,17 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
     this.fragUsers = 1;
     this.fragOffset = size;
     this.lastOffset = 0;
-    const d = (nm >>> 1) & DESC_MASK;
+    const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
     this.ppRefTab[d] = BIAS_MAX;
-    this.placeTab[d] = Place.FRAG_PAGE;
+    this.placeTab[d] = 8 /* Place.FRAG_PAGE */;
     return nm;
   }
 
   /** Lets go of the current frag page: its bias minus the frags handed out. */
   private drainFrag(nm: number): number {
-    const d = (nm >>> 1) & DESC_MASK;
+    const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
     if (this.unref(d, BIAS_MAX - this.fragUsers) !== 0) {
-      this.placeTab[d] = Place.HANDED_OUT;
+      this.placeTab[d] = 3 /* Place.HANDED_OUT */;
       return 0;
     }
     if (this.canRecycle(nm, d)) {
@@ -440,9 +453,9 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
     const nm = this.fragPage;
     this.fragPage = 0;
     if (nm === 0) return;
-    const d = (nm >>> 1) & DESC_MASK;
+    const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
     if (this.unref(d, BIAS_MAX - this.fragUsers) !== 0) {
-      this.placeTab[d] = Place.HANDED_OUT;
+      this.placeTab[d] = 3 /* Place.HANDED_OUT */;
       return;
     }
     this.returnNetmem(nm);
@@ -490,8 +503,8 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
    * `dmaSyncSize` -1 syncs up to maxLen.
    */
   putNetmem(nm: number, dmaSyncSize = -1, allowDirect = false): void {
-    const d = (nm >>> 1) & DESC_MASK;
-    if (this.ppTab[d] !== this.id || this.placeTab[d] < FIRST_OUT_PLACE || nm === 0) this.badPut(nm, d);
+    const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
+    if (this.ppTab[d] !== this.id || this.placeTab[d] < 3 /* FIRST_OUT_PLACE */ || nm === 0) this.badPut(nm, d);
     if (this.checked) this.domain.checkStale(nm);
     const r = this.ppRefTab[d];
     if (r !== 1) {
@@ -527,8 +540,8 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
    * reference (e.g. with page_pool_unref_netmem).
    */
   putUnrefedNetmem(nm: number, dmaSyncSize = -1, allowDirect = false): void {
-    const d = (nm >>> 1) & DESC_MASK;
-    if (this.ppTab[d] !== this.id || this.placeTab[d] < FIRST_OUT_PLACE || nm === 0) this.badPut(nm, d);
+    const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
+    if (this.ppTab[d] !== this.id || this.placeTab[d] < 3 /* FIRST_OUT_PLACE */ || nm === 0) this.badPut(nm, d);
     this.putUnrefed(nm, d, dmaSyncSize, allowDirect);
   }
 
@@ -537,10 +550,10 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
     if (keep === 0) return;
     if (this.ringCount < this.ringSize) {
       this.ringProduce(nm, d);
-      this.st[S.S_RING]++;
+      this.st[8 /* S_RING */]++;
       return;
     }
-    this.st[S.S_RING_FULL]++;
+    this.st[9 /* S_RING_FULL */]++;
     this.returnNetmem(nm);
   }
 
@@ -553,17 +566,17 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
     if (this.canRecycle(nm, d)) {
       if (this.dmaSync) this.syncForDevice(d, dmaSyncSize);
       if (direct && !this.destroying) {
-        if (this.cacheCount < PP_ALLOC_CACHE_SIZE) {
+        if (this.cacheCount < 128 /* PP_ALLOC_CACHE_SIZE */) {
           this.cache[this.cacheCount++] = nm;
-          this.placeTab[d] = Place.CACHE;
-          this.st[S.S_CACHED]++;
+          this.placeTab[d] = 1 /* Place.CACHE */;
+          this.st[6 /* S_CACHED */]++;
           return 0;
         }
-        this.st[S.S_CACHE_FULL]++;
+        this.st[7 /* S_CACHE_FULL */]++;
       }
       return nm;
     }
-    this.st[S.S_RELEASED_REFCNT]++;
+    this.st[10 /* S_RELEASED_REFCNT */]++;
     this.returnNetmem(nm);
     return 0;
   }
@@ -577,20 +590,20 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
     let i = 0;
     for (; i < n; i++) {
       if (this.ringCount === this.ringSize) {
-        this.st[S.S_RING_FULL]++;
+        this.st[9 /* S_RING_FULL */]++;
         break;
       }
       const nm = list[from + i];
-      this.ringProduce(nm, (nm >>> 1) & DESC_MASK);
+      this.ringProduce(nm, (nm >>> 1) & 0xfffff /* DESC_MASK */);
     }
-    this.st[S.S_RING] += i;
+    this.st[8 /* S_RING */] += i;
     for (; i < n; i++) this.returnNetmem(list[from + i]);
   }
 
   /** The checks putNetmem makes before touching a netmem (owner, place, stale handle). @internal */
   checkPut(nm: number): void {
-    const d = (nm >>> 1) & DESC_MASK;
-    if (this.ppTab[d] !== this.id || this.placeTab[d] < FIRST_OUT_PLACE || nm === 0) this.badPut(nm, d);
+    const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
+    if (this.ppTab[d] !== this.id || this.placeTab[d] < 3 /* FIRST_OUT_PLACE */ || nm === 0) this.badPut(nm, d);
     if (this.checked) this.domain.checkStale(nm);
   }
 
@@ -599,15 +612,15 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
    * When that is 0 the count is reset to 1 (a pool-owned netmem has 1).
    */
   unrefNetmem(nm: number, n: number): number {
-    const d = (nm >>> 1) & DESC_MASK;
+    const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
     if (this.ppTab[d] !== this.id || nm === 0) this.badPut(nm, d);
     return this.unref(d, n);
   }
 
   /** page_pool_ref_netmem: takes `n` more pp references (frag users, clones, tokens). */
   refNetmem(nm: number, n = 1): void {
-    const d = (nm >>> 1) & DESC_MASK;
-    if (this.ppTab[d] !== this.id || this.placeTab[d] < FIRST_OUT_PLACE || nm === 0) this.badPut(nm, d);
+    const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
+    if (this.ppTab[d] !== this.id || this.placeTab[d] < 3 /* FIRST_OUT_PLACE */ || nm === 0) this.badPut(nm, d);
     this.ppRefTab[d] += n;
   }
 
@@ -623,7 +636,7 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
   }
 
   private canRecycle(nm: number, d: number): boolean {
-    return (nm & 1) === 1 || (this.pageRefTab[d] === 1 && (this.flagsTab[d] & NM_PFMEMALLOC) === 0);
+    return (nm & 1) === 1 || (this.pageRefTab[d] === 1 && (this.flagsTab[d] & 1 /* NM_PFMEMALLOC */) === 0);
   }
 
   /** page_pool_napi_local, for bulk put. @internal */
@@ -639,7 +652,7 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
     this.ring[this.ringTail] = nm;
     this.ringTail = this.ringTail + 1 === this.ringSize ? 0 : this.ringTail + 1;
     this.ringCount++;
-    this.placeTab[d] = Place.RING;
+    this.placeTab[d] = 2 /* Place.RING */;
   }
 
   private ringConsume(): number {
@@ -669,10 +682,10 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
 
   /** page_pool_return_netmem: the netmem leaves the pool for good. */
   private returnNetmem(nm: number): void {
-    const d = (nm >>> 1) & DESC_MASK;
+    const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
     const put = this.provider.release(this, nm);
     this.releaseCnt = (this.releaseCnt + 1) | 0;
-    this.placeTab[d] = Place.NONE;
+    this.placeTab[d] = 0 /* Place.NONE */;
     if (put) {
       this.clearPpInfo(d);
       this.domain.putPage(nm);
@@ -684,7 +697,7 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
     this.ppTab[d] = 0;
     this.ppRefTab[d] = 0;
     this.domain.table.magic[d] = 0;
-    this.placeTab[d] = Place.NONE;
+    this.placeTab[d] = 0 /* Place.NONE */;
   }
 
   /** page_pool_set_pp_info: marks a netmem as this pool's, with one pp reference. @internal */
@@ -704,7 +717,7 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
   placeInCache(nm: number): boolean {
     if (this.cacheCount >= PP_ALLOC_CACHE_SIZE) return false;
     this.cache[this.cacheCount++] = nm;
-    this.placeTab[(nm >>> 1) & DESC_MASK] = Place.CACHE;
+    this.placeTab[(nm >>> 1) & 0xfffff /* DESC_MASK */] = 1 /* Place.CACHE */;
     return true;
   }
 
@@ -722,7 +735,7 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
    */
   dmaMapPage(nm: number): boolean {
     const dev = this.dev!;
-    const d = (nm >>> 1) & DESC_MASK;
+    const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
     const iova = dev.map(this.domain.pageRegion, (d - 1) * PAGE_SIZE, PAGE_SIZE << this.order, this.dmaDirCode);
     if (iova === 0) return false;
     this.dmaTab[d] = iova;
@@ -742,7 +755,7 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
    */
   dmaUnmapPage(nm: number): void {
     if (!this.dmaMap) return;
-    const d = (nm >>> 1) & DESC_MASK;
+    const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
     if (!this.tracker.claim(d)) return;
     this.unmapDesc(d);
   }

@@ -1,0 +1,122 @@
+/**
+ * Ratios against the baselines and the performance targets of the page-pool
+ * benchmarks. Targets are reported PASS/FAIL; a miss never fails the run
+ * (timings on shared machines are noisy).
+ */
+import type { BenchResult } from './types.js';
+
+/** A ratio of two cases' ns/op, printed after the table. */
+export interface RatioSpec {
+  /** Numerator case. */
+  num: string;
+  /** Denominator case. */
+  den: string;
+  /** How to read it. */
+  note: string;
+}
+
+/** A target's outcome. */
+export interface TargetOutcome {
+  /** What the target says. */
+  target: string;
+  /** Measured value in words (e.g. `1.32×`). */
+  measured: string;
+  /** PASS, FAIL, or SKIP when a case it needs did not run. */
+  status: 'PASS' | 'FAIL' | 'SKIP';
+}
+
+interface TargetSpec {
+  target: string;
+  needs: string[];
+  check(r: (name: string) => BenchResult): { measured: string; pass: boolean };
+}
+
+/** Ratios printed after the table (numerator ns/op ÷ denominator ns/op). */
+export const RATIOS: readonly RatioSpec[] = [
+  { num: 'fast_path', den: 'baseline_freelist', note: 'pool fast path vs a bare freelist' },
+  { num: 'ptr_ring', den: 'baseline_ring', note: 'pool ring path vs a bare ring' },
+  { num: 'slow', den: 'fast_path', note: 'page leaves the pool vs cache hit' },
+  { num: 'slow_dma_xarray', den: 'slow', note: 'cost of DMA map/unmap + xarray tracking' },
+  { num: 'slow_dma_item_block', den: 'slow', note: 'cost of DMA map/unmap + item-block tracking' },
+  { num: 'slow_dma_none', den: 'slow', note: 'cost of DMA map/unmap, no tracking' },
+  { num: 'baseline_alloc_u8', den: 'fast_path', note: 'new Uint8Array(4096) vs pool fast path' },
+  { num: 'baseline_alloc_buffer', den: 'fast_path', note: 'Buffer.allocUnsafe(4096) vs pool fast path' },
+  { num: 'peer_typedarray_pool', den: 'fast_path', note: 'typedarray-pool vs pool fast path' },
+];
+
+const x = (v: number): string => `${v.toFixed(2)}×`;
+
+const TARGETS: readonly TargetSpec[] = [
+  {
+    target: 'fast_path ≤ 1.5× baseline_freelist',
+    needs: ['fast_path', 'baseline_freelist'],
+    check: (r) => {
+      const v = r('fast_path').nsPerOp / r('baseline_freelist').nsPerOp;
+      return { measured: x(v), pass: v <= 1.5 };
+    },
+  },
+  {
+    target: 'ptr_ring ≤ 3× baseline_ring',
+    needs: ['ptr_ring', 'baseline_ring'],
+    check: (r) => {
+      const v = r('ptr_ring').nsPerOp / r('baseline_ring').nsPerOp;
+      return { measured: x(v), pass: v <= 3 };
+    },
+  },
+  {
+    target: 'slow ≤ 20× fast_path',
+    needs: ['slow', 'fast_path'],
+    check: (r) => {
+      const v = r('slow').nsPerOp / r('fast_path').nsPerOp;
+      return { measured: x(v), pass: v <= 20 };
+    },
+  },
+  {
+    target: 'fast_path ≥ 200× faster than baseline_alloc_u8',
+    needs: ['fast_path', 'baseline_alloc_u8'],
+    check: (r) => {
+      const v = r('baseline_alloc_u8').nsPerOp / r('fast_path').nsPerOp;
+      return { measured: x(v), pass: v >= 200 };
+    },
+  },
+  {
+    target: 'fast_path faster than peer_typedarray_pool',
+    needs: ['fast_path', 'peer_typedarray_pool'],
+    check: (r) => {
+      const v = r('peer_typedarray_pool').nsPerOp / r('fast_path').nsPerOp;
+      return { measured: `peer ${x(v)} slower`, pass: v > 1 };
+    },
+  },
+  {
+    target: 'fast_path: 0 GC events',
+    needs: ['fast_path'],
+    check: (r) => ({ measured: `${r('fast_path').gcEvents}`, pass: r('fast_path').gcEvents === 0 }),
+  },
+  {
+    target: 'ptr_ring: 0 GC events',
+    needs: ['ptr_ring'],
+    check: (r) => ({ measured: `${r('ptr_ring').gcEvents}`, pass: r('ptr_ring').gcEvents === 0 }),
+  },
+];
+
+/** Computes the ratios whose two cases both ran. */
+export function ratios(results: readonly BenchResult[]): { name: string; ratio: number; note: string }[] {
+  const by = new Map(results.map((r) => [r.name, r]));
+  const out: { name: string; ratio: number; note: string }[] = [];
+  for (const s of RATIOS) {
+    const a = by.get(s.num);
+    const b = by.get(s.den);
+    if (a && b) out.push({ name: `${s.num} / ${s.den}`, ratio: a.nsPerOp / b.nsPerOp, note: s.note });
+  }
+  return out;
+}
+
+/** Evaluates every target; SKIP when a case it needs was filtered out. */
+export function evaluateTargets(results: readonly BenchResult[]): TargetOutcome[] {
+  const by = new Map(results.map((r) => [r.name, r]));
+  return TARGETS.map((t) => {
+    if (!t.needs.every((n) => by.has(n))) return { target: t.target, measured: '-', status: 'SKIP' as const };
+    const { measured, pass } = t.check((n) => by.get(n)!);
+    return { target: t.target, measured, status: pass ? ('PASS' as const) : ('FAIL' as const) };
+  });
+}
