@@ -61,7 +61,11 @@ function step(m: Model, c: Cmd): void {
     case 'refill': {
       const give = m.held.splice(0, c.k);
       for (const off of give) {
-        w.rq.pushOff(off);
+        // A full ring refuses the entry: the user still holds that buffer.
+        if (!w.rq.pushOff(off)) {
+          m.held.push(off);
+          continue;
+        }
         if (c.dup) w.rq.pushOff(off); // a second entry for the same reference: must be skipped
       }
       if (c.bad) {
@@ -112,6 +116,12 @@ function check(m: Model): void {
   }
 }
 
+/** FC_SEED / FC_PATH replay a reported counterexample. */
+function replay(): { seed?: number; path?: string } {
+  const seed = process.env.FC_SEED;
+  return seed === undefined ? {} : { seed: Number(seed), path: process.env.FC_PATH };
+}
+
 describe('zcrx model', () => {
   it('invariants 7 and 9 hold after every step', () => {
     fc.assert(
@@ -131,7 +141,7 @@ describe('zcrx model', () => {
         expect(w.nd.dev!.faultCount).toBe(0);
         expect(checkDomainInvariants(w.domain)).toEqual([]);
       }),
-      { numRuns: 60 },
+      { numRuns: 60, ...replay() },
     );
   });
 });
