@@ -42,7 +42,22 @@ export const RATIOS: readonly RatioSpec[] = [
   { num: 'baseline_alloc_u8', den: 'fast_path', note: 'new Uint8Array(4096) vs pool fast path' },
   { num: 'baseline_alloc_buffer', den: 'fast_path', note: 'Buffer.allocUnsafe(4096) vs pool fast path' },
   { num: 'peer_typedarray_pool', den: 'fast_path', note: 'typedarray-pool vs pool fast path' },
+  { num: 'baseline_rx_alloc', den: 'rx_e2e', note: 'rx loop with a new Uint8Array per packet vs the pool' },
+  { num: 'rx_e2e', den: 'rx_e2e_private_memory', note: 'shared vs plain ArrayBuffer page memory' },
+  { num: 'zcrx_worker', den: 'zcrx_same_thread', note: 'zcrx buffers returned by a worker vs same thread' },
 ];
+
+/** A throughput floor: `name` must run at least `min` operations per second. */
+function rateAtLeast(name: string, min: number, unit: string): TargetSpec {
+  return {
+    target: `${name} ≥ ${min / 1e6} M ${unit}/s`,
+    needs: [name],
+    check: (r) => {
+      const v = 1e9 / r(name).nsPerOp;
+      return { measured: `${(v / 1e6).toFixed(2)} M/s`, pass: v >= min };
+    },
+  };
+}
 
 const x = (v: number): string => `${v.toFixed(2)}×`;
 
@@ -96,6 +111,25 @@ const TARGETS: readonly TargetSpec[] = [
     target: 'ptr_ring: 0 GC events',
     needs: ['ptr_ring'],
     check: (r) => ({ measured: `${r('ptr_ring').gcEvents}`, pass: r('ptr_ring').gcEvents === 0 }),
+  },
+  rateAtLeast('rx_e2e', 2e6, 'packets'),
+  {
+    target: 'rx_e2e ≥ 10× faster than baseline_rx_alloc',
+    needs: ['rx_e2e', 'baseline_rx_alloc'],
+    check: (r) => {
+      const v = r('baseline_rx_alloc').nsPerOp / r('rx_e2e').nsPerOp;
+      return { measured: x(v), pass: v >= 10 };
+    },
+  },
+  rateAtLeast('devmem_tokens', 2e6, 'tokens'),
+  rateAtLeast('zcrx_same_thread', 2e6, 'buffers'),
+  {
+    target: 'zcrx_worker ≥ ½ zcrx_same_thread',
+    needs: ['zcrx_worker', 'zcrx_same_thread'],
+    check: (r) => {
+      const v = r('zcrx_same_thread').nsPerOp / r('zcrx_worker').nsPerOp;
+      return { measured: x(v), pass: v >= 0.5 };
+    },
   },
 ];
 
