@@ -10,10 +10,18 @@ import type { PagePool, PagePoolInfo } from '../pool/page-pool.js';
 import type { PagePoolStats } from '../pool/stats.js';
 import type { NetNamespace } from '../net/namespace.js';
 
+/** The pool a stats reply is about. */
+export interface PagePoolRef {
+  /** Pool id. */
+  id: number;
+  /** ifindex, when the pool is not orphaned. */
+  ifindex?: number;
+}
+
 /** Page-pool stats-get reply. */
 export interface PagePoolStatsReply extends PagePoolStats {
   /** The pool it is about: id and ifindex (when not orphaned). */
-  info: { id: number; ifindex?: number };
+  info: PagePoolRef;
 }
 
 /** Queue get reply (netdev queue-get). */
@@ -38,6 +46,7 @@ export interface ControlPlaneEvents {
   'page-pool-del': (info: PagePoolInfo) => void;
 }
 
+/** The netlink-style control plane of one namespace. */
 export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
   constructor(private readonly ns: NetNamespace) {
     super();
@@ -61,7 +70,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
   pagePoolStatsGet(req: { id?: number }): PagePoolStatsReply {
     const pool = this.visiblePool(req);
     const info = pool.info();
-    const head: { id: number; ifindex?: number } = { id: info.id };
+    const head: PagePoolRef = { id: info.id };
     if (info.ifindex !== undefined) head.ifindex = info.ifindex;
     return { info: head, ...pool.stats() };
   }

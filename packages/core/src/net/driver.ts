@@ -45,6 +45,14 @@ export interface NetdevsimOptions {
   dmaTracking?: DmaTracking;
 }
 
+/** Descriptors posted on a queue. */
+export interface PostedCounts {
+  /** Payload buffers. */
+  payload: number;
+  /** Header frags (header split). */
+  header: number;
+}
+
 /** Per-queue counters. */
 export interface RxQueueCounters {
   /** Packets handed to the stack. */
@@ -61,12 +69,17 @@ export interface RxQueueCounters {
 export class QueueMem {
   /** Payload ring: posted netmems in FIFO order. */
   readonly ring: Int32Array;
+  /** Index of the oldest posted payload buffer. */
   head = 0;
+  /** Posted payload buffers. */
   count = 0;
   /** Header ring (header split): posted frag netmems and their offsets. */
   readonly hdrRing: Int32Array;
+  /** Offsets of the posted header frags. */
   readonly hdrOff: Int32Array;
+  /** Index of the oldest posted header frag. */
   hdrHead = 0;
+  /** Posted header frags. */
   hdrCount = 0;
   constructor(
     /** Queue index. */
@@ -107,6 +120,7 @@ export class NetdevsimDriver implements QueueMgmtOps {
     readonly domain: MemoryDomain,
     /** The skb factory the stack uses. */
     readonly skbs: SkbFactory,
+    /** Driver options. */
     readonly opts: NetdevsimOptions,
   ) {
     if (!netdev.dev) throw new NetmemError('EINVAL', `${netdev.name}: netdevsim needs a DMA device`);
@@ -224,6 +238,7 @@ export class NetdevsimDriver implements QueueMgmtOps {
     }
   }
 
+  /** ndo_stop: stops every running queue and frees its memory. */
   stop(): void {
     for (let i = 0; i < this.queues.length; i++) {
       if (this.queues[i].mem) this.queueMemFree(this.queueStop(i));
@@ -253,7 +268,7 @@ export class NetdevsimDriver implements QueueMgmtOps {
   }
 
   /** Descriptors posted on queue `idx` (payload, header). */
-  posted(idx: number): { payload: number; header: number } {
+  posted(idx: number): PostedCounts {
     const m = this.queues[idx].mem;
     return { payload: m?.count ?? 0, header: m?.hdrCount ?? 0 };
   }

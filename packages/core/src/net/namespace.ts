@@ -39,6 +39,7 @@ export interface NetdevsimDeviceOptions extends Partial<Omit<NetdevsimOptions, '
   dmaTracking?: DmaTracking;
 }
 
+/** A network namespace: devices, loopback, the stack's skbs, the control plane. */
 export class NetNamespace {
   /** The loopback device (ifindex 1). */
   readonly loopback: NetDevice;
@@ -53,6 +54,7 @@ export class NetNamespace {
   constructor(
     /** The memory domain. */
     readonly domain: MemoryDomain,
+    /** Namespace options. */
     readonly opts: NetNamespaceOptions,
   ) {
     if (!opts?.pageProvider) throw new NetmemError('EINVAL', 'a namespace needs a pageProvider (pagesProvider() from @netmem/provider-pages)');

@@ -20,8 +20,9 @@ export interface QueueMgmtOps {
   queueStart(idx: number, mem: unknown): void;
   /** ndo_queue_stop: stops queue `idx`; returns its memory. */
   queueStop(idx: number): unknown;
-  /** ndo_open / ndo_stop for every queue. */
+  /** ndo_open: starts every live queue. */
   open(): void;
+  /** ndo_stop: stops every queue and frees its memory. */
   stop(): void;
   /** Transmits (or drops) an skb and frees it; true when sent. Optional. */
   transmit?(skb: SkBuff): boolean;

@@ -109,7 +109,10 @@ export class SkbFactory {
   /** skbs currently alive (for leak checks). */
   live = 0;
 
-  constructor(readonly domain: MemoryDomain) {}
+  constructor(
+    /** The domain whose netmems the skbs hold. */
+    readonly domain: MemoryDomain,
+  ) {}
 
   /**
    * A new skb whose head is `len` bytes at `start` of netmem `head` (buffer

@@ -39,6 +39,7 @@ export interface TcpSocketOptions {
 
 let nextSocketId = 1;
 
+/** A TCP-like socket: receive queue, recvmsg copy path, extensions, close. */
 export class TcpSocket {
   /** Socket id, for messages. */
   readonly id = nextSocketId++;
