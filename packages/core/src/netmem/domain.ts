@@ -281,13 +281,18 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
     const order = t.order[d];
     for (let i = 1; i < 1 << order; i++) t.head[d + i] = 0;
     t.order[d] = 0;
+    this.retireDesc(d);
+    this.nodes[t.nid[d]].release(d - 1, order);
+  }
+
+  /** A descriptor's buffer is gone: clear its state and bump its generation so old handles read as stale. */
+  private retireDesc(d: number): void {
+    const t = this.table;
     t.flags[d] = 0;
     t.dma[d] = 0;
     t.place[d] = Place.NONE;
     t.gen[d] = (t.gen[d] + 1) & GEN_MASK;
     this.views[d] = undefined;
-    const pfn = d - 1;
-    this.nodes[t.nid[d]].release(pfn, order);
   }
 
   private checkPage(nm: number, op: string): void {
@@ -375,12 +380,8 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
     for (let d = area.baseDesc; d < area.baseDesc + area.count; d++) {
       t.area[d] = 0;
       t.pageRef[d] = 0;
-      t.flags[d] = 0;
       t.magic[d] = 0;
-      t.dma[d] = 0;
-      t.place[d] = Place.NONE;
-      t.gen[d] = (t.gen[d] + 1) & GEN_MASK;
-      this.views[d] = undefined;
+      this.retireDesc(d);
     }
     this.areas.delete(area.id);
     this.iovFree.push([area.baseDesc, area.count]);
