@@ -35,12 +35,12 @@ export const ERRNO = {
   ERANGE: 34,
   /** No data (driver ignored the provider). */
   ENODATA: 61,
-  /** Network is down. */
-  ENETDOWN: 100,
   /** Protocol not supported (RECV_ZC on a non-TCP socket). */
   EPROTONOSUPPORT: 93,
   /** Operation not supported. */
   EOPNOTSUPP: 95,
+  /** Network is down. */
+  ENETDOWN: 100,
   /** Not connected. */
   ENOTCONN: 107,
   /** Already done (double free). */
