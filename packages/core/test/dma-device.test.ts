@@ -5,6 +5,8 @@ import {
   DMA_TO_DEVICE,
   DmaDevice,
   IOVA_SLOT_BYTES,
+  IOVA_PAGE_BYTES,
+  IOVA_LARGE_BASE,
   NetmemError,
   makeRegion,
   type DmaFault,
@@ -29,10 +31,29 @@ function codeOf(fn: () => unknown): string {
 }
 
 describe('DmaDevice / IOMMU model', () => {
+  it('page mappings get small page-granular IOVAs; larger ones a 1 GiB window above 2^31', () => {
+    const { region, dev } = setup();
+    const page = dev.map(region, 0, 4096, DMA_FROM_DEVICE);
+    const big = dev.map(region, 8192, 8192, DMA_FROM_DEVICE);
+    const page2 = dev.map(region, 4096, 4096, DMA_FROM_DEVICE);
+    expect([page, big, page2]).toEqual([IOVA_PAGE_BYTES, IOVA_LARGE_BASE + 1 * IOVA_SLOT_BYTES, 3 * IOVA_PAGE_BYTES]);
+    // Writes resolve inside each mapping; a write past a page mapping's end faults.
+    expect(dev.write(big + 8190, new Uint8Array([7, 8]))).toBe(true);
+    expect(Array.from(region.u8.subarray(16382, 16384))).toEqual([7, 8]);
+    expect(dev.write(page + 4095, new Uint8Array([1, 2]))).toBe(false);
+    expect(dev.counters().faults['unmapped-access']).toBe(1);
+    // The page IOVA after the first page is its neighbour's slot, not an overflow into it.
+    expect(dev.write(page2, new Uint8Array([9]))).toBe(true);
+    expect(region.u8[4096]).toBe(9);
+    dev.unmap(big, DMA_FROM_DEVICE);
+    expect(dev.isMapped(big)).toBe(false);
+    expect(dev.isMapped(page)).toBe(true);
+  });
+
   it('maps, writes through the IOVA, reads back, unmaps; counters follow', () => {
     const { region, dev } = setup();
     const iova = dev.map(region, 4096, 4096, DMA_BIDIRECTIONAL);
-    expect(iova).toBe(IOVA_SLOT_BYTES); // slot 0 -> (0 + 1) << 22, never 0
+    expect(iova).toBe(IOVA_PAGE_BYTES); // a page mapping in slot 0 -> (0 + 1) << 12, never 0
     expect(dev.isMapped(iova)).toBe(true);
     expect(dev.directionOf(iova)).toBe(DMA_BIDIRECTIONAL);
     expect(dev.write(iova + 10, new Uint8Array([1, 2, 3]))).toBe(true);

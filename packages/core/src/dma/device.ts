@@ -8,18 +8,25 @@
  * cause by letting a mapping outlive its device.
  *
  * Memory strategy: mapping state is in typed arrays indexed by slot (grown by
- * doubling, rarely), free slots on an Int32Array stack. IOVA = (slot + 1)
- * << 30, so one slot spans the largest mapping (1 GiB: a whole dmabuf or
- * io_uring area maps at once) and 0 is
- * never a valid IOVA (the DMA API's mapping error).
+ * doubling, rarely), free slots on an Int32Array stack. A mapping of at
+ * most one page gets IOVA (slot + 1) << 12, a small integer V8 keeps unboxed
+ * (the pool maps and unmaps pages on its slow path); a larger one gets its
+ * own 1 GiB window at 2^31 + slot << 30 (a whole dmabuf or io_uring area maps
+ * at once). 0 is never a valid IOVA (the DMA API's mapping error).
  */
 import { EventEmitter } from 'eventemitter3';
 import { NetmemError } from '../errors.js';
 import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, dmaDirName } from './direction.js';
 import type { MemRegion } from './region.js';
 
-/** Bytes one IOVA slot spans: the largest single mapping (1 GiB). */
+/** Bytes one large-mapping IOVA window spans: the largest single mapping (1 GiB). */
 export const IOVA_SLOT_BYTES = 2 ** 30;
+/** Mappings of at most this many bytes (one page) get page-granular IOVAs below {@link IOVA_LARGE_BASE}. */
+export const IOVA_PAGE_BYTES = 4096;
+/** First IOVA of the large-mapping windows. */
+export const IOVA_LARGE_BASE = 2 ** 31;
+/** Slots that can take a page-granular IOVA (below IOVA_LARGE_BASE). */
+const PAGE_IOVA_SLOTS = IOVA_LARGE_BASE / IOVA_PAGE_BYTES - 1;
 
 /** Kinds of IOMMU fault the model records. */
 export type DmaFaultKind = 'unmapped-access' | 'double-unmap' | 'direction-mismatch' | 'device-gone';
@@ -72,6 +79,11 @@ const FAULT_CODE = {
   'direction-mismatch': 'EINVAL',
   'device-gone': 'ENODEV',
 } as const;
+
+/** Byte offset of `iova` inside its mapping. */
+function offsetInMapping(iova: number): number {
+  return iova < IOVA_LARGE_BASE ? iova % IOVA_PAGE_BYTES : (iova - IOVA_LARGE_BASE) % IOVA_SLOT_BYTES;
+}
 
 /** Copies up to this many bytes go byte by byte instead of through a view. */
 const SHORT_COPY = 256;
@@ -143,7 +155,8 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
     this.mapDir[slot] = dir;
     this.maps++;
     this.live++;
-    return (slot + 1) * IOVA_SLOT_BYTES;
+    // Page mappings (the hot case) get small IOVAs that V8 keeps unboxed.
+    return len <= IOVA_PAGE_BYTES && slot < PAGE_IOVA_SLOTS ? (slot + 1) * IOVA_PAGE_BYTES : IOVA_LARGE_BASE + slot * IOVA_SLOT_BYTES;
   }
 
   /** Unmaps a mapping made by {@link map}; `dir` must match the map's direction. */
@@ -191,7 +204,7 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
       return false;
     }
     const dst = this.regions[this.mapRegion[slot]]!.u8;
-    const at = this.mapOffset[slot] + (iova % IOVA_SLOT_BYTES);
+    const at = this.mapOffset[slot] + offsetInMapping(iova);
     // Short copies (headers) by hand: a subarray view per write is garbage.
     if (len <= SHORT_COPY) for (let i = 0; i < len; i++) dst[at + i] = src[srcOff + i];
     else dst.set(srcOff === 0 && len === src.length ? src : src.subarray(srcOff, srcOff + len), at);
@@ -211,7 +224,7 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
       return false;
     }
     const src = this.regions[this.mapRegion[slot]]!.u8;
-    const at = this.mapOffset[slot] + (iova % IOVA_SLOT_BYTES);
+    const at = this.mapOffset[slot] + offsetInMapping(iova);
     if (len <= SHORT_COPY) for (let i = 0; i < len; i++) dst[dstOff + i] = src[at + i];
     else dst.set(src.subarray(at, at + len), dstOff);
     return true;
@@ -277,7 +290,7 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
   /** Slot of a live mapping that covers [iova, iova+len), or -1 after recording a fault. */
   private resolve(iova: number, len: number, op: string): number {
     const slot = this.slotOf(iova);
-    if (slot < 0 || this.mapDir[slot] < 0 || (iova % IOVA_SLOT_BYTES) + len > this.mapLen[slot]) {
+    if (slot < 0 || this.mapDir[slot] < 0 || offsetInMapping(iova) + len > this.mapLen[slot]) {
       this.fault('unmapped-access', op, iova);
       return -1;
     }
@@ -285,7 +298,7 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
   }
 
   private slotOf(iova: number): number {
-    const slot = Math.floor(iova / IOVA_SLOT_BYTES) - 1;
+    const slot = iova < IOVA_LARGE_BASE ? Math.floor(iova / IOVA_PAGE_BYTES) - 1 : Math.floor((iova - IOVA_LARGE_BASE) / IOVA_SLOT_BYTES);
     return slot >= 0 && slot < this.nSlots ? slot : -1;
   }
 
