@@ -81,3 +81,17 @@ export function fail(code: ErrnoCode, message: string): never {
 export function isNetmemError(e: unknown, code?: ErrnoCode): e is NetmemError {
   return e instanceof NetmemError && (code === undefined || e.code === code);
 }
+
+/**
+ * The errno name a call throws, or `'no error'` when it returns: for tests
+ * that assert exact codes. A throw that is not a NetmemError is re-thrown.
+ */
+export function errnoOf(fn: () => unknown): ErrnoCode | 'no error' {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof NetmemError) return e.code;
+    throw e;
+  }
+  return 'no error';
+}

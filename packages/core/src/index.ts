@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-export { ERRNO, NetmemError, fail, isNetmemError, type ErrnoCode } from './errors.js';
+export { ERRNO, NetmemError, errnoOf, fail, isNetmemError, type ErrnoCode } from './errors.js';
 export { NETMEM_NULL, descOf, isNetIov, genOf, makeHandle, MAX_DESCS } from './netmem/handle.js';
 export { Place, PLACE_NAMES, type PlaceCode, type PlaceName } from './netmem/places.js';
 export { NetmemTable, PP_SIGNATURE, NM_PFMEMALLOC, NM_UNREADABLE } from './netmem/netmem-table.js';

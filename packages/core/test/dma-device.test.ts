@@ -7,9 +7,9 @@ import {
   IOVA_SLOT_BYTES,
   IOVA_PAGE_BYTES,
   IOVA_LARGE_BASE,
-  NetmemError,
   makeRegion,
   type DmaFault,
+  errnoOf,
 } from '../src/index.js';
 
 function setup(strict = false) {
@@ -20,15 +20,7 @@ function setup(strict = false) {
   return { region, dev, faults };
 }
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof NetmemError) return e.code;
-    throw e;
-  }
-  return 'no error';
-}
+const codeOf = errnoOf;
 
 describe('DmaDevice / IOMMU model', () => {
   it('page mappings get small page-granular IOVAs; larger ones a 1 GiB window above 2^31', () => {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   MemoryDomain,
-  NetmemError,
   PAGE_SIZE,
   PP_FLAG_DMA_MAP,
   VirtualClock,
@@ -11,18 +10,11 @@ import {
   makeRegion,
   type LeakReport,
   type NetmemWarning,
+  errnoOf,
 } from '../src/index.js';
 import { areaProvider, onePageProvider, testDomain } from './helpers/test-provider.js';
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof NetmemError) return e.code;
-    throw e;
-  }
-  return 'no error';
-}
+const codeOf = errnoOf;
 
 describe('MemoryDomain', () => {
   it('validates its size', () => {

@@ -1,5 +1,5 @@
 /** Shared set-up for the devmem tests: a namespace with a header-split netdevsim, a control socket and a dmabuf. */
-import { MemoryDomain, NetNamespace, NetmemError, VirtualClock, type NetDevice, type NetdevsimDriver, type NetmemWarning, type TcpSocket } from '@netmem/core';
+import { MemoryDomain, NetNamespace, VirtualClock, type NetDevice, type NetdevsimDriver, type NetmemWarning, type TcpSocket } from '@netmem/core';
 import { pagesProvider } from '@netmem/provider-pages';
 import { Dmabuf, NetdevNlSocket, type DmabufBinding } from '../src/index.js';
 
@@ -53,16 +53,7 @@ export function world(o: WorldOptions = {}): World {
   return w;
 }
 
-/** The errno name `fn` throws, or 'no error'. */
-export function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof NetmemError) return e.code;
-    throw e;
-  }
-  return 'no error';
-}
+export { errnoOf as codeOf } from '@netmem/core';
 
 /** A packet: `hdr` header bytes then `payload` bytes; byte i is (seed + i) & 0xff. */
 export function packet(hdr: number, payload: number, seed = 0): Uint8Array {

@@ -1,7 +1,6 @@
 /** Shared set-up for the pages-provider pool tests. */
 import {
   MemoryDomain,
-  NetmemError,
   PP_FLAG_DMA_MAP,
   PP_FLAG_DMA_SYNC_DEV,
   VirtualClock,
@@ -40,16 +39,7 @@ export function env(opts: { pages?: number; numaNodes?: number; checked?: boolea
   };
 }
 
-/** The errno name `fn` throws, or 'no error'. */
-export function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof NetmemError) return e.code;
-    throw e;
-  }
-  return 'no error';
-}
+export { errnoOf as codeOf } from '@netmem/core';
 
 /** Allocates `n` netmems, failing the test on NULL. */
 export function allocN(pool: PagePool, n: number): number[] {
