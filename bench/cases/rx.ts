@@ -54,22 +54,40 @@ function makeRig(sharedMemory = true): RxRig {
 }
 
 /** rx_e2e: driver refill → DMA write of a 1500-byte packet → skb → socket → recvmsg copy → free. */
-export const rxE2e: BenchCase = rxCase('rx_e2e', '1500-byte packet: NIC DMA write, NAPI rx + refill, skb, socket, recvmsg copy, free', true);
+export const rxE2e: BenchCase = rxCase('rx_e2e', '1500-byte packet: NIC DMA write, NAPI rx + refill, skb, socket, recvmsg copy, free', true, false);
+
+/**
+ * rx_e2e_domain_buffers: the same loop with the wire packet and the user's
+ * recvmsg buffer in pages of the domain (user memory is machine memory):
+ * both copies stay inside the storage and run as wasm memory.copy.
+ */
+export const rxE2eDomainBuffers: BenchCase = rxCase(
+  'rx_e2e_domain_buffers',
+  'rx_e2e with the packet and the user buffer in domain pages (copies stay inside the storage)',
+  true,
+  true,
+);
 
 /** rx_e2e_private_memory: the same loop with page bytes in a plain ArrayBuffer (sharedMemory: false). */
-export const rxE2ePrivate: BenchCase = rxCase('rx_e2e_private_memory', 'rx_e2e with page bytes in a plain ArrayBuffer (domain sharedMemory: false)', false);
+export const rxE2ePrivate: BenchCase = rxCase('rx_e2e_private_memory', 'rx_e2e with page bytes in a plain ArrayBuffer (domain sharedMemory: false)', false, false);
 
-function rxCase(name: string, title: string, sharedMemory: boolean): BenchCase {
-  // ~0.5-1 µs per packet: fewer ops keep the whole run near a minute.
-  return { name, title, ops: 1 << 18, setup: () => rxInstance(sharedMemory) };
+function rxCase(name: string, title: string, sharedMemory: boolean, domainBuffers: boolean): BenchCase {
+  // ~0.3-1 µs per packet: fewer ops keep the whole run near a minute.
+  return { name, title, ops: 1 << 18, setup: () => rxInstance(sharedMemory, domainBuffers) };
 }
 
-function rxInstance(sharedMemory: boolean): BenchInstance {
+/** A buffer of `len` bytes in a page of the domain (what a process's own memory is in the model). */
+function domainBuffer(domain: MemoryDomain, len: number): Uint8Array {
+  return domain.bytes(domain.allocPages(0)).subarray(0, len);
+}
+
+function rxInstance(sharedMemory: boolean, domainBuffers: boolean): BenchInstance {
   {
     const rig = makeRig(sharedMemory);
     const { drv, sk, domain, nd } = rig;
-    const pkt = makePacket();
-    const user = new Uint8Array(2048);
+    const pkt = domainBuffers ? domainBuffer(domain, PKT) : new Uint8Array(PKT);
+    pkt.set(makePacket());
+    const user = domainBuffers ? domainBuffer(domain, 2048) : new Uint8Array(2048);
     const pool = drv.pool(0)!;
     // Prime: the first refill after the ring was filled takes one bulk allocation; steady state starts after it.
     for (let i = 0; i < 2 * RING; i++) {
@@ -99,6 +117,7 @@ function rxInstance(sharedMemory: boolean): BenchInstance {
         expect(st.recycle.releasedRefcnt === 0 && st.recycle.ringFull === 0, `released ${st.recycle.releasedRefcnt}, ringFull ${st.recycle.ringFull}`);
         expect(domain.freePages === free0 && nd.dev!.counters().maps === maps0 && st.alloc.slow === slow0, 'pages were allocated or mapped during the run');
         expect(nd.dev!.faultCount === 0, `${nd.dev!.faultCount} IOMMU faults`);
+        for (let i = 0; i < PAYLOAD; i++) expect(user[i] === pkt[HDR + i], `user byte ${i} is ${user[i]}, sent ${pkt[HDR + i]}`);
         return `${total} packets, ring ${st.recycle.ring}, cached ${st.recycle.cached}, 0 slow allocs`;
       },
       teardown() {
@@ -154,4 +173,4 @@ export const baselineRxAlloc: BenchCase = {
 };
 
 /** Every receive-path case, in report order. */
-export const rxCases: readonly BenchCase[] = [rxE2e, rxE2ePrivate, baselineRxAlloc];
+export const rxCases: readonly BenchCase[] = [rxE2e, rxE2eDomainBuffers, rxE2ePrivate, baselineRxAlloc];

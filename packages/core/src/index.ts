@@ -23,7 +23,8 @@ export {
 } from './netmem/domain.js';
 export { DmaDevice, IOVA_SLOT_BYTES, IOVA_PAGE_BYTES, IOVA_LARGE_BASE, type DmaFault, type DmaFaultKind, type DmaDeviceCounters, type DmaDeviceEvents, type DmaDeviceOptions } from './dma/device.js';
 export { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, dmaDirCode, dmaDirName, type DmaDirection } from './dma/direction.js';
-export { makeRegion, type MemRegion } from './dma/region.js';
+export { makeRegion, storageRegion, type MemRegion } from './dma/region.js';
+export { ByteStorage } from './netmem/storage.js';
 export * from './pool/constants.js';
 export { Napi, currentNapi } from './pool/napi.js';
 export { RealClock, VirtualClock, type Clock, type TimerHandle } from './pool/clock.js';

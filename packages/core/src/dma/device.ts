@@ -203,8 +203,13 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
       this.fault('direction-mismatch', 'write', iova);
       return false;
     }
-    const dst = this.regions[this.mapRegion[slot]]!.u8;
+    const region = this.regions[this.mapRegion[slot]]!;
     const at = this.mapOffset[slot] + offsetInMapping(iova);
+    if (region.storage !== undefined) {
+      region.storage.copyIn(at, src, srcOff, len);
+      return true;
+    }
+    const dst = region.u8;
     // Short copies (headers) by hand: a subarray view per write is garbage.
     if (len <= SHORT_COPY) for (let i = 0; i < len; i++) dst[at + i] = src[srcOff + i];
     else dst.set(srcOff === 0 && len === src.length ? src : src.subarray(srcOff, srcOff + len), at);
@@ -223,8 +228,13 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
       this.fault('direction-mismatch', 'read', iova);
       return false;
     }
-    const src = this.regions[this.mapRegion[slot]]!.u8;
+    const region = this.regions[this.mapRegion[slot]]!;
     const at = this.mapOffset[slot] + offsetInMapping(iova);
+    if (region.storage !== undefined) {
+      region.storage.copyOut(at, dst, dstOff, len);
+      return true;
+    }
+    const src = region.u8;
     if (len <= SHORT_COPY) for (let i = 0; i < len; i++) dst[dstOff + i] = src[at + i];
     else dst.set(src.subarray(at, at + len), dstOff);
     return true;

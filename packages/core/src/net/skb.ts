@@ -270,12 +270,11 @@ export class SkbFactory {
 
   /** Copies `len` bytes of readable data starting at `off` into `dst` at `at`; returns bytes copied. */
   copyBits(skb: SkBuff, off: number, dst: Uint8Array, at: number, len: number): number {
-    const d = this.domain;
     const sh = skb.shinfo;
     let done = 0;
     if (off < skb.headLen) {
       const n = Math.min(len, skb.headLen - off);
-      this.copyOut(d.bytes(sh.head), sh.headStart + skb.dataOff + off, dst, at, n);
+      this.copyPiece(sh.head, sh.headStart + skb.dataOff + off, dst, at, n);
       done += n;
       off = 0;
     } else {
@@ -288,11 +287,18 @@ export class SkbFactory {
         continue;
       }
       const n = Math.min(len - done, flen - off);
-      this.copyOut(d.bytes(sh.fragNm[i]), sh.fragOff[i] + off, dst, at + done, n);
+      this.copyPiece(sh.fragNm[i], sh.fragOff[i] + off, dst, at + done, n);
       done += n;
       off = 0;
     }
     return done;
+  }
+
+  /** Copies `n` bytes at `off` of netmem `nm` into `dst` at `at`: pages through the domain storage, net_iovs through their view. */
+  private copyPiece(nm: number, off: number, dst: Uint8Array, at: number, n: number): void {
+    const v = this.domain.bytes(nm);
+    if (isNetIov(nm)) this.copyOut(v, off, dst, at, n);
+    else this.domain.storage.copyOut(v.byteOffset + off, dst, at, n);
   }
 
   /**

@@ -1,14 +1,14 @@
 /**
  * A memory domain: one simulated machine's memory. It owns the page
  * allocators (one per NUMA node), the byte storage behind every page (one
- * SharedArrayBuffer), the net_iov areas providers register, the metadata
+ * WebAssembly memory, shared by default), the net_iov areas providers register, the metadata
  * tables, the DMA devices, the registry of page pools, and the warning/leak
  * reporting the kernel does with pr_warn/WARN.
  */
 import { EventEmitter } from 'eventemitter3';
 import { NetmemError } from '../errors.js';
 import { DmaDevice, type DmaDeviceOptions } from '../dma/device.js';
-import { makeRegion, type MemRegion } from '../dma/region.js';
+import { storageRegion, type MemRegion } from '../dma/region.js';
 import { RealClock, type Clock } from '../pool/clock.js';
 import type { PagePool } from '../pool/page-pool.js';
 import { NetIovArea, NET_IOV_SIZE, type NetIovOwner, type NetIovType } from './area.js';
@@ -16,6 +16,7 @@ import { descOf, genOf, GEN_MASK, isNetIov, makeHandle, MAX_DESCS } from './hand
 import { NetmemTable, NM_UNREADABLE, PP_SIGNATURE } from './netmem-table.js';
 import { MAX_PAGE_ORDER, PageAllocator } from './page-allocator.js';
 import { Place } from './places.js';
+import { ByteStorage } from './storage.js';
 
 /** Bytes per page. */
 export const PAGE_SIZE = 4096;
@@ -64,9 +65,10 @@ export interface MemoryDomainOptions {
   netIovs?: number;
   /**
    * Page bytes in a SharedArrayBuffer (default true), so buffers can be handed
-   * to worker threads. false uses a plain ArrayBuffer: V8 copies to and from
-   * it 3-4x faster (shared memory is copied with relaxed atomic word moves),
-   * for single-thread programs that copy payloads a lot.
+   * to worker threads. false uses a plain ArrayBuffer, which V8 copies to
+   * and from faster when the other side is an outside array (shared memory
+   * is copied with relaxed atomic word moves); copies inside the storage
+   * run at memmove speed either way (see {@link ByteStorage}).
    */
   sharedMemory?: boolean;
   /** Checked mode: stale-handle detection and the full ownership ledger. Default false. */
@@ -91,6 +93,8 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
   readonly table: NetmemTable;
   /** The region holding every page's bytes. */
   readonly pageRegion: MemRegion;
+  /** The page bytes' storage (WebAssembly memory: fast copies inside it and across its edge). */
+  readonly storage: ByteStorage;
   /** Total page frames. */
   readonly pages: number;
   /** Checked mode (see options). */
@@ -138,7 +142,8 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
     this.table = new NetmemTable(1 + pages + netIovs);
     this.views = new Array(1 + pages + netIovs);
     const bytes = pages * PAGE_SIZE;
-    this.pageRegion = makeRegion('pages', opts.sharedMemory === false ? new ArrayBuffer(bytes) : new SharedArrayBuffer(bytes));
+    this.storage = new ByteStorage(bytes, opts.sharedMemory !== false);
+    this.pageRegion = storageRegion('pages', this.storage);
     const per = Math.floor(pages / nodes);
     this.nodes = [];
     for (let n = 0; n < nodes; n++) {

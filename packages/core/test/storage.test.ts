@@ -1,0 +1,108 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ByteStorage, MemoryDomain, NetmemError } from '../src/index.js';
+
+/** Fills `a` with a position-dependent pattern so misplaced bytes show. */
+function pattern(a: Uint8Array, seed: number): void {
+  for (let i = 0; i < a.length; i++) a[i] = (i * 31 + seed) & 0xff;
+}
+
+/** One copy the property test performs, against storage and a plain mirror of it. */
+type Op =
+  | { kind: 'move'; to: number; from: number; n: number }
+  | { kind: 'out'; from: number; at: number; n: number; dstOff: number }
+  | { kind: 'in'; to: number; from: number; n: number; srcOff: number; whole: boolean };
+
+const SIZE = 3 * 4096 + 100;
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ kind: fc.constant('move' as const), to: fc.nat(SIZE), from: fc.nat(SIZE), n: fc.nat(9000) }),
+  fc.record({ kind: fc.constant('out' as const), from: fc.nat(SIZE), at: fc.nat(64), n: fc.nat(9000), dstOff: fc.nat(15) }),
+  fc.record({ kind: fc.constant('in' as const), to: fc.nat(SIZE), from: fc.nat(64), n: fc.nat(9000), srcOff: fc.nat(15), whole: fc.boolean() }),
+);
+
+describe('ByteStorage', () => {
+  it.each([true, false])('shared=%s: a SharedArrayBuffer only when shared, wasm-backed, zeroed, sized as asked', (shared) => {
+    const s = new ByteStorage(10_000, shared);
+    expect(s.buffer instanceof SharedArrayBuffer).toBe(shared);
+    expect(s.fast).toBe(true);
+    expect(s.shared).toBe(shared);
+    expect(s.u8.length).toBe(10_000);
+    expect(s.u8.every((b) => b === 0)).toBe(true);
+  });
+
+  it('rejects a bad size with EINVAL', () => {
+    expect(() => new ByteStorage(-1, true)).toThrow(NetmemError);
+    expect(() => new ByteStorage(1.5, true)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+  });
+
+  it('holds() tells its own views from outside arrays', () => {
+    const s = new ByteStorage(8192, true);
+    expect(s.holds(s.u8.subarray(10, 20))).toBe(true);
+    expect(s.holds(new Uint8Array(10))).toBe(false);
+    expect(s.holds(new Uint8Array(new SharedArrayBuffer(16)))).toBe(false);
+  });
+
+  it.each([true, false])('shared=%s: every copy kind matches a plain reference (model test)', (shared) => {
+    fc.assert(
+      fc.property(fc.array(opArb, { minLength: 1, maxLength: 12 }), (ops) => {
+        const s = new ByteStorage(SIZE, shared);
+        pattern(s.u8, 7);
+        const ref = s.u8.slice();
+        const inside = s.u8.subarray(4096, 4096 + 5000); // an inside array, for copies that stay inside
+        for (const op of ops) {
+          if (op.kind === 'move') {
+            const n = Math.min(op.n, SIZE - op.to, SIZE - op.from);
+            s.move(op.to, op.from, n);
+            ref.copyWithin(op.to, op.from, op.from + n);
+          } else if (op.kind === 'out') {
+            const n = Math.min(op.n, SIZE - op.from);
+            const backing = new Uint8Array(op.dstOff + op.at + n + 3);
+            pattern(backing, 99);
+            const dst = backing.subarray(op.dstOff);
+            const want = dst.slice();
+            want.set(ref.subarray(op.from, op.from + n), op.at);
+            s.copyOut(op.from, dst, op.at, n);
+            expect(Buffer.compare(dst, want)).toBe(0);
+          } else {
+            const n = Math.min(op.n, SIZE - op.to);
+            const backing = new Uint8Array(op.srcOff + op.from + n + 5);
+            pattern(backing, 55);
+            let src = backing.subarray(op.srcOff);
+            let from = op.from;
+            if (op.whole) {
+              src = src.subarray(from, from + n);
+              from = 0;
+            }
+            s.copyIn(op.to, src, from, n);
+            ref.set(src.subarray(from, from + n), op.to);
+          }
+          expect(Buffer.compare(s.u8, ref)).toBe(0);
+        }
+        // Copies between two views of the storage itself take the memmove path.
+        const n = 1446;
+        s.copyOut(54, inside, 3, n);
+        ref.copyWithin(4096 + 3, 54, 54 + n);
+        s.copyIn(9000, inside, 1, n);
+        ref.copyWithin(9000, 4096 + 1, 4096 + 1 + n);
+        expect(Buffer.compare(s.u8, ref)).toBe(0);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('a domain keeps its pages in its storage; outside and inside buffers read the same bytes', () => {
+    const d = new MemoryDomain({ pages: 16, netIovs: 0, onWarn: false });
+    expect(d.pageRegion.buffer).toBe(d.storage.buffer);
+    expect(d.pageRegion.storage).toBe(d.storage);
+    const pg = d.allocPages(0);
+    const v = d.bytes(pg);
+    expect(d.storage.holds(v)).toBe(true);
+    pattern(v, 3);
+    const outside = new Uint8Array(4096);
+    d.storage.copyOut(v.byteOffset + 5, outside, 0, 4000);
+    expect(Buffer.compare(outside.subarray(0, 4000), v.subarray(5, 4005))).toBe(0);
+    d.putPage(pg);
+    expect(d.freePages).toBe(16);
+  });
+});
