@@ -214,6 +214,22 @@ describe('MemoryDomain', () => {
       expect(dom.freePages).toBe(8);
     });
 
+    it('poolOf follows pool ids through its one-entry cache and forgets an unlisted pool', () => {
+      const dom = testDomain(8);
+      const a = createPagePool({ domain: dom, provider: onePageProvider() });
+      const b = createPagePool({ domain: dom, provider: onePageProvider() });
+      const na = a.allocNetmems();
+      const nb = b.allocNetmems();
+      expect(dom.poolOf(na)).toBe(a);
+      expect(dom.poolOf(na)).toBe(a); // cached
+      expect(dom.poolOf(nb)).toBe(b); // another id replaces the entry
+      expect(dom.poolOf(na)).toBe(a);
+      dom.unlistPool(a); // what freeing the pool does
+      expect(dom.poolOf(na)).toBeUndefined();
+      expect(dom.poolById(a.id)).toBeUndefined();
+      expect(dom.poolOf(nb)).toBe(b);
+    });
+
     it('warnOnce reports a key once; onWarn receives every warning', () => {
       const seen: string[] = [];
       const dom = new MemoryDomain({ pages: 4, onWarn: (w) => seen.push(w.kind) });

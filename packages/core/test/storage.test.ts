@@ -91,6 +91,23 @@ describe('ByteStorage', () => {
     );
   });
 
+  it('a reused outside array is read afresh each time (cached views are live, keyed by range)', () => {
+    const s = new ByteStorage(8192, true);
+    const pkt = new Uint8Array(1500);
+    pattern(pkt, 1);
+    s.copyIn(101, pkt, 54, 1446); // misaligned sub-range: bounce + cached range view
+    expect(Buffer.compare(s.u8.subarray(101, 101 + 1446), pkt.subarray(54))).toBe(0);
+    pattern(pkt, 2); // the sender rewrites its buffer
+    s.copyIn(101, pkt, 54, 1446);
+    expect(Buffer.compare(s.u8.subarray(101, 101 + 1446), pkt.subarray(54))).toBe(0);
+    s.copyIn(3001, pkt, 60, 1440); // same array, another range
+    expect(Buffer.compare(s.u8.subarray(3001, 3001 + 1440), pkt.subarray(60))).toBe(0);
+    const user = new Uint8Array(2048);
+    s.copyOut(101, user, 0, 1446);
+    s.copyOut(3001, user, 0, 1440); // same length class, other source: nothing stale
+    expect(Buffer.compare(user.subarray(0, 1440), pkt.subarray(60))).toBe(0);
+  });
+
   it('a domain keeps its pages in its storage; outside and inside buffers read the same bytes', () => {
     const d = new MemoryDomain({ pages: 16, netIovs: 0, onWarn: false });
     expect(d.pageRegion.buffer).toBe(d.storage.buffer);

@@ -23,6 +23,8 @@ import type { MemRegion } from './region.js';
 export const IOVA_SLOT_BYTES = 2 ** 30;
 /** Mappings of at most this many bytes (one page) get page-granular IOVAs below {@link IOVA_LARGE_BASE}. */
 export const IOVA_PAGE_BYTES = 4096;
+/** log2 of {@link IOVA_PAGE_BYTES}. */
+const IOVA_PAGE_SHIFT = 12;
 /** First IOVA of the large-mapping windows. */
 export const IOVA_LARGE_BASE = 2 ** 31;
 /** Slots that can take a page-granular IOVA (below IOVA_LARGE_BASE). */
@@ -82,7 +84,8 @@ const FAULT_CODE = {
 
 /** Byte offset of `iova` inside its mapping. */
 function offsetInMapping(iova: number): number {
-  return iova < IOVA_LARGE_BASE ? iova % IOVA_PAGE_BYTES : (iova - IOVA_LARGE_BASE) % IOVA_SLOT_BYTES;
+  // Page IOVAs fit in 31 bits: integer masks instead of floating-point remainders on the hot path.
+  return iova < IOVA_LARGE_BASE ? iova & (IOVA_PAGE_BYTES - 1) : (iova - IOVA_LARGE_BASE) % IOVA_SLOT_BYTES;
 }
 
 /** Copies up to this many bytes go byte by byte instead of through a view. */
@@ -308,7 +311,7 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
   }
 
   private slotOf(iova: number): number {
-    const slot = iova < IOVA_LARGE_BASE ? Math.floor(iova / IOVA_PAGE_BYTES) - 1 : Math.floor((iova - IOVA_LARGE_BASE) / IOVA_SLOT_BYTES);
+    const slot = iova < IOVA_LARGE_BASE ? (iova >> IOVA_PAGE_SHIFT) - 1 : Math.floor((iova - IOVA_LARGE_BASE) / IOVA_SLOT_BYTES);
     return slot >= 0 && slot < this.nSlots ? slot : -1;
   }
 

@@ -236,8 +236,19 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
 
   /** The pool a pool netmem belongs to (netmem_get_pp). */
   poolOf(nm: number): PagePool | undefined {
-    return this.pools.get(this.table.pp[descOf(nm)]);
+    const id = this.table.pp[descOf(nm)];
+    // Traffic returns to the same pool over and over: one cached entry saves a Map lookup per put.
+    if (id === this.lastPoolId) return this.lastPool;
+    const pool = this.pools.get(id);
+    if (pool !== undefined) {
+      this.lastPoolId = id;
+      this.lastPool = pool;
+    }
+    return pool;
   }
+
+  private lastPoolId = -1;
+  private lastPool: PagePool | undefined = undefined;
 
   /** Page refcount (1 for a net_iov). */
   pageRefCount(nm: number): number {
@@ -442,6 +453,10 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
   /** @internal Unlists a pool. */
   unlistPool(pool: PagePool): void {
     if (this.pools.get(pool.id) === pool) this.pools.delete(pool.id);
+    if (this.lastPool === pool) {
+      this.lastPoolId = -1;
+      this.lastPool = undefined;
+    }
   }
 
   /** The live pool with this id. */

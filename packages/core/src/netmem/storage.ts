@@ -125,6 +125,20 @@ export class ByteStorage {
     this.inView = this.all.subarray(this.inAt, this.inAt);
   }
 
+  /** A view of `src[from, from + n)`: set() copies whole arrays. Cached, since senders reuse packet buffers. */
+  private sourceRange(src: Uint8Array, from: number, n: number): Uint8Array {
+    if (src !== this.rangeOf || from !== this.rangeFrom || n !== this.range.length) {
+      this.rangeOf = src;
+      this.rangeFrom = from;
+      this.range = src.subarray(from, from + n);
+    }
+    return this.range;
+  }
+
+  private rangeOf: Uint8Array | null = null;
+  private rangeFrom = 0;
+  private range: Uint8Array = new Uint8Array(0);
+
   /** Whether `a` is a view of this storage. */
   holds(a: Uint8Array): boolean {
     return a.buffer === this.buffer;
@@ -189,8 +203,7 @@ export class ByteStorage {
       const b = this.inAt + ((src.byteOffset + from) & 7);
       let v = this.inView;
       if (v.byteOffset !== b || v.length !== k) this.inView = v = this.all.subarray(b, b + k);
-      // The source range still needs a view: set() copies whole arrays.
-      v.set(from === 0 && k === src.length ? src : src.subarray(from, from + k));
+      v.set(from === 0 && k === src.length ? src : this.sourceRange(src, from, k));
       this.memmove(to, b, k);
       from += k;
       to += k;
