@@ -96,12 +96,8 @@ export class QueueMem {
   }
 }
 
-const EMPTY = new Uint8Array(0);
-
 interface QueueState {
   napi: Napi;
-  /** This queue's NAPI poll body for receive(). */
-  poll: () => boolean;
   mem: QueueMem | null;
   counters: RxQueueCounters;
 }
@@ -128,16 +124,11 @@ export class NetdevsimDriver implements QueueMgmtOps {
     this.hdrBufSize = opts.hdrBufSize ?? 256;
     if (!Number.isInteger(this.ringSize) || this.ringSize < 1) throw new NetmemError('EINVAL', `ring size ${this.ringSize}`);
     if (!(this.hdrBufSize >= 64 && this.hdrBufSize <= PAGE_SIZE)) throw new NetmemError('EINVAL', `header buffer size ${this.hdrBufSize}`);
-    this.queues = netdev.rxQueues.map((q) => {
-      const st: QueueState = {
-        napi: new Napi(`${netdev.name}-rx${q.index}`),
-        poll: () => false,
-        mem: null,
-        counters: { packets: 0, bytes: 0, dropped: 0, allocFail: 0 },
-      };
-      st.poll = () => this.pollOnce(st);
-      return st;
-    });
+    this.queues = netdev.rxQueues.map((q) => ({
+      napi: new Napi(`${netdev.name}-rx${q.index}`),
+      mem: null,
+      counters: { packets: 0, bytes: 0, dropped: 0, allocFail: 0 },
+    }));
     netdev.ops = this;
   }
 
@@ -288,27 +279,15 @@ export class NetdevsimDriver implements QueueMgmtOps {
     if (m !== null && hdrLen > (m.hdrPool !== null ? this.hdrBufSize : (PAGE_SIZE << m.pool.order) - m.pool.offset)) {
       throw new NetmemError('EINVAL', `header length ${hdrLen} exceeds the ${m.hdrPool !== null ? 'header' : 'rx'} buffer`);
     }
-    // The poll body is one function made per queue; the packet travels in fields (no closure per packet).
-    this.rxPacket = packet;
-    this.rxHdrLen = hdrLen;
-    this.rxTo = to;
+    // One NAPI poll: receive the packet, then refill the ring (entered by hand: no closure per packet).
+    const prev = q.napi.enter();
     try {
-      return q.napi.poll(q.poll);
+      const ok = this.rxOne(q, packet, hdrLen, to);
+      this.refill(q);
+      return ok;
     } finally {
-      this.rxPacket = EMPTY;
-      this.rxTo = null;
+      q.napi.exit(prev);
     }
-  }
-
-  private rxPacket: Uint8Array = EMPTY;
-  private rxHdrLen = 0;
-  private rxTo: TcpSocket | null = null;
-
-  /** One NAPI poll of queue `q`: receive the pending packet, then refill the ring. */
-  private pollOnce(q: QueueState): boolean {
-    const ok = this.rxOne(q, this.rxPacket, this.rxHdrLen, this.rxTo!);
-    this.refill(q);
-    return ok;
   }
 
   private rxOne(q: QueueState, packet: Uint8Array, hdrLen: number, to: TcpSocket): boolean {
@@ -322,7 +301,7 @@ export class NetdevsimDriver implements QueueMgmtOps {
     const bufCap = (PAGE_SIZE << pool.order) - pool.offset;
     const split = m.hdrPool !== null;
     const payloadLen = packet.length - (split ? hdrLen : 0);
-    const nBufs = payloadLen > 0 ? Math.ceil(payloadLen / bufCap) : split ? 0 : 1;
+    const nBufs = payloadLen > bufCap ? Math.ceil(payloadLen / bufCap) : payloadLen > 0 ? 1 : split ? 0 : 1;
     if (m.count < nBufs || (split && m.hdrCount < 1) || nBufs > MAX_SKB_FRAGS + (split ? 0 : 1)) {
       q.counters.dropped++;
       return false;

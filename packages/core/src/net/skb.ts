@@ -296,9 +296,12 @@ export class SkbFactory {
 
   /** Copies `n` bytes at `off` of netmem `nm` into `dst` at `at`: pages through the domain storage, net_iovs through their view. */
   private copyPiece(nm: number, off: number, dst: Uint8Array, at: number, n: number): void {
-    const v = this.domain.bytes(nm);
-    if (isNetIov(nm)) this.copyOut(v, off, dst, at, n);
-    else this.domain.storage.copyOut(v.byteOffset + off, dst, at, n);
+    const d = this.domain;
+    if (isNetIov(nm)) this.copyOut(d.bytes(nm), off, dst, at, n);
+    else {
+      if (d.checked) d.checkStale(nm);
+      d.storage.copyOut(d.pageVa(nm) + off, dst, at, n); // a page's VA is its offset in the storage
+    }
   }
 
   /**

@@ -30,6 +30,26 @@ export class Napi {
     }
   }
 
+  /**
+   * Starts a poll by hand (for hot loops that cannot afford a closure per
+   * call); returns what {@link exit} must restore. Pair it with exit in a
+   * finally block.
+   * @internal
+   */
+  enter(): Napi | null {
+    const prev = current;
+    current = this;
+    return prev;
+  }
+
+  /**
+   * Ends a poll started with {@link enter}.
+   * @internal
+   */
+  exit(prev: Napi | null): void {
+    current = prev;
+  }
+
   /** True while this NAPI is polling. */
   get running(): boolean {
     return current === this;
