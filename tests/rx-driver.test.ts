@@ -259,6 +259,38 @@ describe('socket', () => {
     expect(() => sk.recvmsg(rest)).toThrow(code('EBADF'));
   });
 
+
+  it.each([true, false])('split %s: packets sent from and read into domain pages at odd offsets arrive byte for byte', (split) => {
+    const r = rig();
+    const nd = r.ns.createNetdevsim({ rxQueues: 1, headerSplit: split, ringSize: 16 });
+    const drv = r.ns.driver(nd);
+    const sk = r.ns.socket({ coalesce: false });
+    // The sender's and the reader's memory are pages of the same machine (order 1: 8 KiB each).
+    const txPage = r.domain.allocPages(1);
+    const rxPage = r.domain.allocPages(1);
+    const tx = r.domain.bytes(txPage);
+    const rx = r.domain.bytes(rxPage);
+    expect(r.domain.storage.holds(tx) && r.domain.storage.holds(rx)).toBe(true);
+    for (const [k, len] of [[0, 1500], [1, 5000], [2, 64 + 54], [3, 200]] as const) {
+      const pkt = tx.subarray(3, 3 + len); // odd offset: the device copy is misaligned
+      pkt.set(packet(k, len));
+      expect(drv.receive(0, pkt, 54, sk)).toBe(true);
+      const user = rx.subarray(5, 5 + len); // another odd offset for recvmsg
+      let got = 0;
+      for (let n = sk.recvmsg(user); n > 0; n = sk.recvmsg(user.subarray(got))) got += n;
+      expect(got).toBe(len - 54);
+      let bad = 0;
+      for (let i = 54; i < len; i++) if (user[i - 54] !== patternByte(k, i)) bad++;
+      expect(bad).toBe(0);
+    }
+    expect(nd.dev!.faultCount).toBe(0);
+    expect(r.ns.skbs.live).toBe(0);
+    r.domain.putPage(txPage);
+    r.domain.putPage(rxPage);
+    sk.close();
+    nd.unregister();
+    expect(r.domain.freePages).toBe(r.domain.pages); // the pools' pages and both user pages are back
+  });
   it('close frees queued skbs and, first, everything its extensions hold for the user', () => {
     const r = rig({ checked: true });
     const nd = r.ns.createNetdevsim({ rxQueues: 1, headerSplit: true, ringSize: 16 });

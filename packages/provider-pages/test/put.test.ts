@@ -175,6 +175,26 @@ describe('put and recycle', () => {
       expect(napi.running).toBe(false);
     });
 
+    it('enter/exit by hand nest like poll: the inner NAPI is local until exit restores the outer one', () => {
+      const e = env();
+      const napi = new Napi('eth0-rx0');
+      const other = new Napi('eth0-rx1');
+      const pool = e.pool({ napi });
+      const [a, b, c] = allocN(pool, 3);
+      const outer = napi.enter();
+      expect(outer).toBeNull();
+      const inner = other.enter();
+      expect(inner).toBe(napi);
+      pool.putNetmem(a); // `other` polls: not local to the pool → ring
+      other.exit(inner);
+      expect(napi.running).toBe(true);
+      pool.putNetmem(b); // back in the pool's NAPI → cache
+      napi.exit(outer);
+      expect(napi.running).toBe(false);
+      pool.putNetmem(c); // outside any NAPI → ring
+      expect(pool.stats().recycle).toMatchObject({ cached: 1, ring: 2 });
+    });
+
     it('a system pool recycles directly from any context', () => {
       const e = env();
       const pool = e.pool({ flags: MAP_SYNC | PP_FLAG_SYSTEM_POOL });
