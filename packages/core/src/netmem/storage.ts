@@ -93,10 +93,11 @@ export class ByteStorage {
   private outView: Uint8Array;
   private inView: Uint8Array;
   // Last outside array seen per direction (`.buffer` is a slow call; traffic reuses its arrays).
+  // Each keeps the array's byteOffset in the storage, or -1 for an outside array.
   private lastDst: Uint8Array | null = null;
-  private lastDstInside = false;
+  private lastDstBase = -1;
   private lastSrc: Uint8Array | null = null;
-  private lastSrcInside = false;
+  private lastSrcBase = -1;
 
   constructor(bytes: number, shared: boolean) {
     if (!Number.isInteger(bytes) || bytes < 0) throw new NetmemError('EINVAL', `storage of ${bytes} bytes`);
@@ -158,10 +159,10 @@ export class ByteStorage {
     }
     if (dst !== this.lastDst) {
       this.lastDst = dst;
-      this.lastDstInside = this.holds(dst);
+      this.lastDstBase = this.holds(dst) ? dst.byteOffset : -1;
     }
-    if (this.lastDstInside) {
-      this.memmove(dst.byteOffset + at, from, n);
+    if (this.lastDstBase >= 0) {
+      this.memmove(this.lastDstBase + at, from, n);
       return;
     }
     while (n > 0) {
@@ -187,10 +188,10 @@ export class ByteStorage {
     }
     if (src !== this.lastSrc) {
       this.lastSrc = src;
-      this.lastSrcInside = this.holds(src);
+      this.lastSrcBase = this.holds(src) ? src.byteOffset : -1;
     }
-    if (this.lastSrcInside) {
-      this.memmove(to, src.byteOffset + from, n);
+    if (this.lastSrcBase >= 0) {
+      this.memmove(to, this.lastSrcBase + from, n);
       return;
     }
     if (from === 0 && n === src.length && ((src.byteOffset - to) & 7) === 0) {
