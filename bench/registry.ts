@@ -1,6 +1,6 @@
 /**
  * Every benchmark case, in run and report order. A new group of cases is one
- * import and one spread line here (e.g. `...rxCases` from './cases/rx.js').
+ * import and one entry in GROUPS here (e.g. `rxCases` from './cases/rx.js').
  */
 import { allocBaselineCases, baselineCases } from './cases/baselines.js';
 import { pagePoolCases } from './cases/page-pool.js';
@@ -10,12 +10,25 @@ import { devmemCases } from './cases/devmem.js';
 import { zcrxCases } from './cases/zcrx.js';
 import type { BenchCase } from './types.js';
 
-export const CASES: readonly BenchCase[] = [
-  ...pagePoolCases,
-  ...baselineCases,
-  ...peerCases,
-  ...allocBaselineCases,
-  ...rxCases,
-  ...devmemCases,
-  ...zcrxCases,
+/**
+ * Cases in groups. `pnpm bench` runs each group in a fresh process (like
+ * JMH's forks): the JIT feedback one group leaves behind in shared core code
+ * (other pools, other providers) does not slow the next. Every ratio and
+ * target compares cases of one group, so its numbers come from one process.
+ */
+export interface BenchGroup {
+  /** Group name (`--group`). */
+  readonly name: string;
+  /** Its cases, in run and report order. */
+  readonly cases: readonly BenchCase[];
+}
+
+export const GROUPS: readonly BenchGroup[] = [
+  { name: 'page-pool', cases: [...pagePoolCases, ...baselineCases, ...peerCases, ...allocBaselineCases] },
+  { name: 'rx', cases: rxCases },
+  { name: 'devmem', cases: devmemCases },
+  { name: 'zcrx', cases: zcrxCases },
 ];
+
+/** Every case, in run and report order. */
+export const CASES: readonly BenchCase[] = GROUPS.flatMap((g) => g.cases);
