@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { ByteStorage, MemoryDomain, NetmemError } from '../src/index.js';
 
@@ -31,6 +32,24 @@ describe('ByteStorage', () => {
     expect(s.u8.every((b) => b === 0)).toBe(true);
   });
 
+  it('a worker thread handed the shared buffer sees and writes the same bytes', async () => {
+    const s = new ByteStorage(65536, true);
+    s.u8[100] = 42;
+    const w = new Worker(
+      "const { parentPort } = require('node:worker_threads');" +
+        "parentPort.once('message', (b) => { const u = new Uint8Array(b); u[101] = u[100] + 1; parentPort.postMessage(b instanceof SharedArrayBuffer); });",
+      { eval: true },
+    );
+    try {
+      w.postMessage(s.buffer);
+      const shared = await new Promise((resolve) => w.once('message', resolve));
+      expect(shared).toBe(true);
+      expect(s.u8[101]).toBe(43);
+    } finally {
+      await w.terminate();
+    }
+  });
+
   it('rejects a bad size with EINVAL', () => {
     expect(() => new ByteStorage(-1, true)).toThrow(NetmemError);
     expect(() => new ByteStorage(1.5, true)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
@@ -43,10 +62,20 @@ describe('ByteStorage', () => {
     expect(s.holds(new Uint8Array(new SharedArrayBuffer(16)))).toBe(false);
   });
 
-  it.each([true, false])('shared=%s: every copy kind matches a plain reference (model test)', (shared) => {
+  it('the fallback without wasm keeps the same buffer kinds', () => {
+    const s = new ByteStorage(10_000, true, false);
+    expect([s.fast, s.buffer instanceof SharedArrayBuffer, s.u8.length]).toEqual([false, true, 10_000]);
+  });
+
+  it.each([
+    [true, true],
+    [false, true],
+    [true, false],
+    [false, false],
+  ])('shared=%s wasm=%s: every copy kind matches a plain reference (model test)', (shared, useWasm) => {
     fc.assert(
       fc.property(fc.array(opArb, { minLength: 1, maxLength: 12 }), (ops) => {
-        const s = new ByteStorage(SIZE, shared);
+        const s = new ByteStorage(SIZE, shared, useWasm);
         pattern(s.u8, 7);
         const ref = s.u8.slice();
         const inside = s.u8.subarray(4096, 4096 + 5000); // an inside array, for copies that stay inside

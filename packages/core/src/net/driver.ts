@@ -65,6 +65,12 @@ export interface RxQueueCounters {
   allocFail: number;
 }
 
+// Indexes of a queue's counters.
+const C_PACKETS = 0;
+const C_BYTES = 1;
+const C_DROPPED = 2;
+const C_ALLOC_FAIL = 3;
+
 /** The memory of one queue incarnation (what ndo_queue_mem_alloc builds). */
 export class QueueMem {
   /** Payload ring: posted netmems in FIFO order. */
@@ -99,7 +105,8 @@ export class QueueMem {
 interface QueueState {
   napi: Napi;
   mem: QueueMem | null;
-  counters: RxQueueCounters;
+  /** packets, bytes, dropped, allocFail (C_* indexes): doubles from the start, so byte counts past 2^31 do not deoptimise the poll. */
+  counters: Float64Array;
 }
 
 export class NetdevsimDriver implements QueueMgmtOps {
@@ -127,7 +134,7 @@ export class NetdevsimDriver implements QueueMgmtOps {
     this.queues = netdev.rxQueues.map((q) => ({
       napi: new Napi(`${netdev.name}-rx${q.index}`),
       mem: null,
-      counters: { packets: 0, bytes: 0, dropped: 0, allocFail: 0 },
+      counters: new Float64Array(4),
     }));
     netdev.ops = this;
   }
@@ -255,7 +262,8 @@ export class NetdevsimDriver implements QueueMgmtOps {
 
   /** Counters of queue `idx`. */
   counters(idx: number): RxQueueCounters {
-    return { ...this.queues[idx].counters };
+    const c = this.queues[idx].counters;
+    return { packets: c[C_PACKETS], bytes: c[C_BYTES], dropped: c[C_DROPPED], allocFail: c[C_ALLOC_FAIL] };
   }
 
   /** Descriptors posted on queue `idx` (payload, header). */
@@ -294,7 +302,7 @@ export class NetdevsimDriver implements QueueMgmtOps {
     const m = q.mem;
     // A device that is gone (hot unplug without a stop) cannot DMA: drop before touching the ring.
     if (!m || !this.netdev.up || this.netdev.dev!.removed) {
-      q.counters.dropped++;
+      q.counters[C_DROPPED]++;
       return false;
     }
     const pool = m.pool;
@@ -303,7 +311,7 @@ export class NetdevsimDriver implements QueueMgmtOps {
     const payloadLen = packet.length - (split ? hdrLen : 0);
     const nBufs = payloadLen > bufCap ? Math.ceil(payloadLen / bufCap) : payloadLen > 0 ? 1 : split ? 0 : 1;
     if (m.count < nBufs || (split && m.hdrCount < 1) || nBufs > MAX_SKB_FRAGS + (split ? 0 : 1)) {
-      q.counters.dropped++;
+      q.counters[C_DROPPED]++;
       return false;
     }
     const dev = this.netdev.dev!;
@@ -335,8 +343,8 @@ export class NetdevsimDriver implements QueueMgmtOps {
       else skbs.addFrag(skb, nm, pool.offset, n);
       pos += n;
     }
-    q.counters.packets++;
-    q.counters.bytes += packet.length;
+    q.counters[C_PACKETS]++;
+    q.counters[C_BYTES] += packet.length;
     skb!.pull(hdrLen);
     to.enqueue(skb!);
     return true;
@@ -373,7 +381,7 @@ export class NetdevsimDriver implements QueueMgmtOps {
     while (m.count < m.ring.length) {
       const nm = m.pool.allocNetmems();
       if (nm === 0) {
-        q.counters.allocFail++;
+        q.counters[C_ALLOC_FAIL]++;
         break;
       }
       const at = m.head + m.count;
@@ -386,7 +394,7 @@ export class NetdevsimDriver implements QueueMgmtOps {
     while (m.hdrCount < m.hdrRing.length) {
       const nm = hp.allocFrag(this.hdrBufSize);
       if (nm === 0) {
-        q.counters.allocFail++;
+        q.counters[C_ALLOC_FAIL]++;
         break;
       }
       const at = m.hdrHead + m.hdrCount;

@@ -48,9 +48,23 @@ export class TcpSocket {
   /** State. */
   state: SocketState = 'established';
   /** Bytes received into the queue so far. */
-  rcvBytes = 0;
-  /** Bytes handed to the user so far. */
-  copiedBytes = 0;
+  get rcvBytes(): number {
+    return this.bytes[0];
+  }
+  /** Sets the received-bytes count. */
+  set rcvBytes(v: number) {
+    this.bytes[0] = v;
+  }
+  /** Bytes handed to the user so far (provider recvmsg paths add theirs). */
+  get copiedBytes(): number {
+    return this.bytes[1];
+  }
+  /** Sets the copied-bytes count (provider recvmsg paths add to it). */
+  set copiedBytes(v: number) {
+    this.bytes[1] = v;
+  }
+  /** rcvBytes and copiedBytes: doubles from the start, so passing 2^31 does not deoptimise the data path. */
+  private readonly bytes = new Float64Array(2);
   /** skbs coalesced into the queue tail. */
   coalesced = 0;
 

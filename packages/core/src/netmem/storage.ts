@@ -99,14 +99,19 @@ export class ByteStorage {
   private lastSrc: Uint8Array | null = null;
   private lastSrcBase = -1;
 
-  constructor(bytes: number, shared: boolean) {
+  /**
+   * @param bytes usable bytes
+   * @param shared a SharedArrayBuffer (true) or a plain ArrayBuffer
+   * @param useWasm false forces the fallback used above 4 GiB (copyWithin instead of memory.copy), for tests and comparisons
+   */
+  constructor(bytes: number, shared: boolean, useWasm = true) {
     if (!Number.isInteger(bytes) || bytes < 0) throw new NetmemError('EINVAL', `storage of ${bytes} bytes`);
     this.shared = shared;
     const total = bytes + BOUNCE_BYTES;
     const wasmPages = Math.ceil(total / WASM_PAGE);
     let buffer: SharedArrayBuffer | ArrayBuffer;
     let memmove: MemMove | null = null;
-    if (wasm !== undefined && wasmPages <= WASM_MAX_PAGES) {
+    if (useWasm && wasm !== undefined && wasmPages <= WASM_MAX_PAGES) {
       const memory = new wasm.Memory(shared ? { initial: wasmPages, maximum: wasmPages, shared: true } : { initial: wasmPages, maximum: wasmPages });
       const key = shared ? 'shared' : 'private';
       const mod = (modules[key] ??= memmoveModule(wasm, shared));
