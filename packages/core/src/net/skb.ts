@@ -305,8 +305,9 @@ export class SkbFactory {
   }
 
   /**
-   * Copies `n` bytes of `src` at `s` into `dst` at `at`. V8 copies out of a
-   * SharedArrayBuffer (where every buffer's bytes live) word by word only
+   * Copies `n` bytes of net_iov memory `src` at `s` into `dst` at `at` (page
+   * bytes go through the domain's ByteStorage instead). V8 copies out of a
+   * SharedArrayBuffer (an io_uring area, say) word by word only
    * when source and destination agree in alignment, and byte by byte (about
    * 4× slower here) otherwise; a misaligned copy therefore goes through a
    * private bounce buffer: an aligned copy out of shared memory, then a

@@ -93,7 +93,7 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
   readonly table: NetmemTable;
   /** The region holding every page's bytes. */
   readonly pageRegion: MemRegion;
-  /** The page bytes' storage (WebAssembly memory: fast copies inside it and across its edge). */
+  /** The page bytes' storage (WebAssembly memory: memmove-speed copies inside it, word-aligned ones across its edge). */
   readonly storage: ByteStorage;
   /** Total page frames. */
   readonly pages: number;
