@@ -25,6 +25,7 @@ export { DmaDevice, IOVA_SLOT_BYTES, IOVA_PAGE_BYTES, IOVA_LARGE_BASE, type DmaF
 export { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, dmaDirCode, dmaDirName, type DmaDirection } from './dma/direction.js';
 export { makeRegion, storageRegion, type MemRegion } from './dma/region.js';
 export { ByteStorage } from './netmem/storage.js';
+export { RangeViews } from './netmem/range-views.js';
 export * from './pool/constants.js';
 export { Napi, currentNapi } from './pool/napi.js';
 export { RealClock, VirtualClock, type Clock, type TimerHandle } from './pool/clock.js';

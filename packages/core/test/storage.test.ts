@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { ByteStorage, MemoryDomain, NetmemError } from '../src/index.js';
+import { ByteStorage, MemoryDomain, NetmemError, RangeViews } from '../src/index.js';
 
 /** Fills `a` with a position-dependent pattern so misplaced bytes show. */
 function pattern(a: Uint8Array, seed: number): void {
@@ -150,5 +150,32 @@ describe('ByteStorage', () => {
     expect(Buffer.compare(outside.subarray(0, 4000), v.subarray(5, 4005))).toBe(0);
     d.putPage(pg);
     expect(d.freePages).toBe(16);
+  });
+});
+
+describe('RangeViews', () => {
+  it('hands back the same live view for the same array and range, a right one otherwise', () => {
+    const r = new RangeViews();
+    const a = new Uint8Array(70_000);
+    const b = new Uint8Array(70_000);
+    pattern(a, 1);
+    const v1 = r.get(a, 64, 4096);
+    expect(r.get(a, 64, 4096)).toBe(v1); // hit: no new object
+    expect([v1.byteOffset, v1.length, v1[0]]).toEqual([64, 4096, a[64]]);
+    a[64] = 200;
+    expect(r.get(a, 64, 4096)[0]).toBe(200); // the view is live
+    const vb = r.get(b, 64, 4096); // same range, other array
+    expect(vb).not.toBe(v1);
+    expect(vb.buffer).toBe(b.buffer);
+    const vn = r.get(a, 64, 4000); // same start, other length
+    expect(vn.length).toBe(4000);
+    // Many ranges, including ones that share a slot: every answer is the asked range.
+    for (let k = 0; k < 3; k++) {
+      for (let i = 0; i < 16; i++) {
+        const from = 64 + i * 4096;
+        const v = r.get(a, from, 4096);
+        expect([v.byteOffset, v.length, v[5]]).toEqual([from, 4096, a[from + 5]]);
+      }
+    }
   });
 });

@@ -17,6 +17,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { NetmemError } from '../errors.js';
 import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, dmaDirName } from './direction.js';
+import { RangeViews } from '../netmem/range-views.js';
 import type { MemRegion } from './region.js';
 
 /** Bytes one large-mapping IOVA window spans: the largest single mapping (1 GiB). */
@@ -104,6 +105,8 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
   readonly faultLog: DmaFault[] = [];
 
   private regions: (MemRegion | undefined)[] = [];
+  /** Views for copies of part of an array (no view object per DMA in steady traffic). */
+  private readonly ranges = new RangeViews();
   private mapRegion = new Int32Array(64);
   private mapOffset = new Float64Array(64);
   private mapLen = new Int32Array(64);
@@ -213,9 +216,9 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
       return true;
     }
     const dst = region.u8;
-    // Short copies (headers) by hand: a subarray view per write is garbage.
+    // Short copies (headers) by hand: a byte loop needs no view at all.
     if (len <= SHORT_COPY) for (let i = 0; i < len; i++) dst[at + i] = src[srcOff + i];
-    else dst.set(srcOff === 0 && len === src.length ? src : src.subarray(srcOff, srcOff + len), at);
+    else dst.set(srcOff === 0 && len === src.length ? src : this.ranges.get(src, srcOff, len), at);
     return true;
   }
 
@@ -239,7 +242,7 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
     }
     const src = region.u8;
     if (len <= SHORT_COPY) for (let i = 0; i < len; i++) dst[dstOff + i] = src[at + i];
-    else dst.set(src.subarray(at, at + len), dstOff);
+    else dst.set(this.ranges.get(src, at, len), dstOff);
     return true;
   }
 

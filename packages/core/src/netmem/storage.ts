@@ -17,6 +17,7 @@
  * of a fresh subarray.
  */
 import { NetmemError } from '../errors.js';
+import { RangeViews } from './range-views.js';
 
 /** Bytes in one wasm page. */
 const WASM_PAGE = 65536;
@@ -131,19 +132,8 @@ export class ByteStorage {
     this.inView = this.all.subarray(this.inAt, this.inAt);
   }
 
-  /** A view of `src[from, from + n)`: set() copies whole arrays. Cached, since senders reuse packet buffers. */
-  private sourceRange(src: Uint8Array, from: number, n: number): Uint8Array {
-    if (src !== this.rangeOf || from !== this.rangeFrom || n !== this.range.length) {
-      this.rangeOf = src;
-      this.rangeFrom = from;
-      this.range = src.subarray(from, from + n);
-    }
-    return this.range;
-  }
-
-  private rangeOf: Uint8Array | null = null;
-  private rangeFrom = 0;
-  private range: Uint8Array = new Uint8Array(0);
+  /** Views of caller sub-ranges (set() copies whole arrays). */
+  private readonly ranges = new RangeViews();
 
   /** Whether `a` is a view of this storage. */
   holds(a: Uint8Array): boolean {
@@ -209,7 +199,7 @@ export class ByteStorage {
       const b = this.inAt + ((src.byteOffset + from) & 7);
       let v = this.inView;
       if (v.byteOffset !== b || v.length !== k) this.inView = v = this.all.subarray(b, b + k);
-      v.set(from === 0 && k === src.length ? src : this.sourceRange(src, from, k));
+      v.set(from === 0 && k === src.length ? src : this.ranges.get(src, from, k));
       this.memmove(to, b, k);
       from += k;
       to += k;
