@@ -169,6 +169,9 @@ describe('RangeViews', () => {
     expect(vb.buffer).toBe(b.buffer);
     const vn = r.get(a, 64, 4000); // same start, other length
     expect(vn.length).toBe(4000);
+    r.get(a, 64, 4096);
+    const vs = r.get(a, 64, 4096 + 64); // same slot as the 4096-byte view: the length must not match it
+    expect([vs.byteOffset, vs.length]).toEqual([64, 4160]);
     // Many ranges, including ones that share a slot: every answer is the asked range.
     for (let k = 0; k < 3; k++) {
       for (let i = 0; i < 16; i++) {
