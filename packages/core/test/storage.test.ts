@@ -172,6 +172,9 @@ describe('RangeViews', () => {
     r.get(a, 64, 4096);
     const vs = r.get(a, 64, 4096 + 64); // same slot as the 4096-byte view: the length must not match it
     expect([vs.byteOffset, vs.length]).toEqual([64, 4160]);
+    r.get(a, 0, 100);
+    const vf = r.get(a, 64, 100); // same slot as offset 0: the offset must not match it
+    expect([vf.byteOffset, vf.length]).toEqual([64, 100]);
     // Many ranges, including ones that share a slot: every answer is the asked range.
     for (let k = 0; k < 3; k++) {
       for (let i = 0; i < 16; i++) {
