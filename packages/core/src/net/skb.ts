@@ -13,6 +13,7 @@ import type { MemoryDomain } from '../netmem/domain.js';
 import { descOf, isNetIov } from '../netmem/handle.js';
 import { NM_UNREADABLE } from '../netmem/netmem-table.js';
 import { Place, type PlaceCode } from '../netmem/places.js';
+import { RangeViews } from '../netmem/range-views.js';
 
 /** Copies shorter than this go straight out of shared memory (the bounce costs more than it saves). */
 const BOUNCE_MIN = 128;
@@ -314,22 +315,17 @@ export class SkbFactory {
    * plain memmove.
    */
   private copyOut(src: Uint8Array, s: number, dst: Uint8Array, at: number, n: number): void {
+    const views = this.views;
     if (n < BOUNCE_MIN || ((src.byteOffset + s - dst.byteOffset - at) & 7) === 0 || !(src.buffer instanceof SharedArrayBuffer)) {
-      dst.set(src.subarray(s, s + n), at);
+      dst.set(views.get(src, s, n), at);
       return;
     }
     const b = this.bounce;
     while (n > 0) {
       const k = n < PAGE_BYTES ? n : PAGE_BYTES;
       const a = (src.byteOffset + s) & 7;
-      b.set(src.subarray(s, s + k), a);
-      // Steady traffic repeats the same (alignment, length): reuse that bounce view.
-      if (a !== this.bounceAt || k !== this.bounceLen) {
-        this.bounceView = b.subarray(a, a + k);
-        this.bounceAt = a;
-        this.bounceLen = k;
-      }
-      dst.set(this.bounceView, at);
+      b.set(views.get(src, s, k), a);
+      dst.set(views.get(b, a, k), at);
       s += k;
       at += k;
       n -= k;
@@ -337,9 +333,8 @@ export class SkbFactory {
   }
 
   private readonly bounce = new Uint8Array(PAGE_BYTES + 8);
-  private bounceView = this.bounce.subarray(0, 0);
-  private bounceAt = 0;
-  private bounceLen = 0;
+  /** Views of sub-ranges for set() (cached: no view object per copy in steady traffic). */
+  private readonly views = new RangeViews();
 
   /** Sets a netmem's ledger place (checked mode only; callers check). */
   setPlace(nm: number, place: PlaceCode): void {
