@@ -1,56 +1,52 @@
 /**
- * @netmem/core: netmem handles and metadata, the memory domain and page
- * allocator, the DMA device / IOMMU model, the page pool with its DMA
- * tracking strategies, the memory-provider contract and its helpers.
+ * @netmem/core: what applications use. Memory domains (pages, net_iov
+ * areas, the ownership ledger), DMA devices behind the IOMMU model and
+ * dmabufs, page pools with their DMA tracking strategies and registry, the
+ * receive-path model (netdev, netdevsim driver, skb, TCP-like socket), the
+ * netlink-style control plane, clocks and errors.
+ *
+ * Memory providers use `@netmem/core/provider`; tests use
+ * `@netmem/core/testing`.
  *
  * @packageDocumentation
  */
-export { ERRNO, NetmemError, errnoOf, fail, isNetmemError, type ErrnoCode } from './errors.js';
-export { NETMEM_NULL, descOf, isNetIov, genOf, makeHandle, MAX_DESCS } from './netmem/handle.js';
-export { Place, PLACE_NAMES, type PlaceCode, type PlaceName } from './netmem/places.js';
-export { NetmemTable, PP_SIGNATURE, NM_PFMEMALLOC, NM_UNREADABLE } from './netmem/netmem-table.js';
-export { PageAllocator, MAX_PAGE_ORDER } from './netmem/page-allocator.js';
-export { NetIovArea, NET_IOV_SIZE, type NetIovType, type NetIovOwner } from './netmem/area.js';
-export {
-  MemoryDomain,
-  PAGE_SIZE,
-  PAGE_SHIFT,
-  type MemoryDomainOptions,
-  type MemoryDomainEvents,
-  type FaultInjection,
-  type LeakReport,
-  type NetmemWarning,
-} from './netmem/domain.js';
+export { ERRNO, NetmemError, isNetmemError, type ErrnoCode } from './base/errors.js';
+export { PAGE_SIZE, PAGE_SHIFT, NET_IOV_SIZE } from './base/units.js';
+export { RealClock, VirtualClock, type Clock, type TimerHandle } from './base/clock.js';
+export { ByteStorage } from './bytes/storage.js';
 export { DmaDevice, IOVA_SLOT_BYTES, IOVA_PAGE_BYTES, IOVA_LARGE_BASE, type DmaFault, type DmaFaultKind, type DmaDeviceCounters, type DmaDeviceEvents, type DmaDeviceOptions } from './dma/device.js';
 export { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, dmaDirCode, dmaDirName, type DmaDirection } from './dma/direction.js';
-export { makeRegion, storageRegion, type MemRegion } from './dma/region.js';
-export { ByteStorage } from './netmem/storage.js';
-export { RangeViews } from './netmem/range-views.js';
+export { makeRegion, type MemRegion } from './dma/region.js';
+export { Dmabuf, MAX_DMABUF_SEGMENT, type DmabufOptions, type DmabufSegment } from './dma/dmabuf.js';
+export { NETMEM_NULL, isNetIov } from './netmem/handle.js';
+export { Place, PLACE_NAMES, Ledger, whereIs, type PlaceCode, type PlaceName, type NetmemWhereabouts } from './netmem/ledger.js';
+export { MAX_PAGE_ORDER } from './netmem/page-allocator.js';
+export type { NetIovArea, NetIovType, NetIovOwner } from './netmem/area.js';
+export { MemoryDomain, type MemoryDomainOptions, type MemoryDomainEvents, type FaultInjection, type LeakReport, type NetmemWarning } from './netmem/domain.js';
 export * from './pool/constants.js';
 export { Napi, currentNapi } from './pool/napi.js';
-export { RealClock, VirtualClock, type Clock, type TimerHandle } from './pool/clock.js';
-export { createDmaTracker, DMA_TRACKING_KINDS, type DmaTracker, type DmaTracking } from './pool/dma-tracking.js';
+export { DMA_TRACKING_KINDS, type DmaTracker, type DmaTracking } from './pool/dma-tracking.js';
 export type { PagePoolStats, PagePoolAllocStats, PagePoolRecycleStats } from './pool/stats.js';
-export {
+export { createPagePool } from './pool/page-pool.js';
+export type {
   PagePool,
-  createPagePool,
-  type PagePoolParams,
-  type PagePoolInfo,
-  type PagePoolEvents,
-  type PoolNetdev,
-  type StalledPoolEvent,
-  type PoolSnapshot,
-} from './pool/page-pool.js';
+  PagePoolParams,
+  PagePoolInfo,
+  PagePoolEvents,
+  PagePoolTracer,
+  PoolNetdev,
+  StalledPoolEvent,
+  PoolSnapshot,
+  MemoryProviderOps,
+  ProviderInfo,
+  ProviderRxQueue,
+} from './pool/types.js';
+export { PoolRegistry, poolRegistry, poolById, allPools, poolOf, setPagePoolTracer, type PoolRegistryEvents } from './pool/registry.js';
+export { ledgerSummary } from './pool/introspect.js';
 export { putNetmemBulk } from './pool/bulk.js';
-export type { MemoryProviderOps, ProviderInfo, ProviderRxQueue } from './provider/ops.js';
-export { mpSetPool, mpClearPool, mpPlaceInCache, mpSetDmaAddr, mpDmaMapPage, mpDmaUnmapPage, mpCountSlowAlloc, mpPpRefCount } from './provider/helpers.js';
-export { checkPoolInvariants, checkDomainInvariants, assertPoolInvariants, assertDomainInvariants } from './check/invariants.js';
-export { providerConformanceCases, testProvider, ConformanceError, type ConformanceCase, type ConformanceOptions, type ProviderSetup, type ProviderSetupContext, type ProviderFixture, type ProviderRefusal } from './provider/conformance.js';
 export { SkBuff, SkbShared, SkbFactory, MAX_SKB_FRAGS } from './net/skb.js';
 export { TcpSocket, MSG_SOCK_DEVMEM, MSG_PEEK, type SocketExtension, type SocketState, type TcpSocketOptions } from './net/socket.js';
 export { NetDevice, RxQueue, type QueueMgmtOps, type NetDeviceOptions, type NetdevRegState } from './net/netdev.js';
-export { mpOpenRxq, mpCloseRxq, rxQueueRestart } from './net/mp-rxq.js';
-export { NetdevsimDriver, QueueMem, type NetdevsimOptions, type RxQueueCounters, type PostedCounts } from './net/driver.js';
+export { NetdevsimDriver, type NetdevsimOptions, type RxQueueCounters, type PostedCounts } from './net/driver.js';
 export { NetNamespace, type NetNamespaceOptions, type NetdevsimDeviceOptions } from './net/namespace.js';
-export { ControlPlane, type ControlPlaneEvents, type PagePoolStatsReply, type PagePoolRef, type QueueInfo } from './control/netlink.js';
-export { whereIs, ledgerSummary, type NetmemWhereabouts } from './check/ledger.js';
+export { ControlPlane, controlPlane, type ControlPlaneEvents, type PagePoolStatsReply, type PagePoolRef, type QueueInfo } from './control/netlink.js';

@@ -5,13 +5,14 @@
  * every step and print everything that broke at once. It allocates freely:
  * it is for tests and debugging, never for a hot path.
  */
-import { NetmemError } from '../errors.js';
+import { NetmemError } from '../base/errors.js';
 import { descOf, isNetIov, makeHandle } from '../netmem/handle.js';
 import type { MemoryDomain } from '../netmem/domain.js';
+import { Place } from '../netmem/ledger.js';
 import { PP_DMA_INDEX_SHIFT, PP_SIGNATURE } from '../netmem/netmem-table.js';
-import { Place } from '../netmem/places.js';
 import { PP_ALLOC_CACHE_SIZE } from '../pool/constants.js';
-import type { PagePool } from '../pool/page-pool.js';
+import { poolRegistry } from '../pool/registry.js';
+import type { PagePool } from '../pool/types.js';
 
 /**
  * Checks one pool against SPEC §9 items 1–6 and returns the violations
@@ -125,7 +126,7 @@ export function checkPoolInvariants(pool: PagePool): string[] {
  */
 export function checkDomainInvariants(domain: MemoryDomain): string[] {
   const out: string[] = [];
-  const pools = domain.allPools();
+  const pools = poolRegistry(domain).all();
   for (const pool of pools) out.push(...checkPoolInvariants(pool));
   const t = domain.table;
   const live = new Set(pools.map((p) => p.id));

@@ -5,9 +5,10 @@
  * namespace are visible; pools created without one are not.
  */
 import { EventEmitter } from 'eventemitter3';
-import { NetmemError } from '../errors.js';
-import type { PagePool, PagePoolInfo } from '../pool/page-pool.js';
+import { NetmemError } from '../base/errors.js';
+import { poolRegistry } from '../pool/registry.js';
 import type { PagePoolStats } from '../pool/stats.js';
+import type { PagePool, PagePoolInfo } from '../pool/types.js';
 import type { NetNamespace } from '../net/namespace.js';
 
 /** The pool a stats reply is about. */
@@ -46,14 +47,25 @@ export interface ControlPlaneEvents {
   'page-pool-del': (info: PagePoolInfo) => void;
 }
 
-/** The netlink-style control plane of one namespace. */
+/**
+ * The netlink-style control plane of one namespace. Get the namespace's
+ * one instance with {@link controlPlane}.
+ *
+ * @example
+ * ```ts
+ * const nl = controlPlane(ns);
+ * nl.on('page-pool-del', (info) => console.log('pool', info.id, 'freed'));
+ * console.log(nl.pagePoolDump());
+ * ```
+ */
 export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
+  /** Use {@link controlPlane}: one control plane per namespace. */
   constructor(private readonly ns: NetNamespace) {
     super();
-    const d = ns.domain;
-    d.on('pool-add', (p) => this.notify('page-pool-add', p));
-    d.on('pool-change', (p) => this.notify('page-pool-change', p));
-    d.on('pool-del', (p) => this.notify('page-pool-del', p));
+    const r = poolRegistry(ns.domain);
+    r.on('add', (p) => this.notify('page-pool-add', p));
+    r.on('change', (p) => this.notify('page-pool-change', p));
+    r.on('del', (p) => this.notify('page-pool-del', p));
   }
 
   /** page-pool-get: EINVAL without an id; ENOENT for an unknown or invisible pool. */
@@ -63,7 +75,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
 
   /** page-pool-get dump: every visible pool, in id order. */
   pagePoolDump(): PagePoolInfo[] {
-    return this.ns.domain.allPools().filter((p) => this.visible(p)).map((p) => p.info());
+    return poolRegistry(this.ns.domain).all().filter((p) => this.visible(p)).map((p) => p.info());
   }
 
   /** page-pool-stats-get. */
@@ -113,7 +125,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
 
   private visiblePool(req: { id?: number }): PagePool {
     if (req.id === undefined) throw new NetmemError('EINVAL', 'page-pool-get needs an id');
-    const pool = this.ns.domain.poolById(req.id);
+    const pool = poolRegistry(this.ns.domain).byId(req.id);
     if (!pool || !this.visible(pool)) throw new NetmemError('ENOENT', `no visible page pool ${req.id}`);
     return pool;
   }
@@ -121,4 +133,16 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
   private notify(kind: keyof ControlPlaneEvents, pool: PagePool): void {
     if (this.visible(pool)) this.emit(kind, pool.info());
   }
+}
+
+const planes = new WeakMap<NetNamespace, ControlPlane>();
+
+/** The control plane of `ns` (made on first use; one per namespace). */
+export function controlPlane(ns: NetNamespace): ControlPlane {
+  let cp = planes.get(ns);
+  if (cp === undefined) {
+    cp = new ControlPlane(ns);
+    planes.set(ns, cp);
+  }
+  return cp;
 }

@@ -15,17 +15,17 @@
  * at once). 0 is never a valid IOVA (the DMA API's mapping error).
  */
 import { EventEmitter } from 'eventemitter3';
-import { NetmemError } from '../errors.js';
+import { NetmemError } from '../base/errors.js';
+import { PAGE_SHIFT, PAGE_SIZE } from '../base/units.js';
+import { ByteCopier } from '../bytes/copy.js';
 import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, dmaDirName } from './direction.js';
-import { RangeViews } from '../netmem/range-views.js';
 import type { MemRegion } from './region.js';
 
 /** Bytes one large-mapping IOVA window spans: the largest single mapping (1 GiB). */
 export const IOVA_SLOT_BYTES = 2 ** 30;
 /** Mappings of at most this many bytes (one page) get page-granular IOVAs below {@link IOVA_LARGE_BASE}. */
-export const IOVA_PAGE_BYTES = 4096;
-/** log2 of {@link IOVA_PAGE_BYTES}. */
-const IOVA_PAGE_SHIFT = 12;
+export const IOVA_PAGE_BYTES = PAGE_SIZE;
+const IOVA_PAGE_SHIFT = PAGE_SHIFT;
 /** First IOVA of the large-mapping windows. */
 export const IOVA_LARGE_BASE = 2 ** 31;
 /** Slots that can take a page-granular IOVA (below IOVA_LARGE_BASE). */
@@ -89,9 +89,6 @@ function offsetInMapping(iova: number): number {
   return iova < IOVA_LARGE_BASE ? iova & (IOVA_PAGE_BYTES - 1) : (iova - IOVA_LARGE_BASE) % IOVA_SLOT_BYTES;
 }
 
-/** Copies up to this many bytes go byte by byte instead of through a view. */
-const SHORT_COPY = 256;
-
 /** Faults kept in {@link DmaDevice.faultLog}. */
 const FAULT_LOG_MAX = 1024;
 
@@ -105,8 +102,8 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
   readonly faultLog: DmaFault[] = [];
 
   private regions: (MemRegion | undefined)[] = [];
-  /** Views for copies of part of an array (no view object per DMA in steady traffic). */
-  private readonly ranges = new RangeViews();
+  /** Copies into and out of regions that are not the page storage (dmabufs, io_uring areas). */
+  private readonly copier = new ByteCopier();
   private mapRegion = new Int32Array(64);
   private mapOffset = new Float64Array(64);
   private mapLen = new Int32Array(64);
@@ -127,18 +124,31 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
     'direction-mismatch': 0,
     'device-gone': 0,
   };
-  /** Fault injection: every Nth map fails (0 = never). */
-  failMapEvery = 0;
   private mapAttempts = 0;
+  /** Fault injection settings (shared with the domain that made the device). */
+  private readonly injection: { dmaMapEvery: number };
 
   constructor(
     /** Device name, e.g. `nic0`. */
     readonly name: string,
     opts: DmaDeviceOptions = {},
+    injection: { dmaMapEvery: number } = { dmaMapEvery: 0 },
   ) {
     super();
     this.strict = opts.strict ?? false;
+    this.injection = injection;
   }
+
+  /** Fault injection: every Nth map fails (0 = never). Follows the domain's `injectFaults` until set here. */
+  get failMapEvery(): number {
+    return this.ownMapEvery >= 0 ? this.ownMapEvery : this.injection.dmaMapEvery;
+  }
+
+  set failMapEvery(n: number) {
+    this.ownMapEvery = n;
+  }
+
+  private ownMapEvery = -1;
 
   /**
    * Maps `len` bytes of `region` at `offset` for DMA in `dir` (a direction
@@ -150,7 +160,8 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
       this.fault('device-gone', 'map', 0);
       return 0;
     }
-    if (this.failMapEvery > 0 && ++this.mapAttempts % this.failMapEvery === 0) return 0;
+    const every = this.failMapEvery;
+    if (every > 0 && ++this.mapAttempts % every === 0) return 0;
     if (len <= 0 || len > IOVA_SLOT_BYTES || offset < 0 || offset + len > region.u8.byteLength) {
       throw new NetmemError('EINVAL', `dma map of ${len} bytes at ${offset} outside region ${region.name}`);
     }
@@ -215,10 +226,7 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
       region.storage.copyIn(at, src, srcOff, len);
       return true;
     }
-    const dst = region.u8;
-    // Short copies (headers) by hand: a byte loop needs no view at all.
-    if (len <= SHORT_COPY) for (let i = 0; i < len; i++) dst[at + i] = src[srcOff + i];
-    else dst.set(srcOff === 0 && len === src.length ? src : this.ranges.get(src, srcOff, len), at);
+    this.copier.between(region.u8, at, src, srcOff, len);
     return true;
   }
 
@@ -240,9 +248,7 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
       region.storage.copyOut(at, dst, dstOff, len);
       return true;
     }
-    const src = region.u8;
-    if (len <= SHORT_COPY) for (let i = 0; i < len; i++) dst[dstOff + i] = src[at + i];
-    else dst.set(this.ranges.get(src, at, len), dstOff);
+    this.copier.between(dst, dstOff, region.u8, at, len);
     return true;
   }
 

@@ -1,4 +1,4 @@
-import type { ByteStorage } from '../netmem/storage.js';
+import type { ByteStorage } from '../bytes/storage.js';
 
 /**
  * A span of byte storage a device can map: the domain's page memory, a

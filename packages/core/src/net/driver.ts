@@ -13,18 +13,18 @@
  * Memory strategy: rings are Int32Arrays; skbs come from the SkbFactory's
  * cache; nothing is allocated per packet.
  */
-import { NetmemError } from '../errors.js';
+import { NetmemError } from '../base/errors.js';
+import { PAGE_SIZE } from '../base/units.js';
 import { DMA_FROM_DEVICE } from '../dma/direction.js';
 import type { MemoryDomain } from '../netmem/domain.js';
-import { PAGE_SIZE } from '../netmem/domain.js';
-import { DESC_MASK, isNetIov } from '../netmem/handle.js';
-import { NM_UNREADABLE } from '../netmem/netmem-table.js';
-import { Place } from '../netmem/places.js';
+import { isNetIov } from '../netmem/handle.js';
+import { Place } from '../netmem/ledger.js';
 import { PP_FLAG_ALLOW_UNREADABLE_NETMEM, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV } from '../pool/constants.js';
 import type { DmaTracking } from '../pool/dma-tracking.js';
 import { Napi } from '../pool/napi.js';
-import { createPagePool, type PagePool } from '../pool/page-pool.js';
-import type { MemoryProviderOps } from '../provider/ops.js';
+import { createPagePool } from '../pool/page-pool.js';
+import type { MemoryProviderOps, PagePool } from '../pool/types.js';
+import { DescRing } from './desc-ring.js';
 import type { NetDevice, QueueMgmtOps } from './netdev.js';
 import { MAX_SKB_FRAGS, type SkBuff, type SkbFactory } from './skb.js';
 import type { TcpSocket } from './socket.js';
@@ -73,20 +73,10 @@ const C_ALLOC_FAIL = 3;
 
 /** The memory of one queue incarnation (what ndo_queue_mem_alloc builds). */
 export class QueueMem {
-  /** Payload ring: posted netmems in FIFO order. */
-  readonly ring: Int32Array;
-  /** Index of the oldest posted payload buffer. */
-  head = 0;
-  /** Posted payload buffers. */
-  count = 0;
-  /** Header ring (header split): posted frag netmems and their offsets. */
-  readonly hdrRing: Int32Array;
-  /** Offsets of the posted header frags. */
-  readonly hdrOff: Int32Array;
-  /** Index of the oldest posted header frag. */
-  hdrHead = 0;
-  /** Posted header frags. */
-  hdrCount = 0;
+  /** Payload descriptors: buffers of the queue's pool. */
+  readonly ring: DescRing;
+  /** Header descriptors (header split): frags of the header pool; empty without split. */
+  readonly hdr: DescRing;
   constructor(
     /** Queue index. */
     readonly idx: number,
@@ -96,9 +86,8 @@ export class QueueMem {
     readonly hdrPool: PagePool | null,
     ringSize: number,
   ) {
-    this.ring = new Int32Array(ringSize);
-    this.hdrRing = new Int32Array(hdrPool ? ringSize : 0);
-    this.hdrOff = new Int32Array(hdrPool ? ringSize : 0);
+    this.ring = new DescRing(ringSize);
+    this.hdr = new DescRing(hdrPool ? ringSize : 0);
   }
 }
 
@@ -182,17 +171,12 @@ export class NetdevsimDriver implements QueueMgmtOps {
   queueMemFree(mem: unknown): void {
     const m = mem as QueueMem;
     // Posted buffers go back to their pools, then the pools are destroyed.
+    const ledger = this.domain.ledger;
     this.queues[m.idx].napi.poll(() => {
-      while (m.count > 0) {
-        m.pool.putNetmem(m.ring[m.head], -1, true);
-        m.head = m.head + 1 === m.ring.length ? 0 : m.head + 1;
-        m.count--;
-      }
-      while (m.hdrCount > 0) {
-        m.hdrPool!.putNetmem(m.hdrRing[m.hdrHead], -1, true);
-        if (this.domain.checked) this.skbs.holderLeft(m.hdrRing[m.hdrHead]);
-        m.hdrHead = m.hdrHead + 1 === m.hdrRing.length ? 0 : m.hdrHead + 1;
-        m.hdrCount--;
+      for (let nm = m.ring.take(); nm !== 0; nm = m.ring.take()) m.pool.putNetmem(nm, -1, true);
+      for (let nm = m.hdr.take(); nm !== 0; nm = m.hdr.take()) {
+        m.hdrPool!.putNetmem(nm, -1, true);
+        ledger.holderLeft(nm);
       }
     });
     m.pool.destroy();
@@ -269,7 +253,7 @@ export class NetdevsimDriver implements QueueMgmtOps {
   /** Descriptors posted on queue `idx` (payload, header). */
   posted(idx: number): PostedCounts {
     const m = this.queues[idx].mem;
-    return { payload: m?.count ?? 0, header: m?.hdrCount ?? 0 };
+    return { payload: m?.ring.count ?? 0, header: m?.hdr.count ?? 0 };
   }
 
   /**
@@ -310,35 +294,30 @@ export class NetdevsimDriver implements QueueMgmtOps {
     const split = m.hdrPool !== null;
     const payloadLen = packet.length - (split ? hdrLen : 0);
     const nBufs = payloadLen > bufCap ? Math.ceil(payloadLen / bufCap) : payloadLen > 0 ? 1 : split ? 0 : 1;
-    if (m.count < nBufs || (split && m.hdrCount < 1) || nBufs > MAX_SKB_FRAGS + (split ? 0 : 1)) {
+    if (m.ring.count < nBufs || (split && m.hdr.count < 1) || nBufs > MAX_SKB_FRAGS + (split ? 0 : 1)) {
       q.counters[C_DROPPED]++;
       return false;
     }
     const dev = this.netdev.dev!;
-    const t = this.domain.table;
+    const domain = this.domain;
     const skbs = this.skbs;
     let skb;
     let pos = 0;
     if (split) {
-      const hnm = m.hdrRing[m.hdrHead];
-      const hoff = m.hdrOff[m.hdrHead];
-      m.hdrHead = m.hdrHead + 1 === m.hdrRing.length ? 0 : m.hdrHead + 1;
-      m.hdrCount--;
-      const iova = t.dma[(hnm >>> 1) & DESC_MASK];
+      const hnm = m.hdr.take();
+      const hoff = m.hdr.takenOff;
+      const iova = m.hdrPool!.dmaAddr(hnm);
       dev.write(iova + hoff, packet, 0, hdrLen);
       dev.syncForCpu(iova, hoff, hdrLen, DMA_FROM_DEVICE);
       skb = skbs.build(hnm, hoff, this.hdrBufSize, hdrLen, true);
       pos = hdrLen;
     }
     for (let i = 0; i < nBufs; i++) {
-      const nm = m.ring[m.head];
-      m.head = m.head + 1 === m.ring.length ? 0 : m.head + 1;
-      m.count--;
+      const nm = m.ring.take();
       const n = Math.min(bufCap, packet.length - pos);
-      const d = (nm >>> 1) & DESC_MASK;
-      const iova = t.dma[d];
+      const iova = pool.dmaAddr(nm);
       dev.write(iova + pool.offset, packet, pos, n);
-      if (!isNetIov(nm) || (t.flags[d] & NM_UNREADABLE) === 0) dev.syncForCpu(iova, pool.offset, n, DMA_FROM_DEVICE);
+      if (!isNetIov(nm) || domain.isReadable(nm)) dev.syncForCpu(iova, pool.offset, n, DMA_FROM_DEVICE);
       if (skb === undefined) skb = skbs.build(nm, pool.offset, bufCap, n, true);
       else skbs.addFrag(skb, nm, pool.offset, n);
       pos += n;
@@ -376,33 +355,28 @@ export class NetdevsimDriver implements QueueMgmtOps {
   private refill(q: QueueState): void {
     const m = q.mem;
     if (!m) return;
-    const checked = this.domain.checked;
-    const place = this.domain.table.place;
-    while (m.count < m.ring.length) {
+    const ledger = this.domain.ledger;
+    const ring = m.ring;
+    while (!ring.full) {
       const nm = m.pool.allocNetmems();
       if (nm === 0) {
         q.counters[C_ALLOC_FAIL]++;
         break;
       }
-      const at = m.head + m.count;
-      m.ring[at >= m.ring.length ? at - m.ring.length : at] = nm;
-      m.count++;
-      if (checked) place[(nm >>> 1) & DESC_MASK] = Place.DRIVER_RING;
+      ring.post(nm, 0);
+      ledger.record(nm, Place.DRIVER_RING);
     }
     const hp = m.hdrPool;
     if (!hp) return;
-    while (m.hdrCount < m.hdrRing.length) {
+    const hdr = m.hdr;
+    while (!hdr.full) {
       const nm = hp.allocFrag(this.hdrBufSize);
       if (nm === 0) {
         q.counters[C_ALLOC_FAIL]++;
         break;
       }
-      const at = m.hdrHead + m.hdrCount;
-      const slot = at >= m.hdrRing.length ? at - m.hdrRing.length : at;
-      m.hdrRing[slot] = nm;
-      m.hdrOff[slot] = hp.lastOffset;
-      m.hdrCount++;
-      if (checked) this.skbs.setPlace(nm, Place.DRIVER_RING);
+      hdr.post(nm, hp.lastOffset);
+      ledger.record(nm, Place.DRIVER_RING);
     }
   }
 }

@@ -4,8 +4,8 @@
  * driver's queue ops, and a check that the driver's new pool really picked
  * the provider up. Any failure leaves the queue exactly as it was.
  */
-import { NetmemError } from '../errors.js';
-import type { MemoryProviderOps } from '../provider/ops.js';
+import { NetmemError } from '../base/errors.js';
+import type { MemoryProviderOps } from '../pool/types.js';
 import type { NetDevice } from './netdev.js';
 
 /**

@@ -1,15 +1,15 @@
 /**
  * A network namespace: its net devices by ifindex, the loopback device that
- * orphaned pools move to, the skb factory of its stack, and its control
- * plane. Creating a netdevsim device here wires a NetDevice, its DMA device
- * and its driver together.
+ * orphaned pools move to, and the skb factory of its stack. Creating a
+ * netdevsim device here wires a NetDevice, its DMA device and its driver
+ * together. The control plane stands above it: `controlPlane(ns)`.
  */
-import { NetmemError } from '../errors.js';
+import { NetmemError } from '../base/errors.js';
 import type { MemoryDomain } from '../netmem/domain.js';
 import { LOOPBACK_IFINDEX } from '../pool/constants.js';
 import type { DmaTracking } from '../pool/dma-tracking.js';
-import type { MemoryProviderOps } from '../provider/ops.js';
-import { ControlPlane } from '../control/netlink.js';
+import { internals } from '../pool/state.js';
+import type { MemoryProviderOps } from '../pool/types.js';
 import { NetdevsimDriver, type NetdevsimOptions } from './driver.js';
 import { NetDevice } from './netdev.js';
 import { SkbFactory } from './skb.js';
@@ -39,14 +39,12 @@ export interface NetdevsimDeviceOptions extends Partial<Omit<NetdevsimOptions, '
   dmaTracking?: DmaTracking;
 }
 
-/** A network namespace: devices, loopback, the stack's skbs, the control plane. */
+/** A network namespace: devices, loopback, the stack's skbs. */
 export class NetNamespace {
   /** The loopback device (ifindex 1). */
   readonly loopback: NetDevice;
   /** The stack's skb factory. */
   readonly skbs: SkbFactory;
-  /** The netlink-style control plane. */
-  readonly netlink: ControlPlane;
   private readonly devices = new Map<number, NetDevice>();
   private readonly drivers = new Map<NetDevice, NetdevsimDriver>();
   private nextIfindex = LOOPBACK_IFINDEX + 1;
@@ -62,7 +60,6 @@ export class NetNamespace {
     this.loopback.up = true;
     this.devices.set(LOOPBACK_IFINDEX, this.loopback);
     this.skbs = new SkbFactory(domain);
-    this.netlink = new ControlPlane(this);
   }
 
   /** Creates a netdevsim port: DMA device, NetDevice and driver; up unless `up: false`. */
@@ -120,7 +117,7 @@ export class NetNamespace {
     for (const pool of [...nd.pools]) {
       nd.pools.delete(pool);
       this.loopback.pools.add(pool);
-      pool.orphan(this.loopback);
+      internals(pool).orphan(this.loopback);
     }
   }
 }

@@ -4,10 +4,9 @@
  * AF_XDP state, up/down, register/unregister, and the list of page pools
  * created for it. The queue-management ops come from its driver.
  */
-import { NetmemError } from '../errors.js';
+import { NetmemError } from '../base/errors.js';
 import type { DmaDevice } from '../dma/device.js';
-import type { PagePool, PoolNetdev } from '../pool/page-pool.js';
-import type { MemoryProviderOps, ProviderRxQueue } from '../provider/ops.js';
+import type { MemoryProviderOps, PagePool, PoolNetdev, ProviderRxQueue } from '../pool/types.js';
 import type { SkBuff } from './skb.js';
 
 /** Queue-management ops a driver provides (netdev_queue_mgmt_ops). */

@@ -8,17 +8,12 @@
  * path allocates nothing in steady state. Frag arrays are Int32Arrays
  * allocated once per shared info.
  */
-import { NetmemError } from '../errors.js';
+import { NetmemError } from '../base/errors.js';
+import { ByteCopier } from '../bytes/copy.js';
 import type { MemoryDomain } from '../netmem/domain.js';
-import { descOf, isNetIov } from '../netmem/handle.js';
-import { NM_UNREADABLE } from '../netmem/netmem-table.js';
-import { Place, type PlaceCode } from '../netmem/places.js';
-import { RangeViews } from '../netmem/range-views.js';
-
-/** Copies shorter than this go straight out of shared memory (the bounce costs more than it saves). */
-const BOUNCE_MIN = 128;
-/** Bounce buffer size: one page. */
-const PAGE_BYTES = 4096;
+import { isNetIov } from '../netmem/handle.js';
+import { Place, type Ledger, type PlaceCode } from '../netmem/ledger.js';
+import { netmemRef, netmemUnref } from '../pool/owner.js';
 
 /** Most frags one skb holds. */
 export const MAX_SKB_FRAGS = 17;
@@ -110,10 +105,17 @@ export class SkbFactory {
   /** skbs currently alive (for leak checks). */
   live = 0;
 
+  /** The domain's ownership ledger (checked mode records where buffers are). */
+  readonly ledger: Ledger;
+  /** Copies out of net_iov memory (page bytes go through the domain storage). */
+  private readonly copier = new ByteCopier();
+
   constructor(
     /** The domain whose netmems the skbs hold. */
     readonly domain: MemoryDomain,
-  ) {}
+  ) {
+    this.ledger = domain.ledger;
+  }
 
   /**
    * A new skb whose head is `len` bytes at `start` of netmem `head` (buffer
@@ -139,7 +141,7 @@ export class SkbFactory {
     skb.mark = 0;
     skb.dead = false;
     this.live++;
-    if (this.domain.checked && head !== 0) this.setPlace(head, Place.SKB);
+    if (head !== 0) this.ledger.record(head, Place.SKB);
     return skb;
   }
 
@@ -156,8 +158,8 @@ export class SkbFactory {
     sh.fragOff[i] = off;
     sh.fragLen[i] = len;
     skb.len += len;
-    if (isNetIov(nm) && (this.domain.table.flags[descOf(nm)] & NM_UNREADABLE) !== 0) skb.unreadable = true;
-    if (this.domain.checked) this.setPlace(nm, Place.SKB);
+    if (isNetIov(nm) && !this.domain.isReadable(nm)) skb.unreadable = true;
+    this.ledger.record(nm, Place.SKB);
   }
 
   /** skb_clone: a second skb over the same data. */
@@ -202,19 +204,12 @@ export class SkbFactory {
 
   /** __skb_frag_ref: a page (or net_iov owner) reference on frag `i`; never a pp reference. */
   fragRef(skb: SkBuff, i: number): void {
-    this.domain.getNetmem(skb.shinfo.fragNm[i]);
+    netmemRef(this.domain, skb.shinfo.fragNm[i], false);
   }
 
-  /** __skb_frag_unref: drops one frag reference of the kind `ppRecycle` says. */
+  /** __skb_frag_unref: drops one frag reference of the kind `ppRecycle` says (napi_pp_put_page or put_netmem). */
   fragUnref(nm: number, ppRecycle: boolean): void {
-    if (ppRecycle && this.domain.isPp(nm)) {
-      // napi_pp_put_page: a full put; direct recycling only when napi-local.
-      const pool = this.domain.poolOf(nm);
-      if (!pool) throw new NetmemError('EINVAL', `netmem ${nm} names a pool that no longer exists`);
-      pool.putNetmem(nm, -1, false);
-      return;
-    }
-    this.domain.putNetmem(nm);
+    netmemUnref(this.domain, nm, ppRecycle);
   }
 
   /**
@@ -256,12 +251,7 @@ export class SkbFactory {
     // A cloned `from` keeps its frags too, so the moved copies need references
     // (skb_pp_frag_ref: pp references for pool netmems of a pp skb, page /
     // net_iov references otherwise).
-    const d = this.domain;
-    for (let i = 0; i < fs.nrFrags; i++) {
-      const nm = fs.fragNm[i];
-      if (from.ppRecycle && d.isPp(nm)) d.poolOf(nm)!.refNetmem(nm, 1);
-      else d.getNetmem(nm);
-    }
+    for (let i = 0; i < fs.nrFrags; i++) netmemRef(this.domain, fs.fragNm[i], from.ppRecycle);
     to.len += len;
     return true;
   }
@@ -298,69 +288,19 @@ export class SkbFactory {
   /** Copies `n` bytes at `off` of netmem `nm` into `dst` at `at`: pages through the domain storage, net_iovs through their view. */
   private copyPiece(nm: number, off: number, dst: Uint8Array, at: number, n: number): void {
     const d = this.domain;
-    if (isNetIov(nm)) this.copyOut(d.bytes(nm), off, dst, at, n);
+    if (isNetIov(nm)) this.copier.between(dst, at, d.bytes(nm), off, n);
     else {
       if (d.checked) d.checkStale(nm);
       d.storage.copyOut(d.pageVa(nm) + off, dst, at, n); // a page's VA is its offset in the storage
     }
   }
 
-  /**
-   * Copies `n` bytes of net_iov memory `src` at `s` into `dst` at `at` (page
-   * bytes go through the domain's ByteStorage instead). V8 copies out of a
-   * SharedArrayBuffer (an io_uring area, say) word by word only
-   * when source and destination agree in alignment, and byte by byte (about
-   * 4× slower here) otherwise; a misaligned copy therefore goes through a
-   * private bounce buffer: an aligned copy out of shared memory, then a
-   * plain memmove.
-   */
-  private copyOut(src: Uint8Array, s: number, dst: Uint8Array, at: number, n: number): void {
-    const views = this.views;
-    if (n < BOUNCE_MIN || ((src.byteOffset + s - dst.byteOffset - at) & 7) === 0 || !(src.buffer instanceof SharedArrayBuffer)) {
-      dst.set(views.get(src, s, n), at);
-      return;
-    }
-    const b = this.bounce;
-    while (n > 0) {
-      const k = n < PAGE_BYTES ? n : PAGE_BYTES;
-      const a = (src.byteOffset + s) & 7;
-      b.set(views.get(src, s, k), a);
-      dst.set(views.get(b, a, k), at);
-      s += k;
-      at += k;
-      n -= k;
-    }
-  }
-
-  private readonly bounce = new Uint8Array(PAGE_BYTES + 8);
-  /** Views of sub-ranges for set() (cached: no view object per copy in steady traffic). */
-  private readonly views = new RangeViews();
-
-  /** Sets a netmem's ledger place (checked mode only; callers check). */
-  setPlace(nm: number, place: PlaceCode): void {
-    const t = this.domain.table;
-    const d = descOf(nm);
-    if (t.pp[d] !== 0 && t.place[d] >= Place.HANDED_OUT && t.place[d] !== Place.FRAG_PAGE) t.place[d] = place;
-  }
-
-  /**
-   * Ledger: a stack holder let go of `nm` but other holders remain (a page
-   * shared by frags). Its recorded place named the holder that left, so it
-   * becomes "handed-out" until a remaining holder records itself again.
-   */
-  holderLeft(nm: number): void {
-    const t = this.domain.table;
-    const d = descOf(nm);
-    if (t.pp[d] !== 0 && (t.place[d] === Place.SKB || t.place[d] === Place.SOCKET || t.place[d] === Place.DRIVER_RING)) {
-      t.place[d] = Place.HANDED_OUT;
-    }
-  }
-
-  /** Sets the ledger place of every buffer an skb holds (checked mode only). */
+  /** Records in the ledger that every buffer of `skb` is at `place` (checked mode only). */
   setPlaces(skb: SkBuff, place: PlaceCode): void {
     const sh = skb.shinfo;
-    if (sh.head !== 0) this.setPlace(sh.head, place);
-    for (let i = 0; i < sh.nrFrags; i++) this.setPlace(sh.fragNm[i], place);
+    const ledger = this.ledger;
+    if (sh.head !== 0) ledger.record(sh.head, place);
+    for (let i = 0; i < sh.nrFrags; i++) ledger.record(sh.fragNm[i], place);
   }
 
   private copyInto(to: SkBuff, from: SkBuff, len: number): void {
@@ -376,15 +316,16 @@ export class SkbFactory {
     if (skb.dead) this.deadSkb(skb, 'free');
     const sh = skb.shinfo;
     if (--sh.dataref > 0) return;
-    const checked = this.domain.checked;
+    const ledger = this.ledger;
+    const checked = ledger.checked;
     for (let i = 0; i < sh.nrFrags; i++) {
       this.fragUnref(sh.fragNm[i], skb.ppRecycle);
-      if (checked) this.holderLeft(sh.fragNm[i]);
+      if (checked) ledger.holderLeft(sh.fragNm[i]);
     }
     sh.nrFrags = 0;
     if (withHead && sh.head !== 0) {
       this.fragUnref(sh.head, skb.ppRecycle);
-      if (checked) this.holderLeft(sh.head);
+      if (checked) ledger.holderLeft(sh.head);
     }
     sh.head = 0;
     this.freeShared.push(sh);

@@ -5,8 +5,8 @@
  * the queue with {@link TcpSocket.peek} / {@link TcpSocket.consume} and are
  * told at close to give back everything the user still holds.
  */
-import { NetmemError } from '../errors.js';
-import { Place } from '../netmem/places.js';
+import { NetmemError } from '../base/errors.js';
+import { Place } from '../netmem/ledger.js';
 import type { SkBuff, SkbFactory } from './skb.js';
 
 /** recvmsg flag: the caller accepts devmem (dmabuf) frags as cmsgs. */
@@ -104,7 +104,7 @@ export class TcpSocket {
     if (this.coalesce && tail !== null && f.tryCoalesce(tail, skb)) {
       this.coalesced++;
       f.freePartial(skb, f.lastHeadStolen);
-      if (f.domain.checked) f.setPlaces(tail, Place.SOCKET);
+      if (f.ledger.checked) f.setPlaces(tail, Place.SOCKET);
       return;
     }
     skb.next = null;
@@ -112,7 +112,7 @@ export class TcpSocket {
     else tail.next = skb;
     this.qTail = skb;
     this.qLen++;
-    if (f.domain.checked) f.setPlaces(skb, Place.SOCKET);
+    if (f.ledger.checked) f.setPlaces(skb, Place.SOCKET);
   }
 
   /** Queued skbs. */

@@ -4,6 +4,7 @@
  * has a descriptor in the domain's metadata tables and a handle with the
  * net_iov bit set.
  */
+import { NET_IOV_SIZE } from '../base/units.js';
 import { descOf, makeHandle } from './handle.js';
 import type { MemRegion } from '../dma/region.js';
 import type { NetmemTable } from './netmem-table.js';
@@ -23,8 +24,6 @@ export interface NetIovOwner {
   netIovPut?(nm: number): void;
 }
 
-/** Bytes per net_iov. */
-export const NET_IOV_SIZE = 4096;
 
 /** A provider's area of page-sized net_iovs. */
 export class NetIovArea {

@@ -1,27 +1,25 @@
 /**
  * A memory domain: one simulated machine's memory. It owns the page
  * allocators (one per NUMA node), the byte storage behind every page (one
- * WebAssembly memory, shared by default), the net_iov areas providers register, the metadata
- * tables, the DMA devices, the registry of page pools, and the warning/leak
- * reporting the kernel does with pr_warn/WARN.
+ * WebAssembly memory, shared by default), the net_iov areas providers
+ * register, the metadata tables and the ownership ledger over them, the DMA
+ * devices it made, the machine's clock, and the warning/leak reporting the
+ * kernel does with pr_warn/WARN. It knows nothing of page pools: their
+ * registry lives in the pool layer, keyed by domain.
  */
 import { EventEmitter } from 'eventemitter3';
-import { NetmemError } from '../errors.js';
+import { RealClock, type Clock } from '../base/clock.js';
+import { NetmemError } from '../base/errors.js';
+import { NET_IOV_SIZE, PAGE_SIZE } from '../base/units.js';
+import { E } from '../base/validate.js';
+import { ByteStorage } from '../bytes/storage.js';
 import { DmaDevice, type DmaDeviceOptions } from '../dma/device.js';
 import { storageRegion, type MemRegion } from '../dma/region.js';
-import { RealClock, type Clock } from '../pool/clock.js';
-import type { PagePool } from '../pool/page-pool.js';
-import { NetIovArea, NET_IOV_SIZE, type NetIovOwner, type NetIovType } from './area.js';
+import { NetIovArea, type NetIovOwner, type NetIovType } from './area.js';
 import { descOf, genOf, GEN_MASK, isNetIov, makeHandle, MAX_DESCS } from './handle.js';
+import { Ledger, Place } from './ledger.js';
 import { NetmemTable, NM_UNREADABLE, PP_SIGNATURE } from './netmem-table.js';
 import { MAX_PAGE_ORDER, PageAllocator } from './page-allocator.js';
-import { Place } from './places.js';
-import { ByteStorage } from './storage.js';
-
-/** Bytes per page. */
-export const PAGE_SIZE = 4096;
-/** log2 of {@link PAGE_SIZE}. */
-export const PAGE_SHIFT = 12;
 
 /** A warning the domain reported (the kernel's pr_warn / WARN). */
 export interface NetmemWarning {
@@ -47,12 +45,6 @@ export interface MemoryDomainEvents {
   warn: (w: NetmemWarning) => void;
   /** A "page_pool leak" report. */
   leak: (r: LeakReport) => void;
-  /** A pool was listed (created). */
-  'pool-add': (pool: PagePool) => void;
-  /** A listed pool changed (detached, orphaned). */
-  'pool-change': (pool: PagePool) => void;
-  /** A pool was unlisted (freed). */
-  'pool-del': (pool: PagePool) => void;
 }
 
 /** Options for {@link MemoryDomain}. */
@@ -87,10 +79,12 @@ export interface FaultInjection {
   dmaMapEvery?: number;
 }
 
-/** One simulated machine's memory: pages, net_iov areas, metadata, devices, pools. */
+/** One simulated machine's memory: pages, net_iov areas, metadata, devices. */
 export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
-  /** Per-netmem metadata. */
+  /** @internal Per-netmem metadata (struct netmem_desc as typed arrays); layers above read it through their own APIs. */
   readonly table: NetmemTable;
+  /** The ownership ledger: where each pool netmem is (the finer places in checked mode). */
+  readonly ledger: Ledger;
   /** The region holding every page's bytes. */
   readonly pageRegion: MemRegion;
   /** The page bytes' storage (WebAssembly memory: memmove-speed copies inside it, word-aligned ones across its edge). */
@@ -110,36 +104,36 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
   private readonly views: (Uint8Array | undefined)[];
   private readonly onWarn: ((w: NetmemWarning) => void) | false;
   private readonly warnedOnce = new Set<string>();
-  private readonly devices: DmaDevice[] = [];
+  private readonly devices = new WeakSet<DmaDevice>();
+  /** Fault injection shared with the domain's devices (they read `dmaMapEvery` on each map). */
+  private readonly injection = { dmaMapEvery: 0 };
   private readonly areas = new Map<number, NetIovArea>();
   private nextAreaId = 1;
   /** Free net_iov descriptor ranges as [start, length] pairs, sorted by start. */
   private iovFree: [number, number][];
-  private readonly pools = new Map<number, PagePool>();
-  private nextPoolId = 1;
   private pageAllocEvery = 0;
   private pageAllocs = 0;
-  private dmaMapEvery = 0;
 
   constructor(opts: MemoryDomainOptions = {}) {
     super();
-    const pages = opts.pages ?? 65536;
-    const netIovs = opts.netIovs ?? 262144;
-    const nodes = opts.numaNodes ?? 1;
-    if (!Number.isInteger(pages) || pages < 1 || !Number.isInteger(netIovs) || netIovs < 0) {
-      throw new NetmemError('EINVAL', `bad domain size: pages ${pages}, netIovs ${netIovs}`);
+    E.options(opts, 'new MemoryDomain', ['pages', 'numaNodes', 'netIovs', 'sharedMemory', 'checked', 'clock', 'onWarn']);
+    const pages = E.int(opts.pages ?? 65536, 'pages', 1, MAX_DESCS - 2);
+    const netIovs = E.int(opts.netIovs ?? 262144, 'netIovs', 0, MAX_DESCS - 2);
+    const nodes = E.int(opts.numaNodes ?? 1, 'numaNodes', 1, Math.min(64, pages));
+    if (1 + pages + netIovs > MAX_DESCS) E.fail('E2BIG', `pages + netIovs must stay below ${MAX_DESCS - 1}, got ${pages} + ${netIovs}`);
+    if (opts.sharedMemory !== undefined) E.bool(opts.sharedMemory, 'sharedMemory');
+    if (opts.checked !== undefined) E.bool(opts.checked, 'checked');
+    const clock = opts.clock;
+    if (clock !== undefined && (typeof clock?.now !== 'function' || typeof clock.setTimeout !== 'function' || typeof clock.clearTimeout !== 'function')) {
+      E.expected('clock must have now(), setTimeout() and clearTimeout()', clock);
     }
-    if (!Number.isInteger(nodes) || nodes < 1 || nodes > 64 || nodes > pages) {
-      throw new NetmemError('EINVAL', `bad NUMA node count ${nodes}`);
-    }
-    if (1 + pages + netIovs > MAX_DESCS) {
-      throw new NetmemError('E2BIG', `pages + netIovs must stay below ${MAX_DESCS - 1}`);
-    }
+    if (opts.onWarn !== undefined && opts.onWarn !== false && typeof opts.onWarn !== 'function') E.expected('onWarn must be a function or false', opts.onWarn);
     this.pages = pages;
     this.checked = opts.checked ?? false;
-    this.clock = opts.clock ?? new RealClock();
+    this.clock = clock ?? new RealClock();
     this.onWarn = opts.onWarn === undefined ? (w) => console.warn(`netmem: ${w.message}`) : opts.onWarn;
     this.table = new NetmemTable(1 + pages + netIovs);
+    this.ledger = new Ledger(this.table, this.checked);
     this.views = new Array(1 + pages + netIovs);
     const bytes = pages * PAGE_SIZE;
     this.storage = new ByteStorage(bytes, opts.sharedMemory !== false);
@@ -234,21 +228,25 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
     return (this.table.magic[descOf(nm)] & 0xff) === PP_SIGNATURE;
   }
 
-  /** The pool a pool netmem belongs to (netmem_get_pp). */
-  poolOf(nm: number): PagePool | undefined {
-    const id = this.table.pp[descOf(nm)];
-    // Traffic returns to the same pool over and over: one cached entry saves a Map lookup per put.
-    if (id === this.lastPoolId) return this.lastPool;
-    const pool = this.pools.get(id);
-    if (pool !== undefined) {
-      this.lastPoolId = id;
-      this.lastPool = pool;
-    }
-    return pool;
+  /** The id of the pool a pool netmem names (netmem_desc.pp; 0 when none). The pool layer resolves it. */
+  ppIdOf(nm: number): number {
+    return this.table.pp[descOf(nm)];
   }
 
-  private lastPoolId = -1;
-  private lastPool: PagePool | undefined = undefined;
+  /** The id of the area a net_iov belongs to (0 for a page or a net_iov of no area). */
+  areaIdOf(nm: number): number {
+    return isNetIov(nm) ? this.table.area[descOf(nm)] : 0;
+  }
+
+  /** The page frame number of a page (what the page_pool tracepoints print as pfn); 0 for a net_iov. */
+  pfnOf(nm: number): number {
+    return isNetIov(nm) ? 0 : descOf(nm) - 1;
+  }
+
+  /** Whether the CPU may read `nm` (false for a dmabuf net_iov: device memory). */
+  isReadable(nm: number): boolean {
+    return (this.table.flags[descOf(nm)] & NM_UNREADABLE) === 0;
+  }
 
   /** Page refcount (1 for a net_iov). */
   pageRefCount(nm: number): number {
@@ -421,10 +419,16 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
 
   /** Creates a DMA device behind this domain's IOMMU model. */
   createDevice(name: string, opts: DmaDeviceOptions = {}): DmaDevice {
-    const dev = new DmaDevice(name, opts);
-    dev.failMapEvery = this.dmaMapEvery;
-    this.devices.push(dev);
+    if (typeof name !== 'string' || name.length === 0) E.expected('a device needs a name (a non-empty string)', name);
+    E.options(opts, 'createDevice', ['strict']);
+    const dev = new DmaDevice(name, opts, this.injection);
+    this.devices.add(dev);
     return dev;
+  }
+
+  /** True when `dev` was made by this domain's {@link createDevice} (its IOMMU sees this domain's memory). */
+  ownsDevice(dev: DmaDevice): boolean {
+    return this.devices.has(dev);
   }
 
   /** Sets fault injection for page allocations and DMA maps (0 turns one off). */
@@ -433,40 +437,7 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
       this.pageAllocEvery = f.pageAllocEvery;
       this.pageAllocs = 0;
     }
-    if (f.dmaMapEvery !== undefined) {
-      this.dmaMapEvery = f.dmaMapEvery;
-      for (const d of this.devices) d.failMapEvery = f.dmaMapEvery;
-    }
-  }
-
-  // ---- pools -------------------------------------------------------------
-
-  /** @internal Lists a pool and gives it an id (cyclic, never 0, not reused at once). */
-  listPool(pool: PagePool): number {
-    let id = this.nextPoolId;
-    while (this.pools.has(id)) id = id >= 0xffffffff ? 1 : id + 1;
-    this.nextPoolId = id >= 0xffffffff ? 1 : id + 1;
-    this.pools.set(id, pool);
-    return id;
-  }
-
-  /** @internal Unlists a pool. */
-  unlistPool(pool: PagePool): void {
-    if (this.pools.get(pool.id) === pool) this.pools.delete(pool.id);
-    if (this.lastPool === pool) {
-      this.lastPoolId = -1;
-      this.lastPool = undefined;
-    }
-  }
-
-  /** The live pool with this id. */
-  poolById(id: number): PagePool | undefined {
-    return this.pools.get(id);
-  }
-
-  /** Every live pool (including detached ones), in id order. */
-  allPools(): PagePool[] {
-    return [...this.pools.values()].sort((a, b) => a.id - b.id);
+    if (f.dmaMapEvery !== undefined) this.injection.dmaMapEvery = f.dmaMapEvery;
   }
 
   // ---- warnings ----------------------------------------------------------
@@ -486,4 +457,4 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
   }
 }
 
-export { MAX_PAGE_ORDER };
+export { MAX_PAGE_ORDER, PAGE_SIZE };

@@ -4,10 +4,12 @@
  * netmems, cached when the pool's NAPI is running, else produced into its
  * ring together (one ringFull count if it overflows).
  */
-import { NetmemError } from '../errors.js';
+import { NetmemError } from '../base/errors.js';
 import { DESC_MASK } from '../netmem/handle.js';
 import type { MemoryDomain } from '../netmem/domain.js';
-import type { PagePool } from './page-pool.js';
+import { owningPool } from './owner.js';
+import { poolRegistry } from './registry.js';
+import { internals, type PoolInternals } from './state.js';
 
 let scratch = new Int32Array(64);
 
@@ -18,8 +20,8 @@ let scratch = new Int32Array(64);
  * netmem is recycled, with every reference it dropped restored.
  */
 export function putNetmemBulk(domain: MemoryDomain, data: Int32Array | number[], count = data.length): void {
-  const t = domain.table;
-  const ppRef = t.ppRef;
+  const ppRef = domain.table.ppRef;
+  const registry = poolRegistry(domain);
   // Pass 1: check and drop one pp reference per entry. An entry whose count
   // is already 0 was listed more often than it has references: a double free.
   let i = 0;
@@ -27,9 +29,7 @@ export function putNetmemBulk(domain: MemoryDomain, data: Int32Array | number[],
     for (; i < count; i++) {
       const nm = data[i];
       const d = (nm >>> 1) & DESC_MASK;
-      const pool = domain.poolById(t.pp[d]);
-      if (nm === 0 || !pool) throw new NetmemError('EINVAL', `bulk put: netmem ${nm} belongs to no live pool`);
-      pool.checkPut(nm);
+      owningPool(domain, nm, 'bulk put').checkPut(nm);
       if (ppRef[d] < 1) throw new NetmemError('EALREADY', `bulk put: netmem ${nm} listed more times than it has references`);
       ppRef[d]--;
     }
@@ -49,17 +49,17 @@ export function putNetmemBulk(domain: MemoryDomain, data: Int32Array | number[],
   }
   if (scratch.length < n) scratch = new Int32Array(n);
   while (n > 0) {
-    let pool: PagePool | undefined;
+    let pool: PoolInternals | undefined;
     let direct = false;
     let foreign = 0;
     let bulk = 0;
     for (let j = 0; j < n; j++) {
       const nm = data[j];
       const d = (nm >>> 1) & DESC_MASK;
-      const owner = domain.poolById(t.pp[d])!;
+      const owner = internals(registry.poolOf(nm)!);
       if (pool === undefined) {
         pool = owner;
-        direct = pool.napiLocalForBulk();
+        direct = pool.napiLocal();
       } else if (owner !== pool) {
         data[foreign++] = nm;
         continue;

@@ -15,6 +15,7 @@
  * Memory strategy: Int32Array tables grown by doubling; free ids/items on an
  * Int32Array stack; no object per mapping.
  */
+import { PAGE_SIZE } from '../base/units.js';
 import { PP_DMA_INDEX_LIMIT, PP_DMA_INDEX_SHIFT } from '../netmem/netmem-table.js';
 
 /** DMA-tracking strategy names. */
@@ -102,8 +103,10 @@ class XarrayTracker implements DmaTracker {
   }
 }
 
-/** Items per page-sized block (4096 / 16). */
-const ITEMS_PER_BLOCK = 256;
+/** Bytes of one item (a page pointer and a pool pointer). */
+const ITEM_BYTES = 16;
+/** Items per page-sized block. */
+const ITEMS_PER_BLOCK = PAGE_SIZE / ITEM_BYTES;
 
 /** The alternative series: per-page items in page-sized blocks owned by the pool. */
 class ItemBlockTracker implements DmaTracker {
@@ -151,7 +154,7 @@ class ItemBlockTracker implements DmaTracker {
   }
 
   memoryBytes(): number {
-    return this.blocks * 4096;
+    return this.blocks * PAGE_SIZE;
   }
 
   private addBlock(): boolean {

@@ -1,6 +1,11 @@
 /**
  * The page pool (net/core/page_pool.c): a per-NAPI recycling allocator for
- * network buffers.
+ * network buffers. This file holds the pool itself: its state, the alloc
+ * and put fast paths, the ring and cache, leaving the pool, and DMA map /
+ * unmap. Beside it, as the kernel splits page_pool.c and its headers:
+ * create.ts (page_pool_init's checks), frag.ts (the frag and va helpers),
+ * release.ts (destroy, scrub, deferred release), introspect.ts (stats,
+ * info, netlink fill), types.ts (parameters, events, the provider contract).
  *
  * Memory strategy: the alloc cache is an Int32Array stack of 128 handles, the
  * ptr_ring an Int32Array circle, statistics a Float64Array, and per-netmem
@@ -9,37 +14,25 @@
  * both cache and ring are empty, or when a netmem leaves the pool.
  */
 import { EventEmitter } from 'eventemitter3';
-import { NetmemError, type ErrnoCode } from '../errors.js';
+import { NetmemError, type ErrnoCode } from '../base/errors.js';
+import { PAGE_SIZE } from '../base/units.js';
 import type { DmaDevice, DmaFault } from '../dma/device.js';
-import { dmaDirCode, DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, type DmaDirection } from '../dma/direction.js';
 import { DESC_MASK } from '../netmem/handle.js';
 import type { LeakReport, MemoryDomain } from '../netmem/domain.js';
-import { PAGE_SIZE } from '../netmem/domain.js';
+import { FIRST_OUT_PLACE, Place, setPlace } from '../netmem/ledger.js';
 import { NM_PFMEMALLOC, PP_SIGNATURE } from '../netmem/netmem-table.js';
-import { MAX_PAGE_ORDER } from '../netmem/page-allocator.js';
-import { FIRST_OUT_PLACE, Place, PLACE_NAMES } from '../netmem/places.js';
-import type { MemoryProviderOps, ProviderInfo } from '../provider/ops.js';
-import {
-  BIAS_MAX,
-  DEFER_TIME_MS,
-  DEFER_WARN_INTERVAL_MS,
-  GFP_ATOMIC,
-  LOOPBACK_IFINDEX,
-  PP_ALLOC_CACHE_REFILL,
-  PP_ALLOC_CACHE_SIZE,
-  PP_FLAG_ALL,
-  PP_FLAG_ALLOW_UNREADABLE_NETMEM,
-  PP_FLAG_DMA_MAP,
-  PP_FLAG_DMA_SYNC_DEV,
-  PP_FLAG_SYSTEM_POOL,
-  PP_RING_DEFAULT,
-  PP_RING_MAX,
-} from './constants.js';
-import { createDmaTracker, DMA_TRACKING_KINDS, type DmaTracker, type DmaTracking } from './dma-tracking.js';
-import type { TimerHandle } from './clock.js';
+import { GFP_ATOMIC, PP_ALLOC_CACHE_REFILL, PP_ALLOC_CACHE_SIZE, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV, PP_FLAG_SYSTEM_POOL } from './constants.js';
+import { poolSettings } from './create.js';
+import { createDmaTracker, type DmaTracker } from './dma-tracking.js';
+import { FragCache } from './frag.js';
+import { poolInfo, poolPlaces, poolSnapshot } from './introspect.js';
 import { currentNapi, type Napi } from './napi.js';
+import { poolRegistry, type PoolRegistry } from './registry.js';
+import { PoolLifecycle } from './release.js';
+import type { PoolInternals } from './state.js';
 import * as S from './stats.js';
 import type { PagePoolStats } from './stats.js';
+import type { MemoryProviderOps, PagePool, PagePoolEvents, PagePoolInfo, PagePoolParams, PoolNetdev, PoolSnapshot } from './types.js';
 
 // The hot paths below use these constants as literals: V8 loads an imported
 // binding from its module cell and hole-checks it on every use (and a bundle
@@ -54,118 +47,29 @@ if (
   throw new Error('page-pool: hot-path literal constants are out of date');
 }
 
-/** What a pool needs to know of the net device it serves. */
-export interface PoolNetdev {
-  /** Interface index (1 is loopback: pools moved there are orphans). */
-  readonly ifindex: number;
-  /** Interface name. */
-  readonly name: string;
-  /** The provider installed on rx queue `idx` (mp_params), or null. */
-  rxQueueProvider?(idx: number): MemoryProviderOps | null;
-  /** A pool for this netdev was created (netdev->page_pools). */
-  poolAttached?(pool: PagePool): void;
-  /** A pool of this netdev was freed. */
-  poolDetached?(pool: PagePool): void;
-}
-
-/** Parameters of {@link createPagePool} (struct page_pool_params). */
-export interface PagePoolParams {
-  /** The memory domain the pool allocates from. */
-  domain: MemoryDomain;
-  /** The provider: the normal page path (`pagesProvider()`) or a memory provider. */
-  provider?: MemoryProviderOps | null;
-  /** The DMA device; required with PP_FLAG_DMA_MAP. */
-  dev?: DmaDevice | null;
-  /** Page order, 0..10. Default 0. */
-  order?: number;
-  /** Ring size; 0 means 1024, above 16384 is clamped. Default 0. */
-  poolSize?: number;
-  /** Preferred NUMA node; -1 for the current node. Default -1. */
-  nid?: number;
-  /** The NAPI that consumes from this pool; puts inside its poll recycle directly. */
-  napi?: Napi | null;
-  /** DMA direction. Default `from-device`. */
-  dmaDir?: DmaDirection;
-  /** Most bytes to sync for the device on recycle (required with DMA_SYNC_DEV). */
-  maxLen?: number;
-  /** Offset into the page where the device starts writing. Default 0. */
-  offset?: number;
-  /** PP_FLAG_* bits. */
-  flags?: number;
-  /** The net device the pool serves (makes it visible to the control plane). */
-  netdev?: PoolNetdev | null;
-  /** The rx queue index on `netdev`. */
-  queueIdx?: number;
-  /** DMA-mapping tracking strategy. Default `xarray`. */
-  dmaTracking?: DmaTracking;
-  /** Fragment size alignment (dma_get_cache_alignment). Default 1. */
-  fragAlign?: number;
-}
-
-/** `PagePool.info()` reply (the netlink page-pool-get attributes). */
-export interface PagePoolInfo extends ProviderInfo {
-  /** Pool id. */
-  id: number;
-  /** ifindex of the netdev; absent when there is none or the pool is orphaned. */
-  ifindex?: number;
-  /** NAPI id, when the pool was created for one. */
-  napiId?: number;
-  /** Netmems held by the pool or its users (never negative here). */
-  inflight: number;
-  /** inflight × bytes per netmem. */
-  inflightMem: number;
-  /** Seconds on the domain clock when destroy found netmems in flight. */
-  detachTime?: number;
-  /** Checked mode: the pool's netmems counted by where they are (the ownership ledger). */
-  places?: Record<string, number>;
-}
-
-/** Contents of a pool's cache and ring, oldest ring entry first. */
-export interface PoolSnapshot {
-  /** Cache entries, bottom of the stack first. */
-  cache: number[];
-  /** Ring entries, next to be consumed first. */
-  ring: number[];
-}
-
-/** Payload of the `stalled` event. */
-export interface StalledPoolEvent {
-  /** Pool id. */
-  id: number;
-  /** Netmems still in flight. */
-  inflight: number;
-  /** Seconds since destroy. */
-  seconds: number;
-  /** Where the in-flight netmems are (checked mode: every place; otherwise coarse). */
-  places: Record<string, number>;
-}
-
-/** Events of a {@link PagePool}. */
-export interface PagePoolEvents {
-  /** destroy() found netmems in flight; the pool waits for them. */
-  detached: (pool: PagePool) => void;
-  /** A detached pool without a visible netdev is still waiting (every 60 s). */
-  stalled: (e: StalledPoolEvent) => void;
-  /** The pool was freed. */
-  destroyed: (pool: PagePool) => void;
-  /** An IOMMU fault on the pool's device while the pool was alive. */
-  fault: (f: DmaFault) => void;
-  /** One of the pool's pages was freed while still marked as a pool page. */
-  leak: (r: LeakReport) => void;
-}
-
-/** Creates a page pool (page_pool_create). Throws NetmemError on bad parameters. */
+/**
+ * page_pool_create: a new pool. Throws a NetmemError (and leaves nothing
+ * behind) on bad parameters or when the provider's init refuses.
+ *
+ * @example
+ * ```ts
+ * const pool = createPagePool({
+ *   domain, dev, order: 0, poolSize: 1024, maxLen: 4096, dmaDir: 'from-device',
+ *   flags: PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV, provider: pagesProvider(),
+ * });
+ * ```
+ */
 export function createPagePool(params: PagePoolParams): PagePool {
-  return new PagePool(params);
+  return new PagePoolImpl(params);
 }
 
-/** Stops the process: a netmem handed to the wrong pool, a double free, a refcount underflow. */
+/** Stops the call: a netmem handed to the wrong pool, a double free, a refcount underflow. */
 function misuse(code: ErrnoCode, msg: string): never {
   throw new NetmemError(code, msg);
 }
 
-/** A page pool: alloc cache, ring, frags, recycling, DMA tracking and deferred release. */
-export class PagePool extends EventEmitter<PagePoolEvents> {
+/** The page pool (see {@link PagePool} for what each member does). */
+class PagePoolImpl extends EventEmitter<PagePoolEvents> implements PoolInternals {
   /** Pool id, ≥ 1. */
   declare readonly id: number;
   /** The domain it allocates from. */
@@ -186,10 +90,6 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
   declare readonly offset: number;
   /** Ring capacity. */
   declare readonly ringSize: number;
-  /** Preferred node (-1 current). */
-  declare nid: number;
-  /** The netdev (loopback stand-in once orphaned; null when none). */
-  declare netdev: PoolNetdev | null;
   /** Rx queue index. */
   declare readonly queueIdx: number;
   /** NAPI id given at creation (kept for info after destroy clears napi). */
@@ -198,117 +98,65 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
   declare readonly tracker: DmaTracker;
   /** Pool maps pages for DMA. */
   declare readonly dmaMap: boolean;
-  /** Pool syncs for the device on recycle (providers may turn this off in init). */
-  declare dmaSync: boolean;
-  /** Offset of the last allocFrag / allocNetmem(size) result. */
   lastOffset = 0;
-  /** Size of the last allocNetmem(size) result. */
   lastSize = 0;
 
-  // Hot state: kept as own fields so alloc/put touch only this object and the tables.
-  private readonly cache = new Int32Array(PP_ALLOC_CACHE_SIZE);
-  private cacheCount = 0;
-  private declare readonly ring: Int32Array;
-  private ringHead = 0;
-  private ringTail = 0;
-  private ringCount = 0;
-  private readonly st = new Float64Array(S.S_COUNT);
-  private holdCnt = 0;
-  private releaseCnt = 0;
-  private declare napi: Napi | null;
-  private declare systemPool: boolean;
-  private destroying = false;
-  private declare readonly checked: boolean;
-  private declare readonly ppTab: Uint32Array;
-  private declare readonly ppRefTab: Int32Array;
-  private declare readonly pageRefTab: Int32Array;
-  private declare readonly flagsTab: Uint8Array;
-  private declare readonly placeTab: Uint8Array;
-  private declare readonly dmaTab: Float64Array;
-
-  // Fragments.
-  private fragPage = 0;
-  private fragOffset = 0;
-  private fragUsers = 0;
-  private declare readonly fragAlign: number;
-
-  // Lifecycle.
-  private userCnt = 1;
-  private destroyCnt = 0;
-  private freed = false;
-  private detachedAt = -1;
-  private deferStart = 0;
-  private deferWarn = 0;
-  private retryTimer: TimerHandle | null = null;
-  private negativeWarned = false;
-  private readonly onDevFault: (f: DmaFault) => void;
-  private readonly onLeak: (r: LeakReport) => void;
+  // Hot state: own fields, so alloc/put touch only this object and the tables.
+  // The pool's sibling files reach them through PoolInternals.
+  declare nidPref: number;
+  declare netdevRef: PoolNetdev | null;
+  declare syncDev: boolean;
+  readonly cache = new Int32Array(PP_ALLOC_CACHE_SIZE);
+  cacheCount = 0;
+  declare readonly ring: Int32Array;
+  ringHead = 0;
+  ringTail = 0;
+  ringCount = 0;
+  readonly st = new Float64Array(S.S_COUNT);
+  holdCnt = 0;
+  releaseCnt = 0;
+  declare napi: Napi | null;
+  declare systemPool: boolean;
+  destroying = false;
+  declare readonly checked: boolean;
+  declare readonly registry: PoolRegistry;
+  declare readonly ppTab: Uint32Array;
+  declare readonly ppRefTab: Int32Array;
+  declare readonly pageRefTab: Int32Array;
+  declare readonly flagsTab: Uint8Array;
+  declare readonly placeTab: Uint8Array;
+  declare readonly dmaTab: Float64Array;
+  declare readonly magicTab: Int32Array;
+  declare readonly frag: FragCache;
+  declare readonly life: PoolLifecycle;
+  declare readonly onDevFault: (f: DmaFault) => void;
+  declare readonly onLeak: (r: LeakReport) => void;
 
   constructor(p: PagePoolParams) {
     super();
-    const domain = p.domain;
-    if (!domain) misuse('EINVAL', 'page pool needs a domain');
-    const flags = p.flags ?? 0;
-    const order = p.order ?? 0;
-    const dmaDir = p.dmaDir ?? 'from-device';
-    const dirCode = dmaDirCode(dmaDir);
-    const maxLen = p.maxLen ?? 0;
-    const tracking = p.dmaTracking ?? 'xarray';
-    const netdev = p.netdev ?? null;
-    const queueIdx = p.queueIdx ?? 0;
-
-    // Validation, in the kernel's order; nothing is allocated before it passes.
-    if (!Number.isInteger(flags) || flags < 0 || (flags & ~PP_FLAG_ALL) !== 0) misuse('EINVAL', `unknown page pool flags 0x${flags.toString(16)}`);
-    if (dirCode < 0) misuse('EINVAL', `unknown DMA direction ${String(dmaDir)}`);
-    if (!Number.isInteger(order) || order < 0) misuse('EINVAL', `bad page order ${order}`);
-    if (flags & PP_FLAG_DMA_MAP) {
-      if (dirCode !== DMA_FROM_DEVICE && dirCode !== DMA_BIDIRECTIONAL) misuse('EINVAL', `DMA_MAP needs from-device or bidirectional, not ${dmaDir}`);
-      if (!p.dev) misuse('EINVAL', 'DMA_MAP needs a device');
-    }
-    if (flags & PP_FLAG_DMA_SYNC_DEV) {
-      if (!(flags & PP_FLAG_DMA_MAP)) misuse('EINVAL', 'DMA_SYNC_DEV needs DMA_MAP');
-      if (!(maxLen > 0)) misuse('EINVAL', 'DMA_SYNC_DEV needs maxLen > 0');
-    }
-    if (!DMA_TRACKING_KINDS.includes(tracking)) misuse('EINVAL', `unknown DMA tracking ${String(tracking)}`);
-    const fragAlign = p.fragAlign ?? 1;
-    if (!Number.isInteger(fragAlign) || fragAlign < 1 || (fragAlign & (fragAlign - 1)) !== 0 || fragAlign > PAGE_SIZE) misuse('EINVAL', `fragAlign ${fragAlign} is not a power of two up to ${PAGE_SIZE}`);
-    const poolSize = p.poolSize ?? 0;
-    if (!Number.isInteger(poolSize) || poolSize < 0) misuse('EINVAL', `bad poolSize ${poolSize}`);
-    const ringSize = poolSize === 0 ? PP_RING_DEFAULT : Math.min(poolSize, PP_RING_MAX);
-
-    let provider = p.provider ?? null;
-    if (flags & PP_FLAG_ALLOW_UNREADABLE_NETMEM && netdev?.rxQueueProvider) {
-      provider = netdev.rxQueueProvider(queueIdx) ?? provider;
-    }
-    if (!provider) misuse('EINVAL', 'page pool needs a provider (pagesProvider() from @netmem/provider-pages for normal pages)');
-    if (!provider.pagePath) {
-      if (!(flags & PP_FLAG_DMA_MAP) || !(flags & PP_FLAG_DMA_SYNC_DEV)) {
-        misuse('EOPNOTSUPP', `memory provider ${provider.name} needs DMA_MAP and DMA_SYNC_DEV`);
-      }
-    } else if (order > MAX_PAGE_ORDER) {
-      misuse('EINVAL', `page order ${order} above ${MAX_PAGE_ORDER}`);
-    }
-
+    const s = poolSettings(p);
+    const domain = s.domain;
+    const provider = s.provider;
     this.domain = domain;
     this.provider = provider;
-    this.dev = p.dev ?? null;
-    this.order = order;
-    this.flags = flags;
-    this.dmaDirCode = dirCode;
-    this.maxLen = maxLen;
-    this.offset = p.offset ?? 0;
-    this.ringSize = ringSize;
-    this.ring = new Int32Array(ringSize);
-    this.nid = p.nid ?? -1;
-    this.netdev = netdev;
-    this.queueIdx = queueIdx;
-    this.napi = p.napi ?? null;
-    this.napiId = this.napi?.id ?? 0;
-    this.systemPool = (flags & PP_FLAG_SYSTEM_POOL) !== 0;
-    this.dmaMap = (flags & PP_FLAG_DMA_MAP) !== 0;
-    this.dmaSync = (flags & PP_FLAG_DMA_SYNC_DEV) !== 0;
-    this.fragAlign = fragAlign;
+    this.dev = s.dev;
+    this.order = s.order;
+    this.flags = s.flags;
+    this.dmaDirCode = s.dirCode;
+    this.maxLen = s.maxLen;
+    this.offset = s.offset;
+    this.ringSize = s.ringSize;
+    this.ring = new Int32Array(s.ringSize);
+    this.nidPref = s.nid;
+    this.netdevRef = s.netdev;
+    this.queueIdx = s.queueIdx;
+    this.napi = s.napi;
+    this.napiId = s.napi?.id ?? 0;
+    this.systemPool = (s.flags & PP_FLAG_SYSTEM_POOL) !== 0;
+    this.dmaMap = (s.flags & PP_FLAG_DMA_MAP) !== 0;
+    this.syncDev = (s.flags & PP_FLAG_DMA_SYNC_DEV) !== 0;
     this.checked = domain.checked;
+    this.registry = poolRegistry(domain);
     const t = domain.table;
     this.ppTab = t.pp;
     this.ppRefTab = t.ppRef;
@@ -316,7 +164,10 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
     this.flagsTab = t.flags;
     this.placeTab = t.place;
     this.dmaTab = t.dma;
-    this.tracker = createDmaTracker(tracking, t.magic);
+    this.magicTab = t.magic;
+    this.tracker = createDmaTracker(s.tracking, t.magic);
+    this.frag = new FragCache(this, s.fragAlign);
+    this.life = new PoolLifecycle(this);
     this.onDevFault = (f) => this.emit('fault', f);
     this.onLeak = (r) => {
       if (r.poolId === this.id) this.emit('leak', r);
@@ -329,11 +180,26 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
       domain.warn('mem-provider-init', `mem-provider init failed: ${provider.name}: ${(e as Error).message} (${code})`);
       throw e;
     }
-    this.id = domain.listPool(this);
+    this.id = this.registry.list(this);
     this.dev?.on('fault', this.onDevFault);
     domain.on('leak', this.onLeak);
-    netdev?.poolAttached?.(this);
-    domain.emit('pool-add', this);
+    s.netdev?.poolAttached?.(this);
+    this.registry.emit('add', this);
+  }
+
+  /** Preferred node (-1: the current one). */
+  get nid(): number {
+    return this.nidPref;
+  }
+
+  /** The netdev (the loopback stand-in once orphaned; null when none). */
+  get netdev(): PoolNetdev | null {
+    return this.netdevRef;
+  }
+
+  /** Whether the pool syncs recycled buffers for the device (providers may turn it off in init). */
+  get dmaSync(): boolean {
+    return this.syncDev;
   }
 
   // ---- allocation --------------------------------------------------------
@@ -346,7 +212,7 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
     if (this.cacheCount > 0) {
       const nm = this.cache[--this.cacheCount];
       this.st[0 /* S_FAST */]++;
-      this.placeTab[(nm >>> 1) & 0xfffff /* DESC_MASK */] = 3 /* Place.HANDED_OUT */;
+      setPlace(this.placeTab, (nm >>> 1) & 0xfffff /* DESC_MASK */, 3 /* Place.HANDED_OUT */);
       return nm;
     }
     return this.allocSlow(gfp);
@@ -356,7 +222,7 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
     if (this.destroying) misuse('EINVAL', `alloc from pool ${this.id} after destroy`);
     let nm = this.refillAllocCache();
     if (nm === 0) nm = this.provider.alloc(this, gfp);
-    if (nm !== 0) this.placeTab[(nm >>> 1) & 0xfffff /* DESC_MASK */] = 3 /* Place.HANDED_OUT */;
+    if (nm !== 0) setPlace(this.placeTab, (nm >>> 1) & 0xfffff /* DESC_MASK */, 3 /* Place.HANDED_OUT */);
     return nm;
   }
 
@@ -366,14 +232,14 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
       this.st[3 /* S_EMPTY */]++;
       return 0;
     }
-    const pref = this.nid < 0 ? this.domain.currentNode : this.nid;
+    const pref = this.nidPref < 0 ? this.domain.currentNode : this.nidPref;
     const nid = this.domain.table.nid;
     do {
       const nm = this.ringConsume();
       if (nm === 0) break;
       if ((nm & 1) === 1 || nid[(nm >>> 1) & 0xfffff /* DESC_MASK */] === pref) {
         this.cache[this.cacheCount++] = nm;
-        this.placeTab[(nm >>> 1) & 0xfffff /* DESC_MASK */] = 1 /* Place.CACHE */;
+        setPlace(this.placeTab, (nm >>> 1) & 0xfffff /* DESC_MASK */, 1 /* Place.CACHE */);
       } else {
         // NUMA mismatch: release one page and let the provider allocate locally.
         this.returnNetmem(nm);
@@ -392,73 +258,7 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
    * `size` exceeds a page (warned once).
    */
   allocFrag(size: number, gfp = GFP_ATOMIC): number {
-    const max = PAGE_SIZE << this.order;
-    if (!(size <= max) || !(size >= 0)) {
-      this.domain.warnOnce(`frag-size-${this.id}`, 'frag-size', `pool ${this.id}: frag of ${size} bytes exceeds ${max}`, this.id);
-      return 0;
-    }
-    size = Math.ceil(size / this.fragAlign) * this.fragAlign;
-    let nm = this.fragPage;
-    let offset = this.fragOffset;
-    if (nm !== 0 && offset + size > max) {
-      nm = this.drainFrag(nm);
-      if (nm !== 0) {
-        this.st[6 /* S_CACHED */]++;
-        this.st[0 /* S_FAST */]++;
-        return this.startFragPage(nm, size);
-      }
-    }
-    if (nm === 0) {
-      nm = this.allocNetmems(gfp);
-      if (nm === 0) {
-        this.fragPage = 0;
-        return 0;
-      }
-      this.fragPage = nm;
-      return this.startFragPage(nm, size);
-    }
-    this.fragUsers++;
-    this.fragOffset = offset + size;
-    this.lastOffset = offset;
-    return nm;
-  }
-
-  private startFragPage(nm: number, size: number): number {
-    this.fragUsers = 1;
-    this.fragOffset = size;
-    this.lastOffset = 0;
-    const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
-    this.ppRefTab[d] = BIAS_MAX;
-    this.placeTab[d] = 8 /* Place.FRAG_PAGE */;
-    return nm;
-  }
-
-  /** Lets go of the current frag page: its bias minus the frags handed out. */
-  private drainFrag(nm: number): number {
-    const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
-    if (this.unref(d, BIAS_MAX - this.fragUsers) !== 0) {
-      this.placeTab[d] = 3 /* Place.HANDED_OUT */;
-      return 0;
-    }
-    if (this.canRecycle(nm, d)) {
-      if (this.dmaSync) this.syncForDevice(d, -1);
-      return nm;
-    }
-    this.returnNetmem(nm);
-    return 0;
-  }
-
-  /** page_pool_free_frag: destroy drains the current frag page. */
-  private freeFrag(): void {
-    const nm = this.fragPage;
-    this.fragPage = 0;
-    if (nm === 0) return;
-    const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
-    if (this.unref(d, BIAS_MAX - this.fragUsers) !== 0) {
-      this.placeTab[d] = 3 /* Place.HANDED_OUT */;
-      return;
-    }
-    this.returnNetmem(nm);
+    return this.frag.alloc(size, gfp);
   }
 
   /**
@@ -468,31 +268,12 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
    * size land in {@link lastOffset} and {@link lastSize}.
    */
   allocNetmem(size?: number, gfp = GFP_ATOMIC): number {
-    const max = PAGE_SIZE << this.order;
-    if (size === undefined || size * 2 > max) {
-      this.lastOffset = 0;
-      this.lastSize = max;
-      return this.allocNetmems(gfp);
-    }
-    const nm = this.allocFrag(size, gfp);
-    if (nm === 0) return 0;
-    this.lastSize = size;
-    if (this.fragOffset + size > max) {
-      this.lastSize = max - this.lastOffset;
-      this.fragOffset = max;
-    }
-    return nm;
+    return this.frag.allocNetmem(size, gfp);
   }
 
   /** page_pool_alloc_va: a frag's virtual address (0 on failure); free it with {@link freeVa}. */
   allocVa(size: number, gfp = GFP_ATOMIC): number {
-    const nm = this.allocNetmem(size, gfp);
-    if (nm === 0) return 0;
-    if ((nm & 1) === 1) {
-      this.putNetmem(nm, -1, false);
-      misuse('EINVAL', `allocVa on pool ${this.id}: its provider hands out net_iovs, which have no address`);
-    }
-    return this.domain.pageVa(nm) + this.lastOffset;
+    return this.frag.allocVa(size, gfp);
   }
 
   // ---- put / recycle -----------------------------------------------------
@@ -560,15 +341,14 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
   /**
    * __page_pool_put_page: recycle into the cache when allowed; returns the
    * netmem when it should go to the ring, 0 when it was cached or released.
-   * @internal
    */
   recycleCandidate(nm: number, d: number, dmaSyncSize: number, direct: boolean): number {
     if (this.canRecycle(nm, d)) {
-      if (this.dmaSync) this.syncForDevice(d, dmaSyncSize);
+      if (this.syncDev) this.syncForDevice(d, dmaSyncSize);
       if (direct && !this.destroying) {
         if (this.cacheCount < 128 /* PP_ALLOC_CACHE_SIZE */) {
           this.cache[this.cacheCount++] = nm;
-          this.placeTab[d] = 1 /* Place.CACHE */;
+          setPlace(this.placeTab, d, 1 /* Place.CACHE */);
           this.st[6 /* S_CACHED */]++;
           return 0;
         }
@@ -584,7 +364,6 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
   /**
    * page_pool_recycle_ring_bulk: produces `n` netmems of `list` from `from`
    * into the ring; on overflow counts ringFull once and releases the rest.
-   * @internal
    */
   recycleRingBulk(list: Int32Array, from: number, n: number): void {
     let i = 0;
@@ -600,7 +379,7 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
     for (; i < n; i++) this.returnNetmem(list[from + i]);
   }
 
-  /** The checks putNetmem makes before touching a netmem (owner, place, stale handle). @internal */
+  /** The checks putNetmem makes before touching a netmem (owner, place, stale handle). */
   checkPut(nm: number): void {
     const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
     if (this.ppTab[d] !== this.id || this.placeTab[d] < 3 /* FIRST_OUT_PLACE */ || nm === 0) this.badPut(nm, d);
@@ -624,7 +403,18 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
     this.ppRefTab[d] += n;
   }
 
-  private unref(d: number, n: number): number {
+  /** True when `nm` is one of this pool's netmems (its pp names this pool). */
+  owns(nm: number): boolean {
+    return nm !== 0 && this.ppTab[(nm >>> 1) & 0xfffff /* DESC_MASK */] === this.id;
+  }
+
+  /** page_pool_get_dma_addr_netmem: the IOVA the device reaches `nm` through (0 when unmapped). */
+  dmaAddr(nm: number): number {
+    return this.dmaTab[(nm >>> 1) & 0xfffff /* DESC_MASK */];
+  }
+
+  /** @internal Drops `n` pp references of descriptor `d`; see {@link unrefNetmem}. */
+  unref(d: number, n: number): number {
     const r = this.ppRefTab[d];
     if (r === n) {
       this.ppRefTab[d] = 1;
@@ -635,16 +425,13 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
     return r - n;
   }
 
-  private canRecycle(nm: number, d: number): boolean {
+  /** @internal A page with another holder (page refcount ≠ 1) or from pfmemalloc reserves is never recycled. */
+  canRecycle(nm: number, d: number): boolean {
     return (nm & 1) === 1 || (this.pageRefTab[d] === 1 && (this.flagsTab[d] & 1 /* NM_PFMEMALLOC */) === 0);
   }
 
-  /** page_pool_napi_local, for bulk put. @internal */
-  napiLocalForBulk(): boolean {
-    return this.napiLocal();
-  }
-
-  private napiLocal(): boolean {
+  /** page_pool_napi_local, for bulk put. */
+  napiLocal(): boolean {
     return this.systemPool || (this.napi !== null && currentNapi() === this.napi);
   }
 
@@ -652,10 +439,11 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
     this.ring[this.ringTail] = nm;
     this.ringTail = this.ringTail + 1 === this.ringSize ? 0 : this.ringTail + 1;
     this.ringCount++;
-    this.placeTab[d] = 2 /* Place.RING */;
+    setPlace(this.placeTab, d, 2 /* Place.RING */);
   }
 
-  private ringConsume(): number {
+  /** @internal ptr_ring_consume: the oldest ring entry, 0 when empty. */
+  ringConsume(): number {
     if (this.ringCount === 0) return 0;
     const nm = this.ring[this.ringHead];
     this.ringHead = this.ringHead + 1 === this.ringSize ? 0 : this.ringHead + 1;
@@ -678,52 +466,51 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
     misuse('EINVAL', `pool ${this.id}: pp refcount underflow on netmem ${nm}`);
   }
 
-  // ---- leaving the pool --------------------------------------------------
+  // ---- entering and leaving the pool -------------------------------------
 
   /** page_pool_return_netmem: the netmem leaves the pool for good. */
-  private returnNetmem(nm: number): void {
+  returnNetmem(nm: number): void {
     const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
     const put = this.provider.release(this, nm);
     this.releaseCnt = (this.releaseCnt + 1) | 0;
-    this.placeTab[d] = 0 /* Place.NONE */;
+    const tr = this.registry.tracer;
+    if (tr !== null && tr.stateRelease !== undefined) tr.stateRelease(this, nm, this.releaseCnt >>> 0);
+    setPlace(this.placeTab, d, 0 /* Place.NONE */);
     if (put) {
       this.clearPpInfo(d);
       this.domain.putPage(nm);
     }
   }
 
-  /** page_pool_clear_pp_info. @internal */
+  /** page_pool_clear_pp_info. */
   clearPpInfo(d: number): void {
     this.ppTab[d] = 0;
     this.ppRefTab[d] = 0;
-    this.domain.table.magic[d] = 0;
-    this.placeTab[d] = 0 /* Place.NONE */;
+    this.magicTab[d] = 0;
+    setPlace(this.placeTab, d, 0 /* Place.NONE */);
   }
 
-  /** page_pool_set_pp_info: marks a netmem as this pool's, with one pp reference. @internal */
+  /** page_pool_set_pp_info: marks a netmem as this pool's, with one pp reference. */
   setPpInfo(d: number): void {
     this.ppTab[d] = this.id;
-    const m = this.domain.table.magic;
+    const m = this.magicTab;
     m[d] = (m[d] & ~0xff) | PP_SIGNATURE;
     this.ppRefTab[d] = 1;
   }
 
-  /** Counts a netmem as held by the pool (pages_state_hold_cnt++). @internal */
-  hold(): void {
+  /** Counts `nm` as held by the pool (pages_state_hold_cnt++, trace_page_pool_state_hold). */
+  hold(nm: number): void {
     this.holdCnt = (this.holdCnt + 1) | 0;
+    const tr = this.registry.tracer;
+    if (tr !== null && tr.stateHold !== undefined) tr.stateHold(this, nm, this.holdCnt >>> 0);
   }
 
-  /** Places a netmem in the alloc cache (from a provider's alloc). @internal */
+  /** Places a netmem in the alloc cache (from a provider's alloc). */
   placeInCache(nm: number): boolean {
     if (this.cacheCount >= PP_ALLOC_CACHE_SIZE) return false;
     this.cache[this.cacheCount++] = nm;
-    this.placeTab[(nm >>> 1) & 0xfffff /* DESC_MASK */] = 1 /* Place.CACHE */;
+    setPlace(this.placeTab, (nm >>> 1) & 0xfffff /* DESC_MASK */, 1 /* Place.CACHE */);
     return true;
-  }
-
-  /** Bumps an alloc statistic (providers count slow allocations). @internal */
-  countStat(index: number, n = 1): void {
-    this.st[index] += n;
   }
 
   // ---- DMA ---------------------------------------------------------------
@@ -731,7 +518,6 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
   /**
    * page_pool_dma_map: maps a page of this pool's order, tracks the mapping,
    * syncs it for the device. False when the map or the tracking fails.
-   * @internal
    */
   dmaMapPage(nm: number): boolean {
     const dev = this.dev!;
@@ -745,7 +531,7 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
       this.dmaTab[d] = 0;
       return false;
     }
-    if (this.dmaSync) this.syncForDevice(d, this.maxLen);
+    if (this.syncDev) this.syncForDevice(d, this.maxLen);
     return true;
   }
 
@@ -760,24 +546,41 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
     this.unmapDesc(d);
   }
 
-  private unmapDesc(d: number): void {
+  /** @internal Unmaps descriptor `d`'s mapping. */
+  unmapDesc(d: number): void {
     this.dev!.unmap(this.dmaTab[d], this.dmaDirCode);
     this.dmaTab[d] = 0;
   }
 
-  private syncForDevice(d: number, size: number): void {
+  /** @internal page_pool_dma_sync_for_device over `min(size, maxLen)` bytes (-1: maxLen). */
+  syncForDevice(d: number, size: number): void {
     const iova = this.dmaTab[d];
     if (iova === 0) return;
     const len = size < 0 || size > this.maxLen ? this.maxLen : size;
     this.dev!.syncForDevice(iova, this.offset, len, this.dmaDirCode);
   }
 
-  // ---- destroy / release -------------------------------------------------
+  // ---- lifecycle (release.ts) ----------------------------------------------
+
+  /** Stops listening to the device's faults and the domain's leak reports. */
+  unhook(): void {
+    this.dev?.off('fault', this.onDevFault);
+    this.domain.off('leak', this.onLeak);
+  }
+
+  /** page_pool_free_frag. */
+  freeFrag(): void {
+    this.frag.free();
+  }
+
+  /** Domain-clock ms when destroy found netmems in flight (-1: never). */
+  get detachedAt(): number {
+    return this.life.detachedAt;
+  }
 
   /** page_pool_get: another user reference; each needs a destroy(). */
   get(): void {
-    if (this.destroying) misuse('EINVAL', `pool ${this.id} is being destroyed`);
-    this.userCnt++;
+    this.life.get();
   }
 
   /**
@@ -785,89 +588,21 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
    * pool and frees it, or detaches it until every netmem in flight returns.
    */
   destroy(): void {
-    if (this.destroying || this.freed) misuse('EINVAL', `pool ${this.id} already destroyed`);
-    if (--this.userCnt > 0) return;
-    this.destroying = true;
-    this.napi = null;
-    this.systemPool = false;
-    this.freeFrag();
-    if (this.release() === 0) return;
-    this.detachedAt = this.domain.clock.now();
-    this.emit('detached', this);
-    if (this.netdev) this.domain.emit('pool-change', this);
-    this.deferStart = this.detachedAt;
-    this.deferWarn = this.detachedAt + DEFER_WARN_INTERVAL_MS;
-    this.retryTimer = this.domain.clock.setTimeout(this.retry, DEFER_TIME_MS);
+    this.life.destroy();
   }
 
-  private readonly retry = (): void => {
-    this.retryTimer = null;
-    const inflight = this.release();
-    if (inflight <= 0) return;
-    const now = this.domain.clock.now();
-    const visible = this.netdev !== null;
-    if (now >= this.deferWarn && !visible) {
-      const seconds = Math.floor((now - this.deferStart) / 1000);
-      const places = this.places();
-      const where = Object.entries(places)
-        .map(([k, v]) => `${k} ${v}`)
-        .join(', ');
-      this.domain.warn('stalled-pool', `stalled pool shutdown: id ${this.id}, ${inflight} inflight ${seconds} sec (${where})`, this.id);
-      this.emit('stalled', { id: this.id, inflight, seconds, places });
-      this.deferWarn = now + DEFER_WARN_INTERVAL_MS;
-    }
-    this.retryTimer = this.domain.clock.setTimeout(this.retry, DEFER_TIME_MS);
-  };
-
-  /** page_pool_release: scrub, count what is in flight, free when nothing is. */
-  private release(): number {
-    this.scrub();
-    const inflight = this.inflightStrict();
-    if (inflight === 0) this.free();
-    return inflight;
+  /** page_pool_update_nid: a new preferred node; the cache is flushed. */
+  updateNid(nid: number): void {
+    this.life.updateNid(nid);
   }
 
-  private scrub(): void {
-    this.provider.scrub?.(this);
-    if (this.destroyCnt === 0) {
-      while (this.cacheCount > 0) this.returnNetmem(this.cache[--this.cacheCount]);
-    }
-    if (this.destroyCnt++ === 0 && this.dmaMap) {
-      // Pre-fix kernels ('none') neither stopped syncing nor unmapped here.
-      if (this.tracker.kind !== 'none') this.dmaSync = false;
-      this.tracker.claimAll((d) => this.unmapDesc(d));
-    }
-    for (let nm = this.ringConsume(); nm !== 0; nm = this.ringConsume()) {
-      if (this.domain.pageRefCount(nm) !== 1) {
-        this.domain.warn('ring-refcnt', `page_pool refcnt ${this.domain.pageRefCount(nm)} violation for netmem ${nm} in pool ${this.id}'s ring`, this.id);
-      }
-      this.returnNetmem(nm);
-    }
+  /** Orphans the pool (its netdev unregistered): it moves to loopback. */
+  orphan(loopback: PoolNetdev | null): void {
+    this.netdevRef = loopback;
+    this.registry.emit('change', this);
   }
 
-  private inflightStrict(): number {
-    const inflight = (this.holdCnt - this.releaseCnt) | 0;
-    if (inflight < 0 && !this.negativeWarned) {
-      this.negativeWarned = true;
-      this.domain.warn('negative-inflight', `pool ${this.id}: negative (${inflight}) inflight packet-pages`, this.id);
-    }
-    return inflight;
-  }
-
-  private free(): void {
-    if (this.retryTimer !== null) this.domain.clock.clearTimeout(this.retryTimer);
-    this.retryTimer = null;
-    this.freed = true;
-    this.domain.unlistPool(this);
-    this.provider.destroy(this);
-    this.dev?.off('fault', this.onDevFault);
-    this.domain.off('leak', this.onLeak);
-    this.netdev?.poolDetached?.(this);
-    this.domain.emit('pool-del', this);
-    this.emit('destroyed', this);
-  }
-
-  // ---- introspection -----------------------------------------------------
+  // ---- introspection (introspect.ts) ---------------------------------------
 
   /** Netmems held by the pool and its users: hold − release (may be negative after a bug). */
   get inflight(): number {
@@ -901,25 +636,17 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
 
   /** True once the pool is freed (nothing in flight after destroy). */
   get isFreed(): boolean {
-    return this.freed;
+    return this.life.freed;
   }
 
   /** True while destroyed but waiting for netmems in flight. */
   get isDetached(): boolean {
-    return this.destroying && !this.freed;
+    return this.destroying && !this.life.freed;
   }
 
   /** The current frag page (0 when none). */
   get currentFragPage(): number {
-    return this.fragPage;
-  }
-
-  /** Copies of the cache and ring contents (checks and tests; allocates). */
-  snapshot(): PoolSnapshot {
-    const cache = Array.from(this.cache.subarray(0, this.cacheCount));
-    const ring: number[] = [];
-    for (let i = 0, at = this.ringHead; i < this.ringCount; i++, at = at + 1 === this.ringSize ? 0 : at + 1) ring.push(this.ring[at]);
-    return { cache, ring };
+    return this.frag.page;
   }
 
   /** A Uint8Array view of a netmem's bytes (cached; EFAULT for unreadable memory). */
@@ -934,38 +661,16 @@ export class PagePool extends EventEmitter<PagePoolEvents> {
 
   /** page-pool-get: what netlink would report. */
   info(): PagePoolInfo {
-    const inflight = Math.max(0, this.inflight);
-    const out: PagePoolInfo = { id: this.id, inflight, inflightMem: inflight * (PAGE_SIZE << this.order) };
-    if (this.netdev && this.netdev.ifindex !== LOOPBACK_IFINDEX) out.ifindex = this.netdev.ifindex;
-    if (this.napiId) out.napiId = this.napiId;
-    if (this.detachedAt >= 0) out.detachTime = Math.floor(this.detachedAt / 1000);
-    if (this.provider.nlFill) Object.assign(out, this.provider.nlFill(this, null));
-    if (this.checked) out.places = this.places();
-    return out;
+    return poolInfo(this);
   }
 
   /** Where this pool's in-flight netmems are, counted by place (scans the tables). */
   places(): Record<string, number> {
-    const out: Record<string, number> = {};
-    const pp = this.ppTab;
-    for (let d = 1; d < pp.length; d++) {
-      if (pp[d] !== this.id) continue;
-      const name = PLACE_NAMES[this.placeTab[d]] ?? 'unknown';
-      out[name] = (out[name] ?? 0) + 1;
-    }
-    return out;
+    return poolPlaces(this);
   }
 
-  /** page_pool_update_nid: a new preferred node; the cache is flushed. */
-  updateNid(nid: number): void {
-    this.nid = nid;
-    while (this.cacheCount > 0) this.returnNetmem(this.cache[--this.cacheCount]);
-  }
-
-  /** Orphans the pool (its netdev unregistered): it moves to loopback. @internal */
-  orphan(loopback: PoolNetdev): void {
-    this.netdev = loopback;
-    this.domain.emit('pool-change', this);
+  /** Copies of the cache and ring contents (checks and tests; allocates). */
+  snapshot(): PoolSnapshot {
+    return poolSnapshot(this);
   }
 }
-

@@ -1,55 +1,113 @@
 /**
- * Helpers a provider uses from its ops (the kernel's net_mp_* functions and
- * page_pool_set_dma_addr_netmem). They keep the pool's accounting right:
- * every netmem a provider hands to a pool is marked and counted as held.
+ * What a memory provider may do to a pool and its netmems (the kernel's
+ * net_mp_* helpers of include/net/page_pool/memory_provider.h and the
+ * page_pool DMA helpers). They keep the pool's accounting right: every
+ * netmem a provider hands to a pool is marked and counted as held, and only
+ * the provider's alloc may fill the cache.
  */
-import { NetmemError } from '../errors.js';
+import { NetmemError } from '../base/errors.js';
+import { E } from '../base/validate.js';
+import type { MemoryDomain } from '../netmem/domain.js';
 import { descOf, isNetIov } from '../netmem/handle.js';
-import type { PagePool } from '../pool/page-pool.js';
+import type { PlaceCode } from '../netmem/ledger.js';
+import { internals } from '../pool/state.js';
 import * as S from '../pool/stats.js';
+import type { PagePool } from '../pool/types.js';
 
-/** net_mp_niov_set_page_pool: marks `nm` as the pool's (pp, signature, pp ref 1) and counts it held. */
+/**
+ * net_mp_niov_set_page_pool (and page_pool_set_pp_info for pages): marks
+ * `nm` as the pool's (pp, signature, one pp reference) and counts it held,
+ * with its page_pool_state_hold tracepoint. EBUSY when another pool owns it.
+ */
 export function mpSetPool(pool: PagePool, nm: number): void {
+  const p = internals(pool);
   const d = descOf(nm);
-  if (pool.domain.table.pp[d] !== 0) {
-    throw new NetmemError('EBUSY', `netmem ${nm} already belongs to pool ${pool.domain.table.pp[d]}`);
-  }
-  pool.setPpInfo(d);
-  pool.hold();
+  if (nm === 0) E.fail('EINVAL', 'mpSetPool of the NULL netmem');
+  if (p.ppTab[d] !== 0) throw new NetmemError('EBUSY', `netmem ${nm} already belongs to pool ${p.ppTab[d]}`);
+  p.setPpInfo(d);
+  p.hold(nm);
 }
 
-/** net_mp_niov_clear_page_pool: hands a netmem leaving the pool back to its provider. */
+/**
+ * net_mp_niov_clear_page_pool: the netmem leaves the pool for its provider
+ * (call it from `release`): pool marks and pp reference cleared.
+ */
 export function mpClearPool(pool: PagePool, nm: number): void {
-  pool.clearPpInfo(descOf(nm));
+  internals(pool).clearPpInfo(descOf(nm));
 }
 
-/** net_mp_netmem_place_in_cache: only from `alloc`; false when the cache is full. */
+/**
+ * net_mp_netmem_place_in_cache: puts a netmem the provider just accounted
+ * (mpSetPool) in the pool's alloc cache. Only from the provider's `alloc`;
+ * false when the cache is full.
+ */
 export function mpPlaceInCache(pool: PagePool, nm: number): boolean {
-  return pool.placeInCache(nm);
+  return internals(pool).placeInCache(nm);
 }
 
-/** Sets a net_iov's DMA address (its area was mapped by the provider). */
-export function mpSetDmaAddr(pool: PagePool, nm: number, iova: number): void {
-  if (!isNetIov(nm)) throw new NetmemError('EINVAL', `mpSetDmaAddr on a page: ${nm}`);
-  pool.domain.table.dma[descOf(nm)] = iova;
-}
-
-/** DMA-maps a page for the pool through its tracking strategy; false on failure. */
-export function mpDmaMapPage(pool: PagePool, nm: number): boolean {
-  return pool.dmaMapPage(nm);
-}
-
-/** Unmaps a page the pool mapped, unless destroy's scrub already did. */
-export function mpDmaUnmapPage(pool: PagePool, nm: number): void {
-  pool.dmaUnmapPage(nm);
-}
-
-/** Counts a slow allocation in the pool's stats (`slow` for order 0, else `slowHighOrder`). */
+/** alloc_stat_inc(slow / slow_high_order): counts one slow allocation in the pool's stats. */
 export function mpCountSlowAlloc(pool: PagePool, highOrder: boolean): void {
-  pool.countStat(highOrder ? S.S_SLOW_HIGH_ORDER : S.S_SLOW);
+  internals(pool).st[highOrder ? S.S_SLOW_HIGH_ORDER : S.S_SLOW]++;
 }
 
-/** The pool's pp reference count of a netmem. */
-export function mpPpRefCount(pool: PagePool, nm: number): number {
-  return pool.domain.table.ppRef[descOf(nm)];
+/**
+ * The provider's init turns DMA sync off (mp_dmabuf_devmem_init:
+ * `pool->dma_sync = false`): a dmabuf's addresses are never synced.
+ */
+export function mpDisableDmaSync(pool: PagePool): void {
+  internals(pool).syncDev = false;
+}
+
+/** page_pool_set_dma_addr_netmem for a net_iov: its DMA address, once its area is mapped. */
+export function mpSetDmaAddr(domain: MemoryDomain, nm: number, iova: number): void {
+  if (!isNetIov(nm)) throw new NetmemError('EINVAL', `mpSetDmaAddr on a page: ${nm}`);
+  domain.table.dma[descOf(nm)] = iova;
+}
+
+/** page_pool_get_dma_addr_netmem: the DMA address of a netmem (0: not mapped). */
+export function mpGetDmaAddr(domain: MemoryDomain, nm: number): number {
+  return domain.table.dma[descOf(nm)];
+}
+
+/**
+ * page_pool_dma_map: maps a page for the pool through its tracking
+ * strategy and syncs it for the device. False when the map or the tracking
+ * failed (the page is not mapped then).
+ */
+export function mpDmaMapPage(pool: PagePool, nm: number): boolean {
+  return internals(pool).dmaMapPage(nm);
+}
+
+/**
+ * __page_pool_release_netmem_dma: unmaps a page the pool mapped, unless
+ * destroy's scrub already did (exactly one of the two unmaps).
+ */
+export function mpDmaUnmapPage(pool: PagePool, nm: number): void {
+  internals(pool).dmaUnmapPage(nm);
+}
+
+/** The pp reference count of a netmem (netmem_get_pp_ref_count_ref). */
+export function ppRefCount(domain: MemoryDomain, nm: number): number {
+  return domain.table.ppRef[descOf(nm)];
+}
+
+/**
+ * For a net_iov that belongs to no pool (a zcrx copy-fallback buffer): sets
+ * its pp reference count. A pool netmem's count belongs to its pool (use
+ * ppRefNetmem / ppUnrefNetmem); EBUSY for one.
+ */
+export function mpSetOrphanRefCount(domain: MemoryDomain, nm: number, n: number): void {
+  const d = descOf(nm);
+  if (!isNetIov(nm)) E.fail('EINVAL', `mpSetOrphanRefCount on a page: ${nm}`);
+  if (domain.table.pp[d] !== 0) E.fail('EBUSY', `net_iov ${nm} belongs to pool ${domain.table.pp[d]}`);
+  domain.table.ppRef[d] = n;
+}
+
+/**
+ * Records where a netmem is for the ownership ledger (checked mode; a no-op
+ * otherwise): a provider marks a buffer it handed to user space
+ * (`Place.USER`).
+ */
+export function mpSetPlace(domain: MemoryDomain, nm: number, place: PlaceCode): void {
+  domain.ledger.record(nm, place);
 }

@@ -10,24 +10,18 @@
  * (~30 ns for the same bytes), takes offsets instead of views (no subarray
  * object per copy) and costs one call.
  *
- * Copies between the storage and an outside array go through a bounce area
- * at the end of the memory: the memmove part moves the bytes to an offset
- * with the outside array's alignment, so the one copy V8 does across the
- * boundary is always word by word, and it reads from a cached view instead
- * of a fresh subarray.
+ * Copies between the storage and an outside array go through bounce areas
+ * at the end of the memory (see copy.ts, which owns every copy path).
  */
-import { NetmemError } from '../errors.js';
-import { RangeViews } from './range-views.js';
+import { E } from '../base/validate.js';
+import { BOUNCE_CHUNK, ByteCopier, type CopyStorage } from './copy.js';
 
 /** Bytes in one wasm page. */
 const WASM_PAGE = 65536;
 /** Largest wasm32 memory, in wasm pages (4 GiB). */
 const WASM_MAX_PAGES = 65536;
-/** Bounce area: one 4 KiB page plus 8 bytes of alignment slack, per direction. */
-const BOUNCE_CHUNK = 4096;
+/** Bounce areas: one chunk plus 8 bytes of alignment slack, per direction (the copies are in copy.ts). */
 const BOUNCE_BYTES = 2 * (BOUNCE_CHUNK + 8);
-/** Copies up to this size go byte by byte (a call and a view cost more). */
-const SMALL_COPY = 64;
 
 type MemMove = (dst: number, src: number, n: number) => void;
 
@@ -73,32 +67,25 @@ function memmoveModule(api: WasmApi, shared: boolean): object {
 
 const modules: { shared?: object; private?: object } = {};
 
-/** Byte storage with memmove-speed copies inside it and word-aligned copies across its edge. */
-export class ByteStorage {
+/** Byte storage with memmove-speed copies inside it and word-aligned ones across its edge. */
+export class ByteStorage implements CopyStorage {
   /** The memory's buffer (a SharedArrayBuffer when shared). */
   readonly buffer: SharedArrayBuffer | ArrayBuffer;
-  /** A view of the usable bytes (the bounce area excluded). */
+  /** A view of the usable bytes (the bounce areas excluded). */
   readonly u8: Uint8Array;
   /** Whether the buffer is shared. */
   readonly shared: boolean;
   /** Whether copies inside the storage use wasm memory.copy (false only above 4 GiB or without WebAssembly). */
   readonly fast: boolean;
-
-  private readonly memmove: MemMove;
-  private readonly all: Uint8Array;
-  /** Bounce area for copies out of the storage. */
-  private readonly outAt: number;
-  /** Bounce area for copies into the storage. */
-  private readonly inAt: number;
-  // One-entry caches: steady traffic repeats the same shapes.
-  private outView: Uint8Array;
-  private inView: Uint8Array;
-  // Last outside array seen per direction (`.buffer` is a slow call; traffic reuses its arrays).
-  // Each keeps the array's byteOffset in the storage, or -1 for an outside array.
-  private lastDst: Uint8Array | null = null;
-  private lastDstBase = -1;
-  private lastSrc: Uint8Array | null = null;
-  private lastSrcBase = -1;
+  /** @internal memmove inside the memory. */
+  readonly memmove: (dst: number, src: number, n: number) => void;
+  /** @internal The whole memory, bounce areas included. */
+  readonly all: Uint8Array;
+  /** @internal Bounce area for copies out of the storage. */
+  readonly outAt: number;
+  /** @internal Bounce area for copies into the storage. */
+  readonly inAt: number;
+  private readonly copier: ByteCopier;
 
   /**
    * @param bytes usable bytes
@@ -106,7 +93,7 @@ export class ByteStorage {
    * @param useWasm false forces the fallback used above 4 GiB (copyWithin instead of memory.copy), for tests and comparisons
    */
   constructor(bytes: number, shared: boolean, useWasm = true) {
-    if (!Number.isInteger(bytes) || bytes < 0) throw new NetmemError('EINVAL', `storage of ${bytes} bytes`);
+    E.int(bytes, 'storage size', 0, Number.MAX_SAFE_INTEGER);
     this.shared = shared;
     const total = bytes + BOUNCE_BYTES;
     const wasmPages = Math.ceil(total / WASM_PAGE);
@@ -128,12 +115,8 @@ export class ByteStorage {
     this.memmove = memmove ?? ((d, s, n) => this.all.copyWithin(d, s, s + n));
     this.outAt = bytes;
     this.inAt = bytes + BOUNCE_CHUNK + 8;
-    this.outView = this.all.subarray(this.outAt, this.outAt);
-    this.inView = this.all.subarray(this.inAt, this.inAt);
+    this.copier = new ByteCopier(this);
   }
-
-  /** Views of caller sub-ranges (set() copies whole arrays). */
-  private readonly ranges = new RangeViews();
 
   /** Whether `a` is a view of this storage. */
   holds(a: Uint8Array): boolean {
@@ -147,63 +130,11 @@ export class ByteStorage {
 
   /** Copies `n` bytes at storage offset `from` into `dst` at `at`. */
   copyOut(from: number, dst: Uint8Array, at: number, n: number): void {
-    if (n <= SMALL_COPY) {
-      const all = this.all;
-      for (let i = 0; i < n; i++) dst[at + i] = all[from + i];
-      return;
-    }
-    if (dst !== this.lastDst) {
-      this.lastDst = dst;
-      this.lastDstBase = this.holds(dst) ? dst.byteOffset : -1;
-    }
-    if (this.lastDstBase >= 0) {
-      this.memmove(this.lastDstBase + at, from, n);
-      return;
-    }
-    while (n > 0) {
-      const k = n < BOUNCE_CHUNK ? n : BOUNCE_CHUNK;
-      // Land the bytes at dst's alignment, then one word-by-word copy across.
-      const b = this.outAt + ((dst.byteOffset + at) & 7);
-      this.memmove(b, from, k);
-      let v = this.outView;
-      if (v.byteOffset !== b || v.length !== k) this.outView = v = this.all.subarray(b, b + k);
-      dst.set(v, at);
-      from += k;
-      at += k;
-      n -= k;
-    }
+    this.copier.fromStorage(from, dst, at, n);
   }
 
   /** Copies `n` bytes of `src` at `from` into storage offset `to`. */
   copyIn(to: number, src: Uint8Array, from: number, n: number): void {
-    if (n <= SMALL_COPY) {
-      const all = this.all;
-      for (let i = 0; i < n; i++) all[to + i] = src[from + i];
-      return;
-    }
-    if (src !== this.lastSrc) {
-      this.lastSrc = src;
-      this.lastSrcBase = this.holds(src) ? src.byteOffset : -1;
-    }
-    if (this.lastSrcBase >= 0) {
-      this.memmove(to, this.lastSrcBase + from, n);
-      return;
-    }
-    if (from === 0 && n === src.length && ((src.byteOffset - to) & 7) === 0) {
-      // A whole, aligned array: one word-by-word copy, nothing to bounce.
-      this.all.set(src, to);
-      return;
-    }
-    while (n > 0) {
-      const k = n < BOUNCE_CHUNK ? n : BOUNCE_CHUNK;
-      const b = this.inAt + ((src.byteOffset + from) & 7);
-      let v = this.inView;
-      if (v.byteOffset !== b || v.length !== k) this.inView = v = this.all.subarray(b, b + k);
-      v.set(from === 0 && k === src.length ? src : this.ranges.get(src, from, k));
-      this.memmove(to, b, k);
-      from += k;
-      to += k;
-      n -= k;
-    }
+    this.copier.toStorage(to, src, from, n);
   }
 }

@@ -1,0 +1,38 @@
+/**
+ * @netmem/core/provider: everything a memory provider needs and nothing
+ * else. The contract (`MemoryProviderOps`), the kernel's net_mp_* helpers
+ * that keep a pool's accounting right, DMA address and mapping helpers, pp
+ * reference helpers and the one way back to a netmem's owning pool, the
+ * ledger writer, installing a provider on an rx queue, and scoped errors.
+ * The built-in providers use only this entry, `@netmem/core` and
+ * `@netmem/core/testing`; so can yours.
+ *
+ * @packageDocumentation
+ */
+export type { MemoryProviderOps, ProviderInfo, ProviderRxQueue, PagePool } from './pool/types.js';
+export type { NetIovArea, NetIovType, NetIovOwner } from './netmem/area.js';
+export type { SocketExtension } from './net/socket.js';
+export { makeRegion, type MemRegion } from './dma/region.js';
+export { NetmemError, isNetmemError, type ErrnoCode } from './base/errors.js';
+export { errorScope, type ErrorScope } from './base/validate.js';
+export { PAGE_SIZE, NET_IOV_SIZE } from './base/units.js';
+export { ByteCopier, SMALL_COPY } from './bytes/copy.js';
+export { NETMEM_NULL, isNetIov } from './netmem/handle.js';
+export { Place, type PlaceCode } from './netmem/ledger.js';
+export { GFP_ATOMIC, GFP_KERNEL, PP_ALLOC_CACHE_REFILL, PP_ALLOC_CACHE_SIZE } from './pool/constants.js';
+export {
+  mpSetPool,
+  mpClearPool,
+  mpPlaceInCache,
+  mpCountSlowAlloc,
+  mpDisableDmaSync,
+  mpSetDmaAddr,
+  mpGetDmaAddr,
+  mpDmaMapPage,
+  mpDmaUnmapPage,
+  ppRefCount,
+  mpSetOrphanRefCount,
+  mpSetPlace,
+} from './provider/helpers.js';
+export { napiPpPutPage, ppPutNetmemRefs, ppPutUnrefedNetmem, ppRefNetmem, ppUnrefNetmem, netmemGetPp, netmemRef, netmemUnref } from './pool/owner.js';
+export { mpOpenRxq, mpCloseRxq } from './net/mp-rxq.js';
