@@ -10,3 +10,4 @@ export { quietWorld, type QuietWorld, type QuietWorldOptions } from './testing/q
 export { checkPoolInvariants, checkDomainInvariants, assertPoolInvariants, assertDomainInvariants } from './check/invariants.js';
 export { errnoOf } from './base/errors.js';
 export { inspectNetmem, staleHandleOf, type NetmemDesc } from './testing/inspect.js';
+export { injectExtraRelease } from './testing/faults.js';

@@ -9,8 +9,8 @@ import {
   IOVA_LARGE_BASE,
   makeRegion,
   type DmaFault,
-  errnoOf,
 } from '../src/index.js';
+import { errnoOf } from '../src/testing.js';
 
 function setup(strict = false) {
   const region = makeRegion('mem', new SharedArrayBuffer(8 * 4096));

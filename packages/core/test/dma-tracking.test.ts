@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DMA_TRACKING_KINDS, PP_SIGNATURE, createDmaTracker } from '../src/index.js';
+import { DMA_TRACKING_KINDS } from '../src/index.js';
+import { PP_SIGNATURE, createDmaTracker } from './helpers/internal.js';
 
 const IDX_SHIFT = 8;
 

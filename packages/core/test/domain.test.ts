@@ -5,13 +5,15 @@ import {
   PP_FLAG_DMA_MAP,
   VirtualClock,
   createPagePool,
-  descOf,
-  genOf,
+  poolById,
+  poolOf,
+  poolRegistry,
   makeRegion,
   type LeakReport,
   type NetmemWarning,
-  errnoOf,
 } from '../src/index.js';
+import { errnoOf } from '../src/testing.js';
+import { descOf, genOf } from './helpers/internal.js';
 import { areaProvider, onePageProvider, testDomain } from './helpers/test-provider.js';
 
 const codeOf = errnoOf;
@@ -220,14 +222,15 @@ describe('MemoryDomain', () => {
       const b = createPagePool({ domain: dom, provider: onePageProvider() });
       const na = a.allocNetmems();
       const nb = b.allocNetmems();
-      expect(dom.poolOf(na)).toBe(a);
-      expect(dom.poolOf(na)).toBe(a); // cached
-      expect(dom.poolOf(nb)).toBe(b); // another id replaces the entry
-      expect(dom.poolOf(na)).toBe(a);
-      dom.unlistPool(a); // what freeing the pool does
-      expect(dom.poolOf(na)).toBeUndefined();
-      expect(dom.poolById(a.id)).toBeUndefined();
-      expect(dom.poolOf(nb)).toBe(b);
+      const reg = poolRegistry(dom);
+      expect(poolOf(dom, na)).toBe(a);
+      expect(poolOf(dom, na)).toBe(a); // cached
+      expect(poolOf(dom, nb)).toBe(b); // another id replaces the entry
+      expect(poolOf(dom, na)).toBe(a);
+      reg.unlist(a); // what freeing the pool does
+      expect(poolOf(dom, na)).toBeUndefined();
+      expect(poolById(dom, a.id)).toBeUndefined();
+      expect(poolOf(dom, nb)).toBe(b);
     });
 
     it('warnOnce reports a key once; onWarn receives every warning', () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { NETMEM_NULL, MAX_DESCS, descOf, genOf, isNetIov, makeHandle } from '../src/index.js';
+import { NETMEM_NULL, isNetIov } from '../src/index.js';
+import {
+  MAX_DESCS,
+  descOf,
+  genOf,
+  makeHandle,
+} from './helpers/internal.js';
 
 describe('netmem handles', () => {
   it('NULL is 0 and names descriptor 0', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { MAX_PAGE_ORDER, PageAllocator } from '../src/index.js';
+import { MAX_PAGE_ORDER } from '../src/index.js';
+import { PageAllocator } from './helpers/internal.js';
 
 describe('PageAllocator (buddy)', () => {
   it('seeds a 2048-frame node as two order-10 blocks', () => {

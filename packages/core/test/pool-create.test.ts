@@ -6,7 +6,10 @@ import {
   PP_FLAG_DMA_MAP,
   PP_FLAG_DMA_SYNC_DEV,
   PP_FLAG_SYSTEM_POOL,
+  allPools,
   createPagePool,
+  poolById,
+  poolRegistry,
   type MemoryProviderOps,
   type NetmemWarning,
   type PagePool,
@@ -46,11 +49,11 @@ function harness(): Harness {
   const warns: NetmemWarning[] = [];
   dom.on('warn', (w) => warns.push(w));
   let added = 0;
-  dom.on('pool-add', () => added++);
+  poolRegistry(dom).on('add', () => added++);
   const create = (p: Partial<PagePoolParams>): PagePool => createPagePool({ domain: dom, dev, provider: onePageProvider(), ...p });
   const refuses = (p: Partial<PagePoolParams>, code: string, message?: RegExp): NetmemError => {
     const free = dom.freePages;
-    const pools = dom.allPools();
+    const pools = allPools(dom);
     const addedBefore = added;
     const liveMaps = dev.liveMappings;
     let err: unknown;
@@ -65,7 +68,7 @@ function harness(): Harness {
     if (message) expect(ne.message).toMatch(message);
     // Nothing left allocated or listed.
     expect(dom.freePages).toBe(free);
-    expect(dom.allPools()).toEqual(pools);
+    expect(allPools(dom)).toEqual(pools);
     expect(added).toBe(addedBefore);
     expect(dev.liveMappings).toBe(liveMaps);
     return ne;
@@ -181,12 +184,12 @@ describe('createPagePool ring size and ids', () => {
     expect([a.id, b.id]).toEqual([1, 2]);
     a.destroy();
     expect(a.isFreed).toBe(true);
-    expect(h.dom.poolById(1)).toBeUndefined();
+    expect(poolById(h.dom, 1)).toBeUndefined();
     const c = h.create({});
     expect(c.id).toBe(3);
     b.destroy();
     c.destroy();
-    expect(h.dom.allPools()).toEqual([]);
+    expect(allPools(h.dom)).toEqual([]);
     expect(h.create({}).id).toBe(4);
   });
 
@@ -195,7 +198,7 @@ describe('createPagePool ring size and ids', () => {
     const first = h.create({});
     expect(first.id).toBe(1);
     // Jump the id allocator to the end of its range (private state: 2^32 creates would take too long).
-    (h.dom as unknown as { nextPoolId: number }).nextPoolId = 0x7ffffffe;
+    (poolRegistry(h.dom) as unknown as { nextId: number }).nextId = 0x7ffffffe;
     expect(h.create({}).id).toBe(0x7ffffffe);
     expect(h.create({}).id).toBe(0x7fffffff);
   });
@@ -206,14 +209,14 @@ describe('createPagePool ring size and ids', () => {
   it('a pool with an id past 2^31 still recycles its own pages, and the ids wrap to 1', () => {
     const h = harness();
     const first = h.create({});
-    (h.dom as unknown as { nextPoolId: number }).nextPoolId = 0x80000000;
+    (poolRegistry(h.dom) as unknown as { nextId: number }).nextId = 0x80000000;
     const big = h.create({});
     const nm = big.allocNetmems();
     expect(nm).not.toBe(0);
     big.putNetmem(nm);
     expect(big.ringLength).toBe(1);
     // Past the top the ids wrap to 1 (live, skipped) and 2.
-    (h.dom as unknown as { nextPoolId: number }).nextPoolId = 0xffffffff;
+    (poolRegistry(h.dom) as unknown as { nextId: number }).nextId = 0xffffffff;
     expect(h.create({}).id).toBe(0xffffffff);
     expect(first.id).toBe(1);
     expect(h.create({}).id).toBe(2);
@@ -230,12 +233,12 @@ describe('createPagePool ring size and ids', () => {
     const h = harness();
     const added: number[] = [];
     const deleted: number[] = [];
-    h.dom.on('pool-add', (p) => added.push(p.id));
-    h.dom.on('pool-del', (p) => deleted.push(p.id));
+    poolRegistry(h.dom).on('add', (p) => added.push(p.id));
+    poolRegistry(h.dom).on('del', (p) => deleted.push(p.id));
     const p = h.create({});
     expect(added).toEqual([p.id]);
-    expect(h.dom.poolById(p.id)).toBe(p);
-    expect(h.dom.allPools()).toEqual([p]);
+    expect(poolById(h.dom, p.id)).toBe(p);
+    expect(allPools(h.dom)).toEqual([p]);
     p.get();
     p.destroy(); // drops the extra user reference only
     expect(p.destroyStarted).toBe(false);

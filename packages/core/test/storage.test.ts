@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { ByteStorage, MemoryDomain, NetmemError, RangeViews } from '../src/index.js';
+import { ByteStorage, MemoryDomain, NetmemError } from '../src/index.js';
+import { RangeViews } from './helpers/internal.js';
 
 /** Fills `a` with a position-dependent pattern so misplaced bytes show. */
 function pattern(a: Uint8Array, seed: number): void {

@@ -8,8 +8,8 @@
  * @packageDocumentation
  */
 import {
-  NetmemError,
   PP_ALLOC_CACHE_REFILL,
+  errorScope,
   mpCountSlowAlloc,
   mpDmaMapPage,
   mpDmaUnmapPage,
@@ -17,7 +17,9 @@ import {
   mpSetPool,
   type MemoryProviderOps,
   type PagePool,
-} from '@netmem/core';
+} from '@netmem/core/provider';
+
+const E = errorScope('provider-pages');
 
 /** Options for {@link pagesProvider}. */
 export interface PagesProviderOptions {
@@ -27,10 +29,8 @@ export interface PagesProviderOptions {
 
 /** Creates the normal page provider. One instance may serve many pools. */
 export function pagesProvider(opts: PagesProviderOptions = {}): MemoryProviderOps {
-  const bulk = opts.bulk ?? PP_ALLOC_CACHE_REFILL;
-  if (!Number.isInteger(bulk) || bulk < 1 || bulk > PP_ALLOC_CACHE_REFILL) {
-    throw new NetmemError('EINVAL', `provider-pages: bulk must be 1..${PP_ALLOC_CACHE_REFILL}, got ${bulk}`);
-  }
+  E.options(opts, 'pagesProvider', ['bulk']);
+  const bulk = E.int(opts.bulk ?? PP_ALLOC_CACHE_REFILL, 'bulk', 1, PP_ALLOC_CACHE_REFILL);
   // Scratch for one bulk allocation; alloc is never re-entered.
   const got = new Int32Array(bulk);
 

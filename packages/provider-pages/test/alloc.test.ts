@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PP_FLAG_DMA_MAP, Place, checkDomainInvariants, descOf } from '@netmem/core';
+import { PP_FLAG_DMA_MAP, Place } from '@netmem/core';
+import { checkDomainInvariants, inspectNetmem } from '@netmem/core/testing';
 import { pagesProvider } from '../src/index.js';
 import { allocN, codeOf, env, stats } from './helpers.js';
 
@@ -16,12 +17,11 @@ describe('pages provider: allocation paths', () => {
     expect(pool.holdCount).toBe(64);
     expect(e.dom.freePages).toBe(1024 - 64);
     expect(e.dev.counters()).toMatchObject({ maps: 64, liveMappings: 64, syncsForDevice: 64 });
-    const t = e.dom.table;
-    const d = descOf(nm);
-    expect(t.place[d]).toBe(Place.HANDED_OUT);
-    expect(t.pp[d]).toBe(pool.id);
-    expect(t.ppRef[d]).toBe(1);
-    expect(e.dev.isMapped(t.dma[d])).toBe(true);
+    const desc = inspectNetmem(e.dom, nm);
+    expect(desc.place).toBe(Place.HANDED_OUT);
+    expect(desc.poolId).toBe(pool.id);
+    expect(desc.ppRef).toBe(1);
+    expect(e.dev.isMapped(desc.dma)).toBe(true);
     expect(checkDomainInvariants(e.dom)).toEqual([]);
   });
 
@@ -30,8 +30,8 @@ describe('pages provider: allocation paths', () => {
     const pool = e.pool();
     const [a, b, c] = allocN(pool, 3);
     // The bulk returns the page it placed last; the cache pops in reverse order of placement.
-    expect(descOf(b)).toBe(descOf(a) - 1);
-    expect(descOf(c)).toBe(descOf(a) - 2);
+    expect(inspectNetmem(e.dom, b).desc).toBe(inspectNetmem(e.dom, a).desc - 1);
+    expect(inspectNetmem(e.dom, c).desc).toBe(inspectNetmem(e.dom, a).desc - 2);
     pool.recycleDirect(c);
     expect(pool.allocNetmems()).toBe(c);
     pool.recycleDirect(a);
@@ -91,7 +91,7 @@ describe('pages provider: allocation paths', () => {
     const pool = e.pool({ flags: 0, maxLen: 0 });
     pool.recycleDirect(pool.allocNetmems());
     expect(e.dev.counters().maps).toBe(0);
-    expect(e.dom.table.dma[descOf(pool.allocNetmems())]).toBe(0);
+    expect(inspectNetmem(e.dom, pool.allocNetmems()).dma).toBe(0);
   });
 
   it('cache full: direct recycling counts cacheFull and goes to the ring', () => {
@@ -186,7 +186,7 @@ describe('pages provider: allocation paths', () => {
     expect(pool.releaseCount).toBe(1);
     expect(pool.inflight).toBe(63);
     expect(e.dev.counters()).toMatchObject({ unmaps: 1, liveMappings: 63 });
-    expect(e.dom.table.pp[descOf(got[4])]).toBe(0);
+    expect(inspectNetmem(e.dom, got[4]).poolId).toBe(0);
     expect(checkDomainInvariants(e.dom)).toEqual([]);
   });
 

@@ -3,7 +3,8 @@
  * DMA (flags 0) and with DMA_MAP | DMA_SYNC_DEV at order 0 and order 1.
  */
 import { describe, it } from 'vitest';
-import { PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV, testProvider, type PagePoolParams } from '@netmem/core';
+import { PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV, type PagePoolParams } from '@netmem/core';
+import { testProvider } from '@netmem/core/testing';
 import { pagesProvider } from '../src/index.js';
 
 const configs: { name: string; params: Partial<PagePoolParams> }[] = [

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BIAS_MAX, Place, checkDomainInvariants, descOf } from '@netmem/core';
+import { BIAS_MAX, Place } from '@netmem/core';
+import { checkDomainInvariants, inspectNetmem } from '@netmem/core/testing';
 import { env, stats } from './helpers.js';
 
 describe('fragments', () => {
@@ -16,10 +17,10 @@ describe('fragments', () => {
     expect(b).toBe(a);
     expect(c).toBe(a);
     expect(offs).toEqual([0, 128, 256]);
-    const d = descOf(a);
+    const d = a;
     expect(pool.currentFragPage).toBe(a);
-    expect(e.dom.table.place[d]).toBe(Place.FRAG_PAGE);
-    expect(e.dom.table.ppRef[d]).toBe(BIAS_MAX);
+    expect(inspectNetmem(e.dom, d).place).toBe(Place.FRAG_PAGE);
+    expect(inspectNetmem(e.dom, d).ppRef).toBe(BIAS_MAX);
     expect(pool.inflight).toBe(64);
     expect(checkDomainInvariants(e.dom)).toEqual([]);
   });
@@ -42,15 +43,15 @@ describe('fragments', () => {
     const q = pool.allocFrag(1024); // does not fit: drain p (2 frags out), start a new page
     expect(q).not.toBe(p);
     expect(pool.lastOffset).toBe(0);
-    const d = descOf(p);
-    expect(e.dom.table.ppRef[d]).toBe(2);
-    expect(e.dom.table.place[d]).toBe(Place.HANDED_OUT);
+    const d = p;
+    expect(inspectNetmem(e.dom, d).ppRef).toBe(2);
+    expect(inspectNetmem(e.dom, d).place).toBe(Place.HANDED_OUT);
     expect(pool.stats()).toEqual(stats({ slow: 1, empty: 1, fast: 1 }));
     pool.putNetmem(p);
     expect(pool.ringLength).toBe(0);
     pool.putNetmem(p);
     expect(pool.ringLength).toBe(1);
-    expect(e.dom.table.ppRef[d]).toBe(1);
+    expect(inspectNetmem(e.dom, d).ppRef).toBe(1);
     expect(pool.stats().recycle).toMatchObject({ ring: 1, cached: 0 });
     expect(checkDomainInvariants(e.dom)).toEqual([]);
   });
@@ -61,12 +62,12 @@ describe('fragments', () => {
     const p = pool.allocFrag(1024);
     for (let i = 0; i < 3; i++) pool.allocFrag(1024);
     for (let i = 0; i < 4; i++) pool.putNetmem(p);
-    expect(e.dom.table.ppRef[descOf(p)]).toBe(BIAS_MAX - 4);
+    expect(inspectNetmem(e.dom, p).ppRef).toBe(BIAS_MAX - 4);
     const syncs = e.dev.counters().syncsForDevice;
     expect(pool.allocFrag(1024)).toBe(p);
     expect(pool.lastOffset).toBe(0);
     expect(pool.stats()).toEqual(stats({ slow: 1, empty: 1, fast: 1 }, { cached: 1 }));
-    expect(e.dom.table.ppRef[descOf(p)]).toBe(BIAS_MAX);
+    expect(inspectNetmem(e.dom, p).ppRef).toBe(BIAS_MAX);
     expect(e.dev.counters().syncsForDevice).toBe(syncs + 1); // synced for the device before reuse
     expect(pool.inflight).toBe(64);
     expect(pool.cacheSize).toBe(63);
@@ -77,7 +78,7 @@ describe('fragments', () => {
     const pool = e.pool();
     const whole = pool.allocNetmem(3000);
     expect([pool.lastOffset, pool.lastSize]).toEqual([0, 4096]);
-    expect(e.dom.table.ppRef[descOf(whole)]).toBe(1);
+    expect(inspectNetmem(e.dom, whole).ppRef).toBe(1);
     const f1 = pool.allocNetmem(1500);
     expect([pool.lastOffset, pool.lastSize]).toEqual([0, 1500]);
     const f2 = pool.allocNetmem(1500);
@@ -100,7 +101,7 @@ describe('fragments', () => {
     expect(va2).toBe(va1 + 1000);
     expect(e.dom.vaToNetmem(va2)).toBe(nm);
     pool.freeVa(va1);
-    expect(e.dom.table.ppRef[descOf(nm)]).toBe(BIAS_MAX - 1);
+    expect(inspectNetmem(e.dom, nm).ppRef).toBe(BIAS_MAX - 1);
     pool.freeVa(va2);
     pool.destroy(); // drains the frag page: no frag out, it leaves at once
     expect(pool.isFreed).toBe(true);
@@ -116,7 +117,7 @@ describe('fragments', () => {
     expect(pool.currentFragPage).toBe(0);
     expect(pool.isDetached).toBe(true);
     expect(pool.inflight).toBe(1);
-    expect(e.dom.table.ppRef[descOf(p)]).toBe(2);
+    expect(inspectNetmem(e.dom, p).ppRef).toBe(2);
     pool.putNetmem(p);
     pool.putNetmem(p);
     expect(pool.ringLength).toBe(1);

@@ -1,15 +1,16 @@
 /** Shared set-up for the pages-provider pool tests. */
 import {
-  MemoryDomain,
   PP_FLAG_DMA_MAP,
   PP_FLAG_DMA_SYNC_DEV,
-  VirtualClock,
   createPagePool,
   type DmaDevice,
+  type MemoryDomain,
   type NetmemWarning,
   type PagePool,
   type PagePoolParams,
+  type VirtualClock,
 } from '@netmem/core';
+import { quietWorld } from '@netmem/core/testing';
 import { pagesProvider, type PagesProviderOptions } from '../src/index.js';
 
 export const MAP_SYNC = PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV;
@@ -23,13 +24,9 @@ export interface Env {
   pool(p?: Partial<PagePoolParams>, prov?: PagesProviderOptions): PagePool;
 }
 
-/** A quiet domain (no net_iovs) on a virtual clock, with one device. */
+/** A quiet world (no net_iovs) with the pages provider's pool factory. */
 export function env(opts: { pages?: number; numaNodes?: number; checked?: boolean } = {}): Env {
-  const clock = new VirtualClock();
-  const dom = new MemoryDomain({ pages: opts.pages ?? 1024, netIovs: 0, numaNodes: opts.numaNodes, checked: opts.checked, clock, onWarn: false });
-  const dev = dom.createDevice('nic0');
-  const warns: NetmemWarning[] = [];
-  dom.on('warn', (w) => warns.push(w));
+  const { domain: dom, clock, dev, warnings: warns } = quietWorld({ pages: opts.pages ?? 1024, numaNodes: opts.numaNodes, checked: opts.checked });
   return {
     dom,
     clock,
@@ -39,7 +36,7 @@ export function env(opts: { pages?: number; numaNodes?: number; checked?: boolea
   };
 }
 
-export { errnoOf as codeOf } from '@netmem/core';
+export { errnoOf as codeOf } from '@netmem/core/testing';
 
 /** Allocates `n` netmems, failing the test on NULL. */
 export function allocN(pool: PagePool, n: number): number[] {

@@ -14,15 +14,14 @@ import {
   Napi,
   Place,
   VirtualClock,
-  checkDomainInvariants,
-  checkPoolInvariants,
+  allPools,
   createPagePool,
-  descOf,
   putNetmemBulk,
   type DmaDevice,
   type DmaTracking,
   type PagePool,
 } from '@netmem/core';
+import { checkDomainInvariants, checkPoolInvariants, inspectNetmem, quietWorld } from '@netmem/core/testing';
 import { pagesProvider } from '../src/index.js';
 import { MAP_SYNC } from './helpers.js';
 
@@ -55,17 +54,16 @@ interface Config {
 function verify(m: Model, r: Real): void {
   expect(checkPoolInvariants(r.pool)).toEqual([]);
   expect(checkDomainInvariants(r.dom)).toEqual([]);
-  const t = r.dom.table;
   for (const nm of m.held) {
-    const d = descOf(nm);
-    expect(t.pp[d]).toBe(r.pool.id);
-    expect(t.place[d] === Place.HANDED_OUT || t.place[d] === Place.FRAG_PAGE).toBe(true);
+    const desc = inspectNetmem(r.dom, nm);
+    expect(desc.poolId).toBe(r.pool.id);
+    expect(desc.place === Place.HANDED_OUT || desc.place === Place.FRAG_PAGE).toBe(true);
   }
   // Conservation: what the pool counts in flight is exactly what the model
   // holds plus the cache, the ring and a current frag page with no frag out.
-  const out = new Set(m.held.map(descOf));
+  const out = new Set(m.held.map((nm) => inspectNetmem(r.dom, nm).desc));
   const frag = r.pool.currentFragPage;
-  if (frag !== 0) out.add(descOf(frag));
+  if (frag !== 0) out.add(inspectNetmem(r.dom, frag).desc);
   expect(r.pool.inflight).toBe(out.size + r.pool.cacheSize + r.pool.ringLength);
 }
 
@@ -79,7 +77,7 @@ class AllocCmd implements fc.Command<Model, Real> {
     const nm = r.pool.allocNetmems();
     if (nm !== 0) {
       expect(m.held).not.toContain(nm);
-      expect(r.dom.table.ppRef[descOf(nm)]).toBe(1);
+      expect(inspectNetmem(r.dom, nm).ppRef).toBe(1);
       m.held.push(nm);
     }
     verify(m, r);
@@ -221,9 +219,7 @@ const configs = fc.record({
 });
 
 function setup(c: Config): { model: Model; real: Real } {
-  const clock = new VirtualClock();
-  const dom = new MemoryDomain({ pages: PAGES, netIovs: 0, checked: true, clock, onWarn: false });
-  const dev = dom.createDevice('nic0');
+  const { domain: dom, clock, dev } = quietWorld({ pages: PAGES, checked: true });
   const napi = new Napi('model');
   const pool = createPagePool({
     domain: dom,
@@ -257,7 +253,7 @@ describe('page pool model (pages provider, checked domain)', () => {
         expect(r.pool.inflight).toBe(0);
         expect(r.dom.freePages).toBe(PAGES);
         expect(r.dom.leaks).toBe(0);
-        expect(r.dom.allPools()).toEqual([]);
+        expect(allPools(r.dom)).toEqual([]);
         expect(r.clock.pending).toBe(0);
         if (c.tracking !== 'none') {
           expect(r.dev.faultCount).toBe(0);

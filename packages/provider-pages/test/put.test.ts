@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Napi, PP_FLAG_SYSTEM_POOL, Place, checkDomainInvariants, descOf, genOf, putNetmemBulk, type NetmemError } from '@netmem/core';
+import { Napi, PP_FLAG_SYSTEM_POOL, Place, putNetmemBulk, type NetmemError } from '@netmem/core';
+import { checkDomainInvariants, inspectNetmem, staleHandleOf } from '@netmem/core/testing';
 import { MAP_SYNC, allocN, codeOf, env, stats } from './helpers.js';
 
 describe('put and recycle', () => {
@@ -22,7 +23,7 @@ describe('put and recycle', () => {
     const e = env();
     const pool = e.pool();
     const nm = pool.allocNetmems();
-    const d = descOf(nm);
+    const d = nm;
     const free0 = e.dom.freePages;
     e.dom.getPage(nm); // e.g. an skb frag ref
     pool.putNetmem(nm, -1, true);
@@ -31,8 +32,8 @@ describe('put and recycle', () => {
     expect(pool.releaseCount).toBe(1);
     expect(pool.inflight).toBe(63);
     // It left the pool: unmapped, marks cleared, but not freed yet.
-    expect(e.dom.table.pp[d]).toBe(0);
-    expect(e.dom.table.place[d]).toBe(Place.NONE);
+    expect(inspectNetmem(e.dom, d).poolId).toBe(0);
+    expect(inspectNetmem(e.dom, d).place).toBe(Place.NONE);
     expect(e.dom.pageRefCount(nm)).toBe(1);
     expect(e.dom.freePages).toBe(free0);
     expect(e.dev.counters()).toMatchObject({ unmaps: 1, liveMappings: 63 });
@@ -58,12 +59,12 @@ describe('put and recycle', () => {
       const e = env();
       const pool = e.pool();
       const nm = pool.allocNetmems();
-      const d = descOf(nm);
+      const d = nm;
       pool.refNetmem(nm, 2);
-      expect(e.dom.table.ppRef[d]).toBe(3);
+      expect(inspectNetmem(e.dom, d).ppRef).toBe(3);
       expect(pool.unrefNetmem(nm, 1)).toBe(2);
       expect(pool.unrefNetmem(nm, 2)).toBe(0);
-      expect(e.dom.table.ppRef[d]).toBe(1);
+      expect(inspectNetmem(e.dom, d).ppRef).toBe(1);
       // The caller owns the last reference now: put it as unrefed.
       pool.putUnrefedNetmem(nm, -1, true);
       expect(pool.cacheSize).toBe(64);
@@ -77,7 +78,7 @@ describe('put and recycle', () => {
       pool.refNetmem(nm);
       pool.putNetmem(nm);
       expect(pool.ringLength).toBe(0);
-      expect(e.dom.table.ppRef[descOf(nm)]).toBe(1);
+      expect(inspectNetmem(e.dom, nm).ppRef).toBe(1);
       pool.putNetmem(nm);
       expect(pool.ringLength).toBe(1);
     });
@@ -86,10 +87,10 @@ describe('put and recycle', () => {
       const e = env();
       const pool = e.pool();
       const nm = pool.allocNetmems();
-      const d = descOf(nm);
+      const d = nm;
       expect(codeOf(() => pool.unrefNetmem(nm, 2))).toBe('EINVAL');
-      expect(e.dom.table.ppRef[d]).toBe(1);
-      expect(e.dom.table.place[d]).toBe(Place.HANDED_OUT);
+      expect(inspectNetmem(e.dom, d).ppRef).toBe(1);
+      expect(inspectNetmem(e.dom, d).place).toBe(Place.HANDED_OUT);
       expect(e.warns.map((w) => w.kind)).toEqual(['pp-ref-underflow']);
       expect(pool.inflight).toBe(64);
       pool.putNetmem(nm); // still a normal put afterwards
@@ -138,8 +139,7 @@ describe('put and recycle', () => {
       pool.putNetmem(old); // leaves the pool
       e.dom.putPage(old); // and is freed
       const fresh = pool.allocNetmems(); // the allocator hands the same frame back
-      expect(descOf(fresh)).toBe(descOf(old));
-      expect(genOf(fresh)).toBe(genOf(old) + 1);
+      expect(fresh).toBe(staleHandleOf(old)); // same descriptor, next generation
       const err = (() => {
         try {
           pool.putNetmem(old);
@@ -150,8 +150,8 @@ describe('put and recycle', () => {
       })();
       expect(err?.code).toBe('ESTALE');
       expect(err?.errno).toBe(-116);
-      expect(e.dom.table.place[descOf(fresh)]).toBe(Place.HANDED_OUT);
-      expect(e.dom.table.ppRef[descOf(fresh)]).toBe(1);
+      expect(inspectNetmem(e.dom, fresh).place).toBe(Place.HANDED_OUT);
+      expect(inspectNetmem(e.dom, fresh).ppRef).toBe(1);
       expect(pool.ringLength).toBe(0);
       expect(codeOf(() => pool.bytes(old))).toBe('ESTALE');
       pool.putNetmem(fresh);
@@ -262,7 +262,7 @@ describe('put and recycle', () => {
       napi.poll(() => putNetmemBulk(e.dom, [a1, a2, b1]));
       expect(p1.stats().recycle).toMatchObject({ cached: 1, ring: 0 });
       expect(p1.cacheSize).toBe(63);
-      expect(e.dom.table.ppRef[descOf(a2)]).toBe(1);
+      expect(inspectNetmem(e.dom, a2).ppRef).toBe(1);
       expect(p2.ringLength).toBe(1);
     });
 
@@ -272,7 +272,7 @@ describe('put and recycle', () => {
       const a = allocN(p1, 2);
       expect(codeOf(() => putNetmemBulk(e.dom, [a[0], 0]))).toBe('EINVAL');
       expect(p1.ringLength).toBe(0);
-      expect(e.dom.table.place[descOf(a[0])]).toBe(Place.HANDED_OUT);
+      expect(inspectNetmem(e.dom, a[0]).place).toBe(Place.HANDED_OUT);
     });
 
     // BUG (reported): putNetmemBulk drops pp refs one entry at a time and only
@@ -296,8 +296,8 @@ describe('put and recycle', () => {
       expect(code).toBe('EALREADY');
       // Nothing changed: `a` is still out with its one reference, the ring holds only `b`.
       expect(ring).toEqual([b]);
-      expect(e.dom.table.place[descOf(a)]).toBe(Place.HANDED_OUT);
-      expect(e.dom.table.ppRef[descOf(a)]).toBe(1);
+      expect(inspectNetmem(e.dom, a).place).toBe(Place.HANDED_OUT);
+      expect(inspectNetmem(e.dom, a).ppRef).toBe(1);
       // The same buffer twice is fine when it holds two references: recycled once.
       pool.refNetmem(a);
       putNetmemBulk(e.dom, [a, a]);

@@ -117,8 +117,8 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
   constructor(opts: MemoryDomainOptions = {}) {
     super();
     E.options(opts, 'new MemoryDomain', ['pages', 'numaNodes', 'netIovs', 'sharedMemory', 'checked', 'clock', 'onWarn']);
-    const pages = E.int(opts.pages ?? 65536, 'pages', 1, MAX_DESCS - 2);
-    const netIovs = E.int(opts.netIovs ?? 262144, 'netIovs', 0, MAX_DESCS - 2);
+    const pages = E.int(opts.pages ?? 65536, 'pages', 1, Number.MAX_SAFE_INTEGER);
+    const netIovs = E.int(opts.netIovs ?? 262144, 'netIovs', 0, Number.MAX_SAFE_INTEGER);
     const nodes = E.int(opts.numaNodes ?? 1, 'numaNodes', 1, Math.min(64, pages));
     if (1 + pages + netIovs > MAX_DESCS) E.fail('E2BIG', `pages + netIovs must stay below ${MAX_DESCS - 1}, got ${pages} + ${netIovs}`);
     if (opts.sharedMemory !== undefined) E.bool(opts.sharedMemory, 'sharedMemory');

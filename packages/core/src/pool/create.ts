@@ -62,7 +62,8 @@ export function poolSettings(p: PagePoolParams): PoolSettings {
   E.options(p, 'createPagePool', PARAM_KEYS, false);
   const domain = p.domain;
   if (typeof domain?.allocPages !== 'function' || typeof domain.createDevice !== 'function') E.expected('createPagePool needs a domain (a MemoryDomain)', domain);
-  const flags = E.int(p.flags ?? 0, 'flags', 0, U32_MAX);
+  const flags = p.flags ?? 0;
+  if (typeof flags !== 'number' || !Number.isInteger(flags)) E.expected('flags must be an integer of PP_FLAG_* bits', flags);
   const order = E.int(p.order ?? 0, 'order', 0, 31);
   const dmaDir = p.dmaDir ?? 'from-device';
   const dirCode = dmaDirCode(dmaDir);
@@ -91,9 +92,9 @@ export function poolSettings(p: PagePoolParams): PoolSettings {
   }
 
   // The kernel's checks, in its order.
-  if ((flags & ~PP_FLAG_ALL) !== 0) E.fail('EINVAL', `unknown page pool flags 0x${(flags & ~PP_FLAG_ALL).toString(16)} in 0x${flags.toString(16)}`);
+  if (flags < 0 || flags > U32_MAX || (flags & ~PP_FLAG_ALL) !== 0) E.fail('EINVAL', `unknown page pool flags in ${flags < 0 ? flags : `0x${flags.toString(16)}`} (known: 0x${PP_FLAG_ALL.toString(16)})`);
   if (flags & PP_FLAG_DMA_MAP) {
-    if (dirCode !== DMA_FROM_DEVICE && dirCode !== DMA_BIDIRECTIONAL) E.fail('EINVAL', `DMA_MAP needs dmaDir from-device or bidirectional, got ${dmaDir}`);
+    if (dirCode !== DMA_FROM_DEVICE && dirCode !== DMA_BIDIRECTIONAL) E.fail('EINVAL', `DMA_MAP needs from-device or bidirectional dmaDir, got ${dmaDir}`);
     if (dev === null) E.fail('EINVAL', 'DMA_MAP needs a device (dev)');
   }
   if (flags & PP_FLAG_DMA_SYNC_DEV) {
@@ -103,7 +104,7 @@ export function poolSettings(p: PagePoolParams): PoolSettings {
   if (!provider.pagePath) {
     if (!(flags & PP_FLAG_DMA_MAP) || !(flags & PP_FLAG_DMA_SYNC_DEV)) E.fail('EOPNOTSUPP', `memory provider ${provider.name} needs DMA_MAP and DMA_SYNC_DEV`);
   } else if (order > MAX_PAGE_ORDER) {
-    E.fail('EINVAL', `page order must be 0..${MAX_PAGE_ORDER}, got ${order}`);
+    E.fail('EINVAL', `page order ${order} above ${MAX_PAGE_ORDER} (the page path allows 0..${MAX_PAGE_ORDER})`);
   }
   const ringSize = poolSize === 0 ? PP_RING_DEFAULT : Math.min(poolSize, PP_RING_MAX);
   return { domain, provider, dev, order, flags, dirCode, maxLen, offset, ringSize, nid, napi, netdev, queueIdx, tracking, fragAlign };

@@ -4,11 +4,6 @@
  * provider over a readable io_uring-style area. Both record their calls.
  */
 import {
-  mpClearPool,
-  mpCountSlowAlloc,
-  mpDmaMapPage,
-  mpDmaUnmapPage,
-  mpSetPool,
   makeRegion,
   MemoryDomain,
   NET_IOV_SIZE,
@@ -17,6 +12,13 @@ import {
   type NetIovArea,
   type PagePool,
 } from '../../src/index.js';
+import {
+  mpClearPool,
+  mpCountSlowAlloc,
+  mpDmaMapPage,
+  mpDmaUnmapPage,
+  mpSetPool,
+} from '../../src/provider.js';
 
 /** Call counts of a test provider. */
 export interface Calls {

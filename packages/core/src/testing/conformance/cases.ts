@@ -45,7 +45,7 @@ export function providerConformanceCases(setup: ProviderSetup, options: Conforma
     let destroyedEvents = 0;
     const pool = w.createPool();
     pool.on('destroyed', () => destroyedEvents++);
-    check(poolRegistry(w.ctx.domain).byId(pool.id) === pool, `pool ${pool.id} is not listed after creation`);
+    check(w.isListed(pool), `pool ${pool.id} is not listed after creation`);
     eq(pool.inflight, 0, 'inflight of a new pool');
     w.destroyEmpty(pool);
     eq(poolRegistry(w.ctx.domain).byId(pool.id), undefined, 'pool still listed after being freed');
@@ -189,7 +189,7 @@ export function providerConformanceCases(setup: ProviderSetup, options: Conforma
     const info = pool.info();
     eq(info.detachTime, 5, 'info().detachTime (seconds on the domain clock)');
     eq(info.inflight, k, 'info().inflight');
-    check(poolRegistry(domain).byId(pool.id) === pool, 'detached pool is not listed');
+    check(w.isListed(pool), 'detached pool is not listed');
     eq(pool.cacheSize, 0, 'cache size after destroy');
     w.advance(DEFER_TIME_MS);
     check(pool.isDetached, 'pool freed while netmems are still held');

@@ -81,10 +81,18 @@ export class World {
     if (v.length > 0) throw new ConformanceError(`invariants broken after ${what}:\n  ${v.join('\n  ')}`);
   }
 
+  /** Whether `pool` (as a case holds it) is listed in its domain's registry. */
+  isListed(pool: PagePool): boolean {
+    const listed = poolRegistry(this.ctx.domain).byId(pool.id);
+    return listed !== undefined && (listed === pool || listed === this.watched.get(pool));
+  }
+
+  private readonly watched = new WeakMap<PagePool, PagePool>();
+
   /** The pool behind a proxy that runs {@link step} after each of its methods. */
   private watch(pool: PagePool): PagePool {
     const steps = new Map<PropertyKey, (...args: unknown[]) => unknown>();
-    return new Proxy(pool, {
+    const proxy = new Proxy(pool, {
       get: (target, key, receiver) => {
         const v = Reflect.get(target, key, target) as unknown;
         if (typeof v !== 'function' || key === 'on' || key === 'once' || key === 'off' || key === 'emit') return v;
@@ -101,6 +109,8 @@ export class World {
         return f;
       },
     });
+    this.watched.set(proxy, pool);
+    return proxy;
   }
 
   /** Bytes of one netmem of this pool. */
