@@ -12,26 +12,21 @@
  * uninstalled; once none is left the binding forgets the device, unmapping
  * at that moment so no DMA-API call can reach it later.
  */
+import { DMA_FROM_DEVICE, type DmaDevice, type Dmabuf, type MemoryDomain, type NetDevice } from '@netmem/core';
 import {
-  DMA_FROM_DEVICE,
   NET_IOV_SIZE,
-  NetmemError,
-  descOf,
-  isNetIov,
-  mpOpenRxq,
   mpCloseRxq,
-  type DmaDevice,
-  type MemoryDomain,
+  mpOpenRxq,
+  mpSetDmaAddr,
   type MemoryProviderOps,
-  type NetDevice,
   type NetIovArea,
   type NetIovOwner,
   type ProviderRxQueue,
-} from '@netmem/core';
+} from '@netmem/core/provider';
 import { ChunkAllocator } from './chunk-allocator.js';
-import type { Dmabuf } from './dmabuf.js';
-import { dmabufProvider } from './provider.js';
-import { listBinding, unlistBinding } from './registry.js';
+import { E } from './errors.js';
+import { dmabufProvider, type DmabufProviderBinding } from './provider.js';
+import { DomainIdTable } from './registry.js';
 
 /** Options for {@link createBinding}. */
 export interface BindingOptions {
@@ -39,8 +34,11 @@ export interface BindingOptions {
   netdev?: NetDevice | null;
 }
 
+/** The live bindings of every domain (net_devmem_dmabuf_bindings). */
+const bindings = new DomainIdTable<DmabufBinding>();
+
 /** A dmabuf bound for rx on one device: chunks, allocator, queues, references. */
-export class DmabufBinding implements NetIovOwner {
+export class DmabufBinding implements NetIovOwner, DmabufProviderBinding {
   /** Binding id (≥ 1): the `dmabuf` field of pool and queue info, and of every dmabuf cmsg. */
   readonly id: number;
   /** The provider ops installed on bound queues (one object per binding). */
@@ -62,7 +60,8 @@ export class DmabufBinding implements NetIovOwner {
 
   private readonly iovas: number[];
   private readonly firstAreaId: number;
-  private readonly areaBase: Int32Array;
+  /** Byte offset in the dmabuf of each chunk's first net_iov. */
+  private readonly chunkOffset: Float64Array;
   private readonly handles: Int32Array;
   private readonly bound: ProviderRxQueue[] = [];
   private unbound = false;
@@ -80,20 +79,21 @@ export class DmabufBinding implements NetIovOwner {
   ) {
     this.dev = dev;
     this.netdev = opts.netdev ?? null;
-    const segs = dmabuf.segmentPages;
+    const segs = dmabuf.segments;
+    const pages = segs.map((s) => s.length / NET_IOV_SIZE);
     // dma_buf_map_attachment: one mapping per scatter segment.
     const iovas: number[] = [];
     for (let c = 0; c < segs.length; c++) {
-      const iova = dev.map(dmabuf.region, dmabuf.segmentOffsets[c], segs[c] * NET_IOV_SIZE, DMA_FROM_DEVICE);
+      const iova = dev.map(dmabuf.region, segs[c].offset, segs[c].length, DMA_FROM_DEVICE);
       if (iova === 0) {
         for (const v of iovas) dev.unmap(v, DMA_FROM_DEVICE);
-        throw new NetmemError('ENOMEM', `provider-devmem: failed to map ${dmabuf.name} segment ${c} for ${dev.name}`);
+        E.fail('ENOMEM', `mapping ${dmabuf.name} segment ${c} (${segs[c].length} bytes at ${segs[c].offset}) for ${dev.name}: expected an IOVA, got none`);
       }
       iovas.push(iova);
     }
     const areas: NetIovArea[] = [];
     try {
-      for (let c = 0; c < segs.length; c++) areas.push(domain.createArea('dmabuf', segs[c], dmabuf.region, dmabuf.segmentOffsets[c], false, this));
+      for (let c = 0; c < segs.length; c++) areas.push(domain.createArea('dmabuf', pages[c], dmabuf.region, segs[c].offset, false, this));
     } catch (e) {
       for (const a of areas) domain.destroyArea(a);
       for (const v of iovas) dev.unmap(v, DMA_FROM_DEVICE);
@@ -102,20 +102,20 @@ export class DmabufBinding implements NetIovOwner {
     this.iovas = iovas;
     this.areas = areas;
     this.firstAreaId = areas[0].id;
-    this.areaBase = new Int32Array(areas.map((a) => a.baseDesc));
-    this.chunks = new ChunkAllocator(segs);
+    this.chunkOffset = new Float64Array(segs.map((s) => s.offset));
+    this.chunks = new ChunkAllocator(pages);
     this.handles = new Int32Array(this.chunks.total);
-    const dma = domain.table.dma;
     for (let c = 0; c < areas.length; c++) {
       const a = areas[c];
       const s = this.chunks.chunkStart(c);
       for (let i = 0; i < a.count; i++) {
-        this.handles[s + i] = a.niov(i);
-        dma[a.baseDesc + i] = iovas[c] + i * NET_IOV_SIZE;
+        const nm = a.niov(i);
+        this.handles[s + i] = nm;
+        mpSetDmaAddr(domain, nm, iovas[c] + i * NET_IOV_SIZE);
       }
     }
     this.provider = dmabufProvider(this);
-    this.id = listBinding(domain, this);
+    this.id = bindings.list(domain, this);
   }
 
   // ---- net_iovs ----------------------------------------------------------
@@ -125,13 +125,19 @@ export class DmabufBinding implements NetIovOwner {
     return this.chunks.total;
   }
 
+  /** The chunk (scatter segment) `nm` belongs to; -1 when it is not one of this binding's net_iovs. */
+  private chunkOf(nm: number): number {
+    const areaId = this.domain.areaIdOf(nm);
+    const c = areaId - this.firstAreaId;
+    return c >= 0 && c < this.areas.length && this.areas[c].id === areaId ? c : -1;
+  }
+
   /** Index (over all chunks) of one of this binding's net_iovs; -1 if it is not one. */
   indexOf(nm: number): number {
-    if (!isNetIov(nm)) return -1;
-    const d = descOf(nm);
-    const c = this.domain.table.area[d] - this.firstAreaId;
-    if (c < 0 || c >= this.areas.length || this.areas[c].id !== this.domain.table.area[d]) return -1;
-    return this.chunks.chunkStart(c) + d - this.areaBase[c];
+    const c = this.chunkOf(nm);
+    if (c < 0) return -1;
+    const i = this.areas[c].indexOf(nm);
+    return i < 0 ? -1 : this.chunks.chunkStart(c) + i;
   }
 
   /** Handle of net_iov `idx`. */
@@ -141,9 +147,8 @@ export class DmabufBinding implements NetIovOwner {
 
   /** Byte offset in the dmabuf of net_iov `nm` (net_iov_virtual_addr). */
   virtualAddr(nm: number): number {
-    const d = descOf(nm);
-    const c = this.domain.table.area[d] - this.firstAreaId;
-    return this.dmabuf.segmentOffsets[c] + (d - this.areaBase[c]) * NET_IOV_SIZE;
+    const c = this.domain.areaIdOf(nm) - this.firstAreaId;
+    return this.chunkOffset[c] + this.areas[c].indexOf(nm) * NET_IOV_SIZE;
   }
 
   /**
@@ -159,23 +164,23 @@ export class DmabufBinding implements NetIovOwner {
 
   /** net_devmem_free_dmabuf: gives a chunk back. */
   freeNetIov(nm: number): void {
-    const idx = this.indexOf(nm);
-    if (idx < 0) throw new NetmemError('EINVAL', `provider-devmem: netmem ${nm} is not a net_iov of binding ${this.id}`);
-    const d = descOf(nm);
-    this.chunks.release(this.domain.table.area[d] - this.firstAreaId, idx);
+    const c = this.chunkOf(nm);
+    const i = c < 0 ? -1 : this.areas[c].indexOf(nm);
+    if (i < 0) E.fail('EINVAL', `freeNetIov expects a net_iov of binding ${this.id}, got netmem ${nm}`);
+    this.chunks.release(c, this.chunks.chunkStart(c) + i);
   }
 
   // ---- references --------------------------------------------------------
 
   /** net_devmem_dmabuf_binding_get. */
   get(): void {
-    if (this.freed) throw new NetmemError('EINVAL', `provider-devmem: binding ${this.id} is freed`);
+    if (this.freed) E.fail('EINVAL', `a reference needs a live binding, got binding ${this.id}, which is freed`);
     this.refs++;
   }
 
   /** net_devmem_dmabuf_binding_put: the last reference frees the binding. */
   put(): void {
-    if (this.refs <= 0) throw new NetmemError('EINVAL', `provider-devmem: binding ${this.id} reference underflow`);
+    if (this.refs <= 0) E.fail('EINVAL', `binding ${this.id} reference underflow: expected a reference to drop, got refs ${this.refs}`);
     if (--this.refs === 0) this.free();
   }
 
@@ -221,9 +226,9 @@ export class DmabufBinding implements NetIovOwner {
 
   /** net_devmem_bind_dmabuf_to_queue: installs the provider on rx queue `idx` (mpOpenRxq's errors). */
   bindQueue(netdev: NetDevice, idx: number): void {
-    if (this.unbound) throw new NetmemError('EINVAL', `provider-devmem: binding ${this.id} is unbound`);
+    if (this.unbound) E.fail('EINVAL', `bindQueue needs a bound binding, got binding ${this.id}, which is unbound`);
     if (this.netdev !== null && this.netdev !== netdev) {
-      throw new NetmemError('EINVAL', `provider-devmem: binding ${this.id} serves ${this.netdev.name}, not ${netdev.name}`);
+      E.fail('EINVAL', `binding ${this.id} serves ${this.netdev.name}: expected that netdev, got ${netdev.name}`);
     }
     mpOpenRxq(netdev, idx, this.provider);
     this.netdev = netdev;
@@ -236,9 +241,9 @@ export class DmabufBinding implements NetIovOwner {
    * is dropped.
    */
   unbind(): void {
-    if (this.unbound) throw new NetmemError('EINVAL', `provider-devmem: binding ${this.id} already unbound`);
+    if (this.unbound) E.fail('EINVAL', `unbind needs a bound binding, got binding ${this.id}, which is already unbound`);
     this.unbound = true;
-    unlistBinding(this.domain, this);
+    bindings.unlist(this.domain, this);
     const nd = this.netdev;
     for (const q of this.bound.splice(0)) {
       if (!nd) break;
@@ -277,7 +282,7 @@ export class DmabufBinding implements NetIovOwner {
 
   private free(): void {
     this.freed = true;
-    unlistBinding(this.domain, this);
+    bindings.unlist(this.domain, this);
     const out = this.chunks.total - this.chunks.free;
     if (out !== 0) {
       this.leaked += out;
@@ -301,8 +306,20 @@ export class DmabufBinding implements NetIovOwner {
  * segment), builds one area per segment and the chunk allocator, and lists
  * the binding under a fresh id. The caller holds the first reference
  * (released by {@link DmabufBinding.unbind}). Nothing is left behind on
- * failure (ENOMEM when a mapping or the descriptor space runs out).
+ * failure (ENOMEM when a mapping or the descriptor space runs out; EINVAL
+ * for an unknown option).
  */
 export function createBinding(domain: MemoryDomain, dev: DmaDevice, dmabuf: Dmabuf, opts: BindingOptions = {}): DmabufBinding {
+  E.options(opts, 'createBinding', ['netdev']);
   return new DmabufBinding(domain, dev, dmabuf, opts);
+}
+
+/** net_devmem_lookup_dmabuf: the listed (bound, not yet unbound or freed) binding with this id, if any. */
+export function lookupBinding(domain: MemoryDomain, id: number): DmabufBinding | undefined {
+  return bindings.lookup(domain, id);
+}
+
+/** Every listed binding of the domain, in id order. */
+export function listedBindings(domain: MemoryDomain): DmabufBinding[] {
+  return bindings.all(domain);
 }

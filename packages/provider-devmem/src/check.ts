@@ -9,7 +9,8 @@
  *    count equals its tokens plus the skb frags (in the given sockets'
  *    queues) that name it, or 1 when neither holds it.
  */
-import { descOf, type TcpSocket } from '@netmem/core';
+import type { TcpSocket } from '@netmem/core';
+import { ppRefCount } from '@netmem/core/provider';
 import type { DmabufBinding } from './binding.js';
 import { devmemTokens } from './tokens.js';
 
@@ -42,7 +43,7 @@ export function checkDevmemInvariants(binding: DmabufBinding, sockets: readonly 
   const out: string[] = [];
   const census: DevmemCensus = { free: 0, pooled: 0, user: 0, direct: 0 };
   if (binding.isFreed) return { violations: out, census };
-  const t = binding.domain.table;
+  const domain = binding.domain;
   const total = binding.size;
   out.push(...binding.chunks.check());
   // Tokens and skb frag references per net_iov index.
@@ -52,11 +53,11 @@ export function checkDevmemInvariants(binding: DmabufBinding, sockets: readonly 
     devmemTokens(sk)?.forEach((token, nm) => {
       const idx = binding.indexOf(nm);
       if (idx < 0) {
-        if (binding.domain.areaOf(nm) === undefined) out.push(`socket ${sk.id} token ${token} names net_iov ${nm} of a freed binding`);
+        if (domain.areaOf(nm) === undefined) out.push(`socket ${sk.id} token ${token} names net_iov ${nm} of a freed binding`);
         return;
       }
       tokens[idx]++;
-      if (t.pp[descOf(nm)] === 0) out.push(`socket ${sk.id} token ${token} names net_iov ${idx}, which no pool holds`);
+      if (domain.ppIdOf(nm) === 0) out.push(`socket ${sk.id} token ${token} names net_iov ${idx}, which no pool holds`);
     });
     const seen = new Set<unknown>();
     for (let skb = sk.peek(); skb !== null; skb = skb.next) {
@@ -69,9 +70,9 @@ export function checkDevmemInvariants(binding: DmabufBinding, sockets: readonly 
     }
   }
   for (let idx = 0; idx < total; idx++) {
-    const d = descOf(binding.netIov(idx));
+    const nm = binding.netIov(idx);
     const free = binding.chunks.isFree(idx);
-    const pp = t.pp[d];
+    const pp = domain.ppIdOf(nm);
     if (free && pp !== 0) out.push(`net_iov ${idx} is on a freelist and held by pool ${pp}`);
     if (free) {
       census.free++;
@@ -85,7 +86,7 @@ export function checkDevmemInvariants(binding: DmabufBinding, sockets: readonly 
     }
     if (tokens[idx] > 0) census.user++;
     else census.pooled++;
-    const ppRef = t.ppRef[d];
+    const ppRef = ppRefCount(domain, nm);
     if (tokens[idx] > ppRef) out.push(`net_iov ${idx}: ${tokens[idx]} user refs > ${ppRef} pp refs`);
     const want = tokens[idx] + frags[idx] > 0 ? tokens[idx] + frags[idx] : 1;
     if (ppRef !== want) out.push(`net_iov ${idx}: pp refcount ${ppRef}, tokens ${tokens[idx]} + skb frags ${frags[idx]} account for ${want}`);

@@ -8,7 +8,7 @@
  * double free is caught instead of corrupting a stack. Allocation takes from
  * the first chunk with room, as gen_pool walks its chunk list in order.
  */
-import { NetmemError } from '@netmem/core';
+import { E } from './errors.js';
 
 /** gen_pool equivalent: a freelist per chunk of page-sized net_iovs. */
 export class ChunkAllocator {
@@ -73,7 +73,7 @@ export class ChunkAllocator {
 
   /** Gives net_iov `idx` (of chunk `c`) back. A double free throws EALREADY. */
   release(c: number, idx: number): void {
-    if (this.onFree[idx] !== 0) throw new NetmemError('EALREADY', `provider-devmem: net_iov ${idx} freed twice`);
+    if (this.onFree[idx] !== 0) E.fail('EALREADY', `net_iov ${idx} freed twice: expected one in use, got one already on the freelist`);
     this.onFree[idx] = 1;
     this.stack[this.start[c] + this.count[c]++] = idx;
     this.free++;

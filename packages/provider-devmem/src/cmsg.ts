@@ -4,7 +4,7 @@
  * allocates nothing; {@link DevmemCmsgBuffer.toArray} gives objects for
  * convenience.
  */
-import { NetmemError } from '@netmem/core';
+import { E } from './errors.js';
 
 /** SCM_DEVMEM_LINEAR: bytes copied into the user buffer (headers / linear data). */
 export const SCM_DEVMEM_LINEAR = 78;
@@ -43,8 +43,7 @@ export class DevmemCmsgBuffer {
   readonly dmabufId: Uint32Array;
 
   constructor(capacity = 1024) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new NetmemError('EINVAL', `provider-devmem: cmsg buffer of ${capacity}`);
-    this.capacity = capacity;
+    this.capacity = E.int(capacity, 'DevmemCmsgBuffer capacity', 1, Number.MAX_SAFE_INTEGER);
     this.type = new Uint8Array(capacity);
     this.fragOffset = new Float64Array(capacity);
     this.fragSize = new Uint32Array(capacity);

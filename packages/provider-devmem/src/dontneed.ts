@@ -6,7 +6,8 @@
  * bogus range cannot keep the kernel looping); each held token found drops
  * its pp reference. Returns the number of frags freed.
  */
-import { NetmemError, type TcpSocket } from '@netmem/core';
+import type { TcpSocket } from '@netmem/core';
+import { E } from './errors.js';
 import { devmemTokens, putUserRef } from './tokens.js';
 
 /** SO_DEVMEM_DONTNEED. */
@@ -33,11 +34,11 @@ export interface DmabufToken {
  * 128 entries → EINVAL; optlen past the end of optval → EFAULT.
  */
 export function setsockoptDontneed(sk: TcpSocket, optval: Uint32Array, optlen = optval.byteLength): number {
-  if (sk.type !== 'tcp' || sk.state === 'closed') throw new NetmemError('EBADF', `provider-devmem: socket ${sk.id} is not an open TCP socket`);
+  if (sk.type !== 'tcp' || sk.state === 'closed') E.fail('EBADF', `DONTNEED needs an open TCP socket, got socket ${sk.id} (${sk.type}, ${sk.state})`);
   if (!Number.isInteger(optlen) || optlen < 0 || optlen % DMABUF_TOKEN_SIZE !== 0 || optlen > DMABUF_TOKEN_SIZE * MAX_DONTNEED_TOKENS) {
-    throw new NetmemError('EINVAL', `provider-devmem: DONTNEED optlen ${optlen}`);
+    E.expected(`DONTNEED optlen must be a multiple of ${DMABUF_TOKEN_SIZE} in 0..${DMABUF_TOKEN_SIZE * MAX_DONTNEED_TOKENS}`, optlen);
   }
-  if (optlen > optval.byteLength) throw new NetmemError('EFAULT', `provider-devmem: DONTNEED optlen ${optlen} past a ${optval.byteLength}-byte buffer`);
+  if (optlen > optval.byteLength) E.fail('EFAULT', `DONTNEED optlen must stay inside optval (${optval.byteLength} bytes), got ${optlen}`);
   const tokens = devmemTokens(sk);
   const n = optlen / DMABUF_TOKEN_SIZE;
   let inspected = 0;

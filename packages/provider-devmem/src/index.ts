@@ -1,17 +1,15 @@
 /**
- * @netmem/provider-devmem: devmem TCP. A dmabuf (device memory) is bound to
- * rx queues through a netdev control socket; the dmabuf memory provider
- * feeds those queues' page pools with its chunks; devmem recvmsg reports
- * payload frags as tokens instead of copying them; DONTNEED and socket close
- * give them back.
+ * @netmem/provider-devmem: devmem TCP. A dmabuf (device memory, `Dmabuf`
+ * from `@netmem/core`) is bound to rx queues through a netdev control
+ * socket; the dmabuf memory provider feeds those queues' page pools with
+ * its chunks; devmem recvmsg reports payload frags as tokens instead of
+ * copying them; DONTNEED and socket close give them back.
  *
  * @packageDocumentation
  */
-export { Dmabuf, type DmabufOptions } from './dmabuf.js';
 export { ChunkAllocator } from './chunk-allocator.js';
-export { DmabufBinding, createBinding, type BindingOptions } from './binding.js';
-export { dmabufProvider } from './provider.js';
-export { lookupBinding, listedBindings } from './registry.js';
+export { DmabufBinding, createBinding, lookupBinding, listedBindings, type BindingOptions } from './binding.js';
+export { dmabufProvider, type DmabufProviderBinding } from './provider.js';
 export { NetdevNlSocket, type BindRxRequest, type BindQueue } from './netlink.js';
 export { DevmemTokens, DEVMEM_EXTENSION, devmemTokens, putUserRef } from './tokens.js';
 export { DevmemCmsgBuffer, SCM_DEVMEM_DMABUF, SCM_DEVMEM_LINEAR, type DevmemCmsg } from './cmsg.js';

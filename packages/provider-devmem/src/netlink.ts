@@ -3,9 +3,9 @@
  * and the unbinding that happens when the socket closes. Every binding made
  * through a socket belongs to it; closing the socket unbinds them all.
  */
-import { NetmemError, type NetNamespace } from '@netmem/core';
+import type { Dmabuf, NetNamespace } from '@netmem/core';
 import { createBinding, type DmabufBinding } from './binding.js';
-import type { Dmabuf } from './dmabuf.js';
+import { E } from './errors.js';
 
 /** One entry of the bind-rx queue list (a nested NETDEV_A_DMABUF_QUEUES attribute). */
 export interface BindQueue {
@@ -46,24 +46,25 @@ export class NetdevNlSocket {
    * Any failure unbinds everything done so far. Returns the binding id (≥ 1).
    */
   bindRx(req: BindRxRequest): number {
+    E.options(req, 'bind-rx', ['ifindex', 'dmabuf', 'queues'], false);
     if (req.ifindex === undefined || req.dmabuf === undefined || req.queues === undefined || req.queues.length === 0) {
-      throw new NetmemError('EINVAL', 'provider-devmem: bind-rx needs ifindex, dmabuf and a non-empty queue list');
+      E.fail('EINVAL', `bind-rx needs ifindex, dmabuf and a non-empty queue list, got ${describeRequest(req)}`);
     }
-    if (this.closed) throw new NetmemError('EBADF', 'provider-devmem: netlink socket is closed');
+    if (this.closed) E.fail('EBADF', 'bind-rx needs an open netlink socket, got a closed one');
     const nd = this.ns.deviceByIfindex(req.ifindex);
-    if (!nd || nd.regState !== 'registered') throw new NetmemError('ENODEV', `provider-devmem: no netdev with ifindex ${req.ifindex}`);
-    if (!nd.ops) throw new NetmemError('EOPNOTSUPP', `provider-devmem: ${nd.name} has no queue management ops`);
+    if (!nd || nd.regState !== 'registered') E.fail('ENODEV', `bind-rx needs a registered netdev, got ifindex ${req.ifindex}, which names none`);
+    if (!nd.ops) E.fail('EOPNOTSUPP', `bind-rx needs a netdev with queue management ops, got ${nd.name}, which has none`);
     // netdev_nl_read_rxq_bitmap: a set, so duplicates collapse and binding goes in index order.
     const want = new Set<number>();
     for (const q of req.queues) {
-      if (q.id === undefined || q.type === undefined) throw new NetmemError('EINVAL', 'provider-devmem: queue entry needs id and type');
-      if (q.type !== 'rx') throw new NetmemError('EINVAL', `provider-devmem: queue ${q.id} is not an rx queue`);
+      if (q.id === undefined || q.type === undefined) E.fail('EINVAL', `a bind-rx queue entry needs id and type, got id ${q.id}, type ${q.type}`);
+      if (q.type !== 'rx') E.fail('EINVAL', `bind-rx binds rx queues only, got queue ${q.id} of type ${JSON.stringify(q.type)}`);
       if (!Number.isInteger(q.id) || q.id < 0 || q.id >= nd.realNumRxQueues) {
-        throw new NetmemError('EINVAL', `provider-devmem: ${nd.name} has no rx queue ${q.id}`);
+        E.expected(`${nd.name}: a bind-rx queue id must be an integer 0..${nd.realNumRxQueues - 1}`, q.id);
       }
       want.add(q.id);
     }
-    if (!nd.dev) throw new NetmemError('EOPNOTSUPP', `provider-devmem: ${nd.name} doesn't support DMA`);
+    if (!nd.dev) E.fail('EOPNOTSUPP', `bind-rx needs a netdev with a DMA device, got ${nd.name}, which has none`);
     const binding = createBinding(this.ns.domain, nd.dev, req.dmabuf, { netdev: nd });
     try {
       for (const idx of [...want].sort((a, b) => a - b)) binding.bindQueue(nd, idx);
@@ -96,4 +97,11 @@ export class NetdevNlSocket {
     this.closed = true;
     for (const b of this.list.splice(0)) b.unbind();
   }
+}
+
+/** Which attributes a bind-rx request carries, for the missing-attribute error. */
+function describeRequest(req: BindRxRequest): string {
+  const has = (['ifindex', 'dmabuf', 'queues'] as const).filter((k) => req[k] !== undefined);
+  const queues = req.queues === undefined ? '' : ` (${req.queues.length} queue(s))`;
+  return has.length === 0 ? 'no attributes' : `${has.join(', ')}${queues}`;
 }

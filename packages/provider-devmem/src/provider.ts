@@ -5,18 +5,47 @@
  * alloc takes one chunk (none left → 0, which the driver counts as an
  * allocation failure); release gives the chunk back and answers false (the
  * pool never frees a net_iov as a page).
+ *
+ * The provider sees its binding only through {@link DmabufProviderBinding},
+ * so this module depends on no other module of the package.
  */
-import { NetmemError, descOf, isNetIov, mpClearPool, mpSetPool, type MemoryProviderOps } from '@netmem/core';
-import type { DmabufBinding } from './binding.js';
+import {
+  isNetIov,
+  mpClearPool,
+  mpDisableDmaSync,
+  mpSetPool,
+  ppRefCount,
+  type MemoryProviderOps,
+  type ProviderRxQueue,
+} from '@netmem/core/provider';
+import { E } from './errors.js';
+
+/** What the dmabuf provider needs of its binding (a `DmabufBinding` is one). */
+export interface DmabufProviderBinding {
+  /** Binding id: the `dmabuf` field of pool and queue info. */
+  readonly id: number;
+  /** True once every reference is gone: no new pool may use it. */
+  readonly isFreed: boolean;
+  /** Takes a binding reference (one per pool, init → destroy). */
+  get(): void;
+  /** Drops a reference taken with {@link get}. */
+  put(): void;
+  /** One free page-sized chunk's net_iov, or 0 when every chunk is out. */
+  allocNetIov(): number;
+  /** Gives a chunk back. */
+  freeNetIov(nm: number): void;
+  /** The netdev is unregistering: rx queue `rxq` lets go of the binding. */
+  uninstall(rxq: ProviderRxQueue): void;
+}
 
 /** The provider ops of one binding. */
-export function dmabufProvider(binding: DmabufBinding): MemoryProviderOps {
+export function dmabufProvider(binding: DmabufProviderBinding): MemoryProviderOps {
   return {
     name: 'dmabuf',
     init(pool) {
-      if (binding.isFreed) throw new NetmemError('EINVAL', `provider-devmem: binding ${binding.id} is gone`);
-      pool.dmaSync = false;
-      if (pool.order !== 0) throw new NetmemError('E2BIG', `provider-devmem: page order ${pool.order}, chunks are one page`);
+      if (binding.isFreed) E.fail('EINVAL', `a pool needs a live dmabuf binding, got binding ${binding.id}, which is freed`);
+      mpDisableDmaSync(pool);
+      if (pool.order !== 0) E.fail('E2BIG', `dmabuf chunks are one page: pool order must be 0, got ${pool.order}`);
       binding.get();
     },
     destroy() {
@@ -29,10 +58,10 @@ export function dmabufProvider(binding: DmabufBinding): MemoryProviderOps {
       return nm;
     },
     release(pool, nm) {
-      const d = descOf(nm);
-      if (!isNetIov(nm) || pool.domain.table.ppRef[d] !== 1) {
+      const domain = pool.domain;
+      if (!isNetIov(nm) || ppRefCount(domain, nm) !== 1) {
         // Kernel: WARN_ON_ONCE and keep it (a leak rather than a corrupt freelist).
-        pool.domain.warnOnce(`devmem-release-${pool.id}`, 'devmem-release', `provider-devmem: release of netmem ${nm} with pp refcount ${pool.domain.table.ppRef[d]}`, pool.id);
+        domain.warnOnce(`devmem-release-${pool.id}`, 'devmem-release', `provider-devmem: release of netmem ${nm} with pp refcount ${ppRefCount(domain, nm)}`, pool.id);
         return false;
       }
       mpClearPool(pool, nm);

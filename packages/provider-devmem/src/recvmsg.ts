@@ -9,19 +9,11 @@
  * without the flag is EFAULT. The byte budget (`len`) counts linear and
  * dmabuf bytes alike, as the kernel's does.
  */
-import {
-  MSG_PEEK,
-  MSG_SOCK_DEVMEM,
-  NetmemError,
-  Place,
-  descOf,
-  isNetIov,
-  type PagePool,
-  type SkBuff,
-  type TcpSocket,
-} from '@netmem/core';
+import { MSG_PEEK, MSG_SOCK_DEVMEM, type MemoryDomain, type SkBuff, type TcpSocket } from '@netmem/core';
+import { Place, mpSetPlace, netmemGetPp, type PagePool } from '@netmem/core/provider';
 import { DmabufBinding } from './binding.js';
 import { DevmemCmsgBuffer, SCM_DEVMEM_DMABUF, SCM_DEVMEM_LINEAR, type DevmemCmsg } from './cmsg.js';
+import { E } from './errors.js';
 import { DevmemTokens, devmemTokens } from './tokens.js';
 
 /** Options of {@link devmemRecvmsg}; reuse one object across calls to keep the path allocation-free. */
@@ -55,17 +47,17 @@ let lastPool: PagePool | undefined;
  * room for a single cmsg → EFAULT (when nothing was received yet).
  */
 export function devmemRecvmsg(sk: TcpSocket, buf: Uint8Array, opts: DevmemRecvOptions): number {
-  if (sk.state === 'closed') throw new NetmemError('EBADF', `provider-devmem: socket ${sk.id} is closed`);
+  if (sk.state === 'closed') E.fail('EBADF', `recvmsg needs an open socket, got socket ${sk.id}, which is closed`);
   const cm = opts.cmsgs;
   cm.count = 0;
   const flags = opts.flags ?? MSG_SOCK_DEVMEM;
   const len = opts.len ?? buf.length;
-  if (!(len >= 0 && len <= buf.length)) throw new NetmemError('EINVAL', `provider-devmem: recvmsg len ${len} for a ${buf.length}-byte buffer`);
+  if (!(len >= 0 && len <= buf.length)) E.expected(`recvmsg len must be 0..${buf.length} (the buffer's length)`, len);
   let skb = sk.peek();
   if (skb === null || len === 0) return 0;
   if (!skb.unreadable) return sk.recvmsg(len === buf.length ? buf : buf.subarray(0, len), flags & MSG_PEEK);
   if ((flags & MSG_SOCK_DEVMEM) === 0 || sk.type !== 'tcp') {
-    throw new NetmemError('EFAULT', `provider-devmem: socket ${sk.id}: dmabuf data can only be received with MSG_SOCK_DEVMEM`);
+    E.fail('EFAULT', `socket ${sk.id}: dmabuf data needs MSG_SOCK_DEVMEM on a TCP socket, got flags 0x${flags.toString(16)} on a ${sk.type} socket`);
   }
   let tokens = devmemTokens(sk);
   if (tokens === undefined) {
@@ -94,8 +86,8 @@ export function devmemRecvmsg(sk: TcpSocket, buf: Uint8Array, opts: DevmemRecvOp
   lastBinding = null;
   lastPool = undefined;
   if (copied === 0) {
-    const why = stop === STOP_NODEV ? 'a frag is not a dmabuf net_iov' : 'no room for a control message';
-    throw new NetmemError('EFAULT', `provider-devmem: socket ${sk.id}: ${why}`);
+    const why = stop === STOP_NODEV ? 'every frag to be a dmabuf net_iov of a live pool, got one that is not' : 'room for a control message, got none';
+    E.fail('EFAULT', `socket ${sk.id}: expected ${why}`);
   }
   sk.consume(copied);
   sk.copiedBytes += copied;
@@ -106,7 +98,6 @@ export function devmemRecvmsg(sk: TcpSocket, buf: Uint8Array, opts: DevmemRecvOp
 function recvDmabufSkb(sk: TcpSocket, tokens: DevmemTokens, skb: SkBuff, offset: number, remaining: number, buf: Uint8Array, cm: DevmemCmsgBuffer): number {
   const skbs = sk.skbs;
   const domain = skbs.domain;
-  const t = domain.table;
   const sh = skb.shinfo;
   let start = skb.headLen;
   let sent = 0;
@@ -130,9 +121,9 @@ function recvDmabufSkb(sk: TcpSocket, tokens: DevmemTokens, skb: SkBuff, offset:
     const end = start + sh.fragLen[i];
     copy = end - offset;
     if (copy > 0) {
-      const d = descOf(nm);
-      const binding = isNetIov(nm) ? bindingOf(domain, nm, t.area[d]) : null;
-      const pool = binding !== null ? poolOf(domain, nm, t.pp[d]) : undefined;
+      const areaId = domain.areaIdOf(nm);
+      const binding = areaId !== 0 ? bindingOf(domain, nm, areaId) : null;
+      const pool = binding !== null ? poolOf(domain, nm, domain.ppIdOf(nm)) : undefined;
       if (binding === null || pool === undefined) {
         stop = STOP_NODEV;
         return sent;
@@ -144,7 +135,7 @@ function recvDmabufSkb(sk: TcpSocket, tokens: DevmemTokens, skb: SkBuff, offset:
       copy = Math.min(copy, remaining);
       const token = tokens.add(nm);
       pool.refNetmem(nm, 1);
-      if (domain.checked) skbs.setPlace(nm, Place.USER);
+      if (domain.checked) mpSetPlace(domain, nm, Place.USER);
       cm.push(SCM_DEVMEM_DMABUF, binding.virtualAddr(nm) + sh.fragOff[i] + offset - start, copy, token, binding.id);
       offset += copy;
       remaining -= copy;
@@ -156,7 +147,8 @@ function recvDmabufSkb(sk: TcpSocket, tokens: DevmemTokens, skb: SkBuff, offset:
   return sent;
 }
 
-function bindingOf(domain: TcpSocket['skbs']['domain'], nm: number, areaId: number): DmabufBinding | null {
+/** The binding that owns area `areaId` (of `nm`); the last answer is cached. */
+function bindingOf(domain: MemoryDomain, nm: number, areaId: number): DmabufBinding | null {
   if (areaId !== lastAreaId) {
     const owner = domain.areaOf(nm)?.owner;
     lastAreaId = areaId;
@@ -165,10 +157,11 @@ function bindingOf(domain: TcpSocket['skbs']['domain'], nm: number, areaId: numb
   return lastBinding;
 }
 
-function poolOf(domain: TcpSocket['skbs']['domain'], nm: number, ppId: number): PagePool | undefined {
+/** The live pool with id `ppId` (of `nm`); the last answer is cached. */
+function poolOf(domain: MemoryDomain, nm: number, ppId: number): PagePool | undefined {
   if (ppId !== lastPpId) {
     lastPpId = ppId;
-    lastPool = ppId === 0 ? undefined : domain.poolOf(nm);
+    lastPool = ppId === 0 ? undefined : netmemGetPp(domain, nm);
   }
   return lastPool;
 }

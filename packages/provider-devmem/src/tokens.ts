@@ -8,7 +8,9 @@
  * hint with one clz32 per 32 tokens, so tokens are allocated as xa_alloc
  * does (lowest free index, starting at 1) without an object per token.
  */
-import { NetmemError, type MemoryDomain, type SocketExtension, type TcpSocket } from '@netmem/core';
+import type { MemoryDomain, TcpSocket } from '@netmem/core';
+import { napiPpPutPage, type SocketExtension } from '@netmem/core/provider';
+import { E } from './errors.js';
 
 /** Name of the devmem socket extension. */
 export const DEVMEM_EXTENSION = 'devmem';
@@ -47,7 +49,7 @@ export class DevmemTokens implements SocketExtension {
     }
     const free = ~used[w];
     const token = (w << 5) | (31 - Math.clz32(free & -free));
-    if (token > MAX_TOKEN) throw new NetmemError('EBUSY', 'provider-devmem: out of devmem tokens');
+    if (token > MAX_TOKEN) E.fail('EBUSY', `out of devmem tokens: expected a free token up to ${MAX_TOKEN}, got ${token}`);
     if (token >= this.frags.length) {
       this.grow();
       return this.add(nm);
@@ -115,14 +117,15 @@ export class DevmemTokens implements SocketExtension {
   }
 }
 
-/** napi_pp_put_page for a user's reference: one pp reference back to the net_iov's pool. */
+/**
+ * napi_pp_put_page for a user's reference: one pp reference back to the
+ * net_iov's pool (the last one recycles it). A netmem that is no pool's is
+ * warned about once and otherwise left alone.
+ */
 export function putUserRef(domain: MemoryDomain, nm: number): void {
-  const pool = domain.poolOf(nm);
-  if (!pool) {
+  if (!napiPpPutPage(domain, nm)) {
     domain.warnOnce(`devmem-put-${nm}`, 'devmem-put', `provider-devmem: token netmem ${nm} belongs to no pool`);
-    return;
   }
-  pool.putNetmem(nm, -1, false);
 }
 
 /** The devmem token table of a socket, if it has one. */

@@ -1,7 +1,8 @@
 /** The shared provider conformance suite over a dmabuf binding's provider (a bare binding on the suite's device). */
 import { describe, it } from 'vitest';
-import { PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV, testProvider } from '@netmem/core';
-import { Dmabuf, createBinding } from '../src/index.js';
+import { Dmabuf, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV } from '@netmem/core';
+import { testProvider } from '@netmem/core/testing';
+import { createBinding } from '../src/index.js';
 
 for (const [pages, seg] of [
   [256, 256],

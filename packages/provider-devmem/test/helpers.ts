@@ -1,7 +1,8 @@
 /** Shared set-up for the devmem tests: a namespace with a header-split netdevsim, a control socket and a dmabuf. */
-import { MemoryDomain, NetNamespace, VirtualClock, type NetDevice, type NetdevsimDriver, type NetmemWarning, type TcpSocket } from '@netmem/core';
+import { Dmabuf, NetNamespace, type MemoryDomain, type NetDevice, type NetdevsimDriver, type NetmemWarning, type TcpSocket, type VirtualClock } from '@netmem/core';
+import { quietWorld } from '@netmem/core/testing';
 import { pagesProvider } from '@netmem/provider-pages';
-import { Dmabuf, NetdevNlSocket, type DmabufBinding } from '../src/index.js';
+import { NetdevNlSocket, type DmabufBinding } from '../src/index.js';
 
 export interface World {
   domain: MemoryDomain;
@@ -28,10 +29,8 @@ export interface WorldOptions {
 }
 
 export function world(o: WorldOptions = {}): World {
-  const clock = new VirtualClock();
-  const domain = new MemoryDomain({ pages: o.pages ?? 2048, netIovs: o.netIovs ?? 65536, clock, onWarn: false, checked: o.checked ?? false });
-  const warns: NetmemWarning[] = [];
-  domain.on('warn', (w) => warns.push(w));
+  // The quiet world gives the domain (virtual clock, warnings captured); the namespace's netdevsim brings its own DMA device.
+  const { domain, clock, warnings: warns } = quietWorld({ pages: o.pages ?? 2048, netIovs: o.netIovs ?? 65536, checked: o.checked ?? false });
   const ns = new NetNamespace(domain, { pageProvider: pagesProvider() });
   const nd = ns.createNetdevsim({ rxQueues: o.rxQueues ?? 2, headerSplit: o.headerSplit ?? true, ringSize: o.ringSize ?? 64, strictIommu: o.strictIommu ?? true });
   const drv = ns.driver(nd);
@@ -53,7 +52,7 @@ export function world(o: WorldOptions = {}): World {
   return w;
 }
 
-export { errnoOf as codeOf } from '@netmem/core';
+export { errnoOf as codeOf } from '@netmem/core/testing';
 
 /** A packet: `hdr` header bytes then `payload` bytes; byte i is (seed + i) & 0xff. */
 export function packet(hdr: number, payload: number, seed = 0): Uint8Array {

@@ -1,6 +1,7 @@
 /** devmem recvmsg: cmsgs, tokens, pp references, the byte budget, readability boundaries, errors. */
 import { describe, expect, it } from 'vitest';
 import { MSG_SOCK_DEVMEM, Place, whereIs, type PagePool, type SkBuff } from '@netmem/core';
+import { inspectNetmem } from '@netmem/core/testing';
 import { DevmemCmsgBuffer, SCM_DEVMEM_DMABUF, SCM_DEVMEM_LINEAR, checkDevmemInvariants, devmemRecvmsg, devmemRecvmsgObjects, devmemTokens, dontneed } from '../src/index.js';
 import { codeOf, world, type World } from './helpers.js';
 
@@ -30,7 +31,7 @@ function headerPlus3(w: World): { skb: SkBuff; nms: number[]; data: Uint8Array[]
     const [off, len] = FRAGS[f];
     const nm = pool.allocNetmems();
     const bytes = new Uint8Array(len).map((_, i) => (f * 31 + i) & 0xff);
-    expect(w.nd.dev!.write(w.domain.table.dma[nm >>> 1] + off, bytes)).toBe(true);
+    expect(w.nd.dev!.write(inspectNetmem(w.domain, nm).dma + off, bytes)).toBe(true);
     w.ns.skbs.addFrag(skb, nm, off, len);
     nms.push(nm);
     data.push(bytes);
@@ -108,7 +109,7 @@ describe('devmem recvmsg', () => {
       [b.virtualAddr(nms[2]), 2048, 5],
     ]);
     // nms[1] is named by three tokens: three pp references.
-    expect(w.domain.table.ppRef[nms[1] >>> 1]).toBe(3);
+    expect(inspectNetmem(w.domain, nms[1]).ppRef).toBe(3);
     expect(checkDevmemInvariants(b, [sk]).violations).toEqual([]);
     expect(devmemRecvmsg(sk, buf, { cmsgs: cm })).toBe(0);
     sk.close();
