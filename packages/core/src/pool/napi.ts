@@ -34,7 +34,6 @@ export class Napi {
    * Starts a poll by hand (for hot loops that cannot afford a closure per
    * call); returns what {@link exit} must restore. Pair it with exit in a
    * finally block.
-   * @internal
    */
   enter(): Napi | null {
     const prev = current;
@@ -42,10 +41,7 @@ export class Napi {
     return prev;
   }
 
-  /**
-   * Ends a poll started with {@link enter}.
-   * @internal
-   */
+  /** Ends a poll started with {@link enter}: restores what enter returned. */
   exit(prev: Napi | null): void {
     current = prev;
   }
