@@ -8,19 +8,9 @@
  * refs an Int32Array. Only the kernel side (this thread) touches either; the
  * user thread talks to the kernel through the refill ring alone.
  */
-import {
-  DMA_FROM_DEVICE,
-  NET_IOV_SIZE,
-  NetmemError,
-  makeRegion,
-  mpSetDmaAddr,
-  type DmaDevice,
-  type MemRegion,
-  type MemoryDomain,
-  type NetIovArea,
-  type PagePool,
-} from '@netmem/core';
-import type { ZcrxDmabuf } from './dmabuf.js';
+import { DMA_FROM_DEVICE, type DmaDevice, type Dmabuf, type MemoryDomain } from '@netmem/core';
+import { NET_IOV_SIZE, makeRegion, mpSetDmaAddr, type MemRegion, type NetIovArea } from '@netmem/core/provider';
+import { E } from './errors.js';
 
 /** One zcrx area: net_iovs over user memory or a dmabuf, their freelist and user refs. */
 export class ZcrxArea {
@@ -52,18 +42,18 @@ export class ZcrxArea {
     readonly domain: MemoryDomain,
     /** The device the area is mapped for. */
     readonly dev: DmaDevice,
-    mem: { buffer: SharedArrayBuffer; offset: number; len: number } | { dmabuf: ZcrxDmabuf; len: number },
+    mem: { buffer: SharedArrayBuffer; offset: number; len: number } | { dmabuf: Dmabuf; len: number },
   ) {
     this.count = mem.len / NET_IOV_SIZE;
     if ('dmabuf' in mem) {
       this.isDmabuf = true;
-      this.region = makeRegion('zcrx-dmabuf', mem.dmabuf.buffer);
+      this.region = mem.dmabuf.region;
       // The dmabuf attachment is mapped at import time (dma_buf_map_attachment).
       for (const s of mem.dmabuf.segments) {
         const iova = dev.map(this.region, s.offset, s.length, DMA_FROM_DEVICE);
         if (iova === 0) {
           this.releaseMappings();
-          throw new NetmemError('ENOMEM', 'zcrx: dmabuf attachment could not be mapped');
+          E.fail('ENOMEM', `dmabuf segment ${s.offset}+${s.length} of ${mem.dmabuf.name} must map for the device, got no IOVA`);
         }
         this.iovas.push(iova);
         this.lens.push(s.length);
@@ -90,7 +80,7 @@ export class ZcrxArea {
    * mapped here; a dmabuf was mapped at import and only its addresses are
    * spread over the net_iovs. False when the map fails.
    */
-  map(pool: PagePool): boolean {
+  map(): boolean {
     if (this.isMapped) return true;
     if (!this.isDmabuf) {
       const iova = this.dev.map(this.region, this.nia.regionOffset, this.count * NET_IOV_SIZE, DMA_FROM_DEVICE);
@@ -100,7 +90,7 @@ export class ZcrxArea {
     }
     let i = 0;
     for (let m = 0; m < this.iovas.length; m++) {
-      for (let b = 0; b < this.lens[m] && i < this.count; b += NET_IOV_SIZE) mpSetDmaAddr(pool, this.nia.niov(i++), this.iovas[m] + b);
+      for (let b = 0; b < this.lens[m] && i < this.count; b += NET_IOV_SIZE) mpSetDmaAddr(this.domain, this.nia.niov(i++), this.iovas[m] + b);
     }
     this.isMapped = true;
     return true;
@@ -115,8 +105,7 @@ export class ZcrxArea {
   unmap(): void {
     if (!this.isMapped) return;
     this.isMapped = false;
-    const dma = this.domain.table.dma;
-    for (let i = 0; i < this.count; i++) dma[this.nia.baseDesc + i] = 0;
+    for (let i = 0; i < this.count; i++) mpSetDmaAddr(this.domain, this.nia.niov(i), 0);
     this.releaseMappings();
   }
 
@@ -143,14 +132,9 @@ export class ZcrxArea {
     return this.nia.niov(i);
   }
 
-  /** Descriptor of net_iov `i`. */
-  desc(i: number): number {
-    return this.nia.baseDesc + i;
-  }
-
   /** Pushes net_iov `i` on the freelist (a duplicate is a model bug: thrown). */
   pushFree(i: number): void {
-    if (this.freeCount >= this.count) throw new NetmemError('EINVAL', `zcrx: freelist overflow returning net_iov ${i}`);
+    if (this.freeCount >= this.count) E.fail('EINVAL', `returning net_iov ${i} needs room on the freelist, got a full one (${this.count} free: a double return)`);
     this.freelist[this.freeCount++] = i;
   }
 

@@ -10,26 +10,26 @@
  * `userRefs[i]` ≤ pp refs), or a copy-fallback buffer (no pool, one pp ref
  * and one user ref) until the user returns it.
  */
+import { DMA_FROM_DEVICE, type DmaDevice, type Dmabuf, type MemoryDomain, type NetDevice } from '@netmem/core';
 import {
-  DMA_FROM_DEVICE,
   NET_IOV_SIZE,
-  NetmemError,
   PP_ALLOC_CACHE_REFILL,
   mpClearPool,
   mpCloseRxq,
   mpPlaceInCache,
+  mpSetOrphanRefCount,
   mpSetPool,
-  type DmaDevice,
-  type MemoryDomain,
+  ppPutUnrefedNetmem,
+  ppRefCount,
+  ppUnrefNetmem,
   type MemoryProviderOps,
-  type NetDevice,
   type PagePool,
   type ProviderInfo,
   type ProviderRxQueue,
-} from '@netmem/core';
+} from '@netmem/core/provider';
 import { ZcrxArea } from './area.js';
 import { ZCRX_RQ_HEAD_OFF, ZCRX_RQ_TAIL_OFF, ZCRX_RQE_SIZE, ZCRX_RQES_OFF } from './constants.js';
-import type { ZcrxDmabuf } from './dmabuf.js';
+import { E } from './errors.js';
 import type { ZcrxRqOffsets } from './user.js';
 
 /** The memory an ifq's area is built on. */
@@ -44,7 +44,7 @@ export type ZcrxAreaMemory =
     }
   | {
       /** Device memory. */
-      dmabuf: ZcrxDmabuf;
+      dmabuf: Dmabuf;
       /** Bytes (the dmabuf's size). */
       len: number;
     };
@@ -163,9 +163,9 @@ export class ZcrxIfq {
   static create(p: ZcrxIfqParams): ZcrxIfq {
     const need = ZCRX_RQES_OFF + ZCRX_RQE_SIZE * p.rqEntries;
     const rq = p.rqBuffer ?? new SharedArrayBuffer(need);
-    if (rq.byteLength < need) throw new NetmemError('EINVAL', `zcrx: refill region of ${rq.byteLength} bytes, need ${need}`);
-    if (!(p.rqEntries > 0) || (p.rqEntries & (p.rqEntries - 1)) !== 0) throw new NetmemError('EINVAL', `zcrx: ${p.rqEntries} refill entries`);
-    if (!(p.area.len > 0) || p.area.len % NET_IOV_SIZE !== 0) throw new NetmemError('EINVAL', `zcrx: area of ${p.area.len} bytes`);
+    if (rq.byteLength < need) E.expected(`the refill region must hold ${ZCRX_RQES_OFF} + ${ZCRX_RQE_SIZE} × ${p.rqEntries} = ${need} bytes`, rq.byteLength);
+    if (!(p.rqEntries > 0) || (p.rqEntries & (p.rqEntries - 1)) !== 0) E.expected('refill entries must be a power of two', p.rqEntries);
+    if (!(p.area.len > 0) || p.area.len % NET_IOV_SIZE !== 0) E.expected(`the area length must be a positive multiple of ${NET_IOV_SIZE} bytes`, p.area.len);
     const area = new ZcrxArea(p.domain, p.dev, p.area);
     return new ZcrxIfq(p, area, rq);
   }
@@ -189,12 +189,12 @@ export class ZcrxIfq {
   // ---- provider ops (io_uring_pp_zc_ops) -------------------------------------
 
   private ppInit(pool: PagePool): void {
-    if (this.freedFlag) throw new NetmemError('EINVAL', 'zcrx: ifq is gone');
-    if (pool.dev !== this.dev) throw new NetmemError('EINVAL', 'zcrx: pool device is not the ifq device');
-    if (!pool.dmaMap) throw new NetmemError('EOPNOTSUPP', 'zcrx: pool does not DMA-map');
-    if (pool.order !== 0) throw new NetmemError('EOPNOTSUPP', `zcrx: pool order ${pool.order}`);
-    if (pool.dmaDirCode !== DMA_FROM_DEVICE) throw new NetmemError('EOPNOTSUPP', 'zcrx: pool DMA direction is not from-device');
-    if (!this.area.map(pool)) throw new NetmemError('ENOMEM', 'zcrx: area DMA mapping failed');
+    if (this.freedFlag) E.fail('EINVAL', `a pool needs a live ifq, got ifq ${this.id}, which was freed`);
+    if (pool.dev !== this.dev) E.fail('EINVAL', `the pool's DMA device must be the ifq's (${this.dev.name}), got ${pool.dev === null ? 'none' : pool.dev.name}`);
+    if (!pool.dmaMap) E.fail('EOPNOTSUPP', 'the pool must DMA-map (PP_FLAG_DMA_MAP), got a pool without it');
+    if (pool.order !== 0) E.expected('the pool order must be 0', pool.order, 'EOPNOTSUPP');
+    if (pool.dmaDirCode !== DMA_FROM_DEVICE) E.expected(`the pool DMA direction must be from-device (${DMA_FROM_DEVICE})`, pool.dmaDirCode, 'EOPNOTSUPP');
+    if (!this.area.map()) E.fail('ENOMEM', `the area of ifq ${this.id} must map for ${this.dev.name}, got no IOVA`);
     this.poolRefs++;
   }
 
@@ -212,7 +212,7 @@ export class ZcrxIfq {
   /** io_pp_zc_release_netmem: back on the freelist; the pool frees nothing. */
   private ppRelease(pool: PagePool, nm: number): boolean {
     const i = this.area.indexOf(nm);
-    if (i < 0) throw new NetmemError('EINVAL', `zcrx: release of netmem ${nm}, which is not in area of ifq ${this.id}`);
+    if (i < 0) E.fail('EINVAL', `release expects a net_iov of the area of ifq ${this.id}, got netmem ${nm}`);
     mpClearPool(pool, nm);
     this.area.pushFree(i);
     return false;
@@ -247,10 +247,7 @@ export class ZcrxIfq {
     const u32 = this.rqU32;
     const area = this.area;
     const urefs = area.userRefs;
-    const ppTab = this.domain.table.pp;
     const st = this.stats;
-    const base = area.nia.baseDesc;
-    const id = pool.id;
     let pending = 0;
     st.rqConsumed += entries;
     do {
@@ -274,15 +271,14 @@ export class ZcrxIfq {
       }
       urefs[idx]--;
       const nm = area.niov(idx);
-      const d = base + idx;
-      const mine = ppTab[d] === id;
-      if ((mine ? pool.unrefNetmem(nm, 1) : this.unrefOther(nm, d, 1)) !== 0) continue;
+      const mine = pool.owns(nm);
+      if ((mine ? pool.unrefNetmem(nm, 1) : this.unrefOther(nm, 1)) !== 0) continue;
       if (!mine) {
         this.returnNiov(nm, idx);
         st.rqReturned++;
         continue;
       }
-      this.syncForDevice(pool, d);
+      this.syncForDevice(pool, nm);
       if (pending !== 0) mpPlaceInCache(pool, pending);
       pending = nm;
       st.rqRecycled++;
@@ -294,14 +290,12 @@ export class ZcrxIfq {
   /** io_zcrx_refill_slow: up to 64 net_iovs from the freelist into the pool. */
   private refillSlow(pool: PagePool): number {
     const area = this.area;
-    const base = area.nia.baseDesc;
     let pending = 0;
     let n = 0;
     while (area.freeCount > 0 && n < PP_ALLOC_CACHE_REFILL) {
-      const i = area.popFree();
-      const nm = area.niov(i);
+      const nm = area.niov(area.popFree());
       mpSetPool(pool, nm);
-      this.syncForDevice(pool, base + i);
+      this.syncForDevice(pool, nm);
       if (pending !== 0) mpPlaceInCache(pool, pending);
       pending = nm;
       n++;
@@ -310,42 +304,37 @@ export class ZcrxIfq {
     return pending;
   }
 
-  private syncForDevice(pool: PagePool, d: number): void {
+  private syncForDevice(pool: PagePool, nm: number): void {
     if (!pool.dmaSync) return;
-    const iova = this.domain.table.dma[d];
+    const iova = pool.dmaAddr(nm);
     if (iova !== 0) this.dev.syncForDevice(iova, pool.offset, NET_IOV_SIZE - pool.offset, DMA_FROM_DEVICE);
   }
 
   /** page_pool_unref_netmem for a net_iov of another pool, or of none (a copy-fallback buffer). */
-  private unrefOther(nm: number, d: number, n: number): number {
-    const t = this.domain.table;
-    if (t.pp[d] !== 0) return this.domain.poolOf(nm)!.unrefNetmem(nm, n);
-    const r = t.ppRef[d];
-    if (r === n) {
-      t.ppRef[d] = 1;
-      return 0;
-    }
-    if (r < n) throw new NetmemError('EINVAL', `zcrx: pp refcount underflow on copy buffer ${nm} (${r} - ${n})`);
-    t.ppRef[d] = r - n;
+  private unrefOther(nm: number, n: number): number {
+    const domain = this.domain;
+    if (domain.ppIdOf(nm) !== 0) return ppUnrefNetmem(domain, nm, n);
+    const r = ppRefCount(domain, nm);
+    if (r < n) E.fail('EINVAL', `dropping ${n} pp refs of copy buffer ${nm} needs at least ${n}, got ${r}`);
+    // The last reference leaves the count at 1, as page_pool_unref_netmem does.
+    mpSetOrphanRefCount(domain, nm, r === n ? 1 : r - n);
     return r - n;
   }
 
   /** io_zcrx_return_niov: a copy buffer goes to the freelist, a pool buffer back to its pool. */
   returnNiov(nm: number, idx: number): void {
-    const d = this.area.nia.baseDesc + idx;
-    const t = this.domain.table;
-    if (t.pp[d] === 0) {
-      t.ppRef[d] = 0;
+    if (this.domain.ppIdOf(nm) === 0) {
+      mpSetOrphanRefCount(this.domain, nm, 0);
       this.area.pushFree(idx);
       return;
     }
-    this.domain.poolOf(nm)!.putUnrefedNetmem(nm, -1, false);
+    ppPutUnrefedNetmem(this.domain, nm, false);
   }
 
   /** Takes a free net_iov for a copy (io_zcrx_alloc_fallback): no pool, one pp ref. -1 when none. */
   allocFallback(): number {
     const i = this.area.popFree();
-    if (i >= 0) this.domain.table.ppRef[this.area.nia.baseDesc + i] = 1;
+    if (i >= 0) mpSetOrphanRefCount(this.domain, this.area.niov(i), 1);
     return i;
   }
 
@@ -360,14 +349,13 @@ export class ZcrxIfq {
     if (this.freedFlag) return;
     const area = this.area;
     const urefs = area.userRefs;
-    const base = area.nia.baseDesc;
     for (let i = 0; i < area.count; i++) {
       const nr = urefs[i];
       if (nr === 0) continue;
       urefs[i] = 0;
       this.stats.scrubbed++;
       const nm = area.niov(i);
-      if (this.unrefOther(nm, base + i, nr) === 0) this.returnNiov(nm, i);
+      if (this.unrefOther(nm, nr) === 0) this.returnNiov(nm, i);
     }
   }
 

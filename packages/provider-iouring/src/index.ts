@@ -7,7 +7,6 @@
  */
 export * from './constants.js';
 export { CompletionQueue } from './cq.js';
-export { zcrxDmabuf, dmabufSize, type ZcrxDmabuf, type ZcrxDmabufSegment } from './dmabuf.js';
 export { ZcrxArea } from './area.js';
 export { ZcrxIfq, ZCRX_PROVIDER_NAME, type ZcrxIfqParams, type ZcrxIfqStats, type ZcrxAreaMemory } from './ifq.js';
 export { registerZcrxIfq, ZCRX_USER_BASE, type ZcrxIfqReg, type ZcrxAreaReg, type ZcrxRegionDesc, type ZcrxRingContext } from './register.js';

@@ -2,6 +2,8 @@
  * zcrx checks for SPEC §9 items 7 and 9, for tests: returns violations
  * instead of throwing, scans everything, allocates freely.
  */
+import { allPools, poolById } from '@netmem/core';
+import { ppRefCount } from '@netmem/core/provider';
 import type { ZcrxIfq } from './ifq.js';
 
 /**
@@ -15,9 +17,9 @@ import type { ZcrxIfq } from './ifq.js';
 export function checkZcrxInvariants(ifq: ZcrxIfq): string[] {
   const out: string[] = [];
   const area = ifq.area;
-  const t = ifq.domain.table;
+  const domain = ifq.domain;
   if (ifq.freed) {
-    if (ifq.domain.areaOf(area.niov(0)) !== undefined) out.push('freed ifq still has its area registered');
+    if (domain.areaOf(area.niov(0)) !== undefined) out.push('freed ifq still has its area registered');
     return out;
   }
   const n = area.count;
@@ -32,10 +34,10 @@ export function checkZcrxInvariants(ifq: ZcrxIfq): string[] {
   let pooled = 0;
   let users = 0;
   for (let i = 0; i < n; i++) {
-    const d = area.desc(i);
+    const nm = area.niov(i);
     const u = area.userRefs[i];
-    const pp = t.pp[d];
-    const ref = t.ppRef[d];
+    const pp = domain.ppIdOf(nm);
+    const ref = ppRefCount(domain, nm);
     if (u < 0) out.push(`net_iov ${i} has user refs ${u}`);
     if (onFree[i]) {
       free++;
@@ -44,7 +46,7 @@ export function checkZcrxInvariants(ifq: ZcrxIfq): string[] {
     } else if (pp !== 0) {
       pooled++;
       if (u > ref) out.push(`net_iov ${i}: user refs ${u} > pp refs ${ref}`);
-      if (ifq.domain.poolById(pp) === undefined) out.push(`net_iov ${i} names pool ${pp}, which is not live`);
+      if (poolById(domain, pp) === undefined) out.push(`net_iov ${i} names pool ${pp}, which is not live`);
     } else {
       users++;
       if (u <= 0) out.push(`net_iov ${i} is neither free nor pooled nor held by the user (lost)`);
@@ -53,7 +55,7 @@ export function checkZcrxInvariants(ifq: ZcrxIfq): string[] {
   }
   if (free + pooled + users !== n) out.push(`free ${free} + pooled ${pooled} + user ${users} != total ${n}`);
   if (ifq.ifRxq === -1) {
-    for (const pool of ifq.domain.allPools()) {
+    for (const pool of allPools(domain)) {
       if (pool.provider === ifq.ops && !pool.destroyStarted) out.push(`closed ifq's provider still serves live pool ${pool.id}`);
     }
   }

@@ -8,9 +8,11 @@
  *
  * Memory strategy: the pass keeps its state in fields of the request; the
  * zero-copy path writes CQEs into the shared CQ and typed-array counters,
- * allocating nothing.
+ * allocating nothing. Copies go through `domain.readNetmem` (no allocation
+ * in steady state).
  */
-import { Place, descOf, type MemoryDomain, type PagePool, type SkBuff, type TcpSocket } from '@netmem/core';
+import type { MemoryDomain, SkBuff, TcpSocket } from '@netmem/core';
+import { Place, isNetIov, mpSetPlace, netmemGetPp, type PagePool } from '@netmem/core/provider';
 import type { CompletionQueue } from './cq.js';
 import { CQE_ERR, IO_SKBS_PER_CALL_LIMIT, IORING_CQE_F_32, IORING_CQE_F_MORE } from './constants.js';
 import type { ZcrxIfq } from './ifq.js';
@@ -34,7 +36,6 @@ export class RecvZcRequest {
   private nrSkbs = 0;
   private count = 0;
   private readonly cqeFlags: number;
-  private lastPoolId = 0;
   private lastPool: PagePool | null = null;
   private readonly domain: MemoryDomain;
 
@@ -136,7 +137,7 @@ export class RecvZcRequest {
     out: {
       if (offset < headLen) {
         const toCopy = Math.min(headLen - offset, len);
-        const copied = this.copyChunk(this.domain.bytes(sh.head), sh.headStart + skb.dataOff + offset, toCopy);
+        const copied = this.copyChunk(sh.head, sh.headStart + skb.dataOff + offset, toCopy);
         if (copied < 0) {
           ret = copied;
           break out;
@@ -166,34 +167,33 @@ export class RecvZcRequest {
 
   /** io_zcrx_recv_frag: a net_iov of this ifq → one CQE + pp ref + user ref; a page → copy. */
   private recvFrag(nm: number, off: number, len: number): number {
-    if ((nm & 1) === 0) return this.copyChunk(this.domain.bytes(nm), off, len);
+    if (!isNetIov(nm)) return this.copyChunk(nm, off, len);
     const ifq = this.ifq;
-    const d = descOf(nm);
-    const ppId = this.domain.table.pp[d];
     let pool = this.lastPool;
-    if (ppId !== this.lastPoolId || pool === null) {
-      pool = ppId === 0 ? null : (this.domain.poolById(ppId) ?? null);
+    if (pool === null || !pool.owns(nm)) {
+      // A new pool (first frag, or the queue restarted): it must be one of this ifq's.
+      pool = netmemGetPp(this.domain, nm) ?? null;
       if (pool === null || pool.provider !== ifq.ops) return CQE_ERR.EFAULT;
       this.lastPool = pool;
-      this.lastPoolId = ppId;
     }
     const area = ifq.area;
-    const idx = d - area.nia.baseDesc;
+    const idx = area.indexOf(nm);
     if (!this.cq.post(this.userData, len, this.cqeFlags, idx * PAGE + off, area.areaId << 16)) return CQE_ERR.ENOSPC;
     // Keep it from being recycled while the user reads it, then count the user's reference.
     pool.refNetmem(nm, 1);
     area.userRefs[idx]++;
     ifq.stats.zcFrags++;
-    if (this.domain.checked) this.domain.table.place[d] = Place.USER;
+    if (this.domain.checked) mpSetPlace(this.domain, nm, Place.USER);
     return len;
   }
 
-  /** io_zcrx_copy_chunk: copies into fresh area buffers, one CQE each. */
-  private copyChunk(src: Uint8Array, srcOff: number, len: number): number {
+  /** io_zcrx_copy_chunk: copies `len` bytes at `srcOff` of netmem `nm` (a page, or a readable net_iov) into fresh area buffers, one CQE each. */
+  private copyChunk(nm: number, srcOff: number, len: number): number {
     const ifq = this.ifq;
     const area = ifq.area;
     if (area.isDmabuf) return CQE_ERR.EFAULT;
     const dst = area.region.u8;
+    const domain = this.domain;
     let copied = 0;
     let ret = 0;
     while (len > 0) {
@@ -203,7 +203,8 @@ export class RecvZcRequest {
         break;
       }
       const n = len < PAGE ? len : PAGE;
-      dst.set(src.subarray(srcOff, srcOff + n), area.nia.byteOffset(i));
+      const at = area.nia.byteOffset(i);
+      domain.readNetmem(nm, srcOff, dst, at, n);
       if (!this.cq.post(this.userData, n, this.cqeFlags, i * PAGE, area.areaId << 16)) {
         ifq.returnNiov(area.niov(i), i);
         ret = CQE_ERR.ENOSPC;

@@ -3,7 +3,8 @@
  * io_uring_zcrx_ifq_reg, io_uring_zcrx_area_reg, io_uring_region_desc) and
  * their checks, in the kernel's order. The ring calls {@link registerZcrxIfq}.
  */
-import { NetmemError, mpOpenRxq, type NetNamespace } from '@netmem/core';
+import type { Dmabuf, NetNamespace } from '@netmem/core';
+import { mpOpenRxq } from '@netmem/core/provider';
 import {
   IO_RQ_MAX_ENTRIES,
   IORING_SETUP_CLAMP,
@@ -15,7 +16,7 @@ import {
   ZCRX_RQE_SIZE,
   ZCRX_RQES_OFF,
 } from './constants.js';
-import { dmabufSize, type ZcrxDmabuf } from './dmabuf.js';
+import { E } from './errors.js';
 import { ZcrxIfq } from './ifq.js';
 import type { ZcrxRqOffsets } from './user.js';
 
@@ -32,7 +33,7 @@ export interface ZcrxAreaReg {
   /** IORING_ZCRX_AREA_DMABUF for a dmabuf area. */
   flags?: number;
   /** The dmabuf (with IORING_ZCRX_AREA_DMABUF; stands for dmabuf_fd). */
-  dmabuf?: ZcrxDmabuf | null;
+  dmabuf?: Dmabuf | null;
   /** dmabuf_fd for user memory must be 0: any non-zero here is refused. */
   dmabufFd?: number;
   /** Written back: areaId << 48. Must be 0 on input. */
@@ -113,48 +114,56 @@ function roundUpPow2(n: number): number {
  * the rounded entries, offsets, id and area token are written back.
  */
 export function registerZcrxIfq(ring: ZcrxRingContext, reg: ZcrxIfqReg, id: number): ZcrxIfq {
-  if (!ring.admin) throw new NetmemError('EPERM', 'zcrx: registering an ifq needs CAP_NET_ADMIN');
-  if (!(ring.flags & IORING_SETUP_DEFER_TASKRUN)) throw new NetmemError('EINVAL', 'zcrx: the ring needs IORING_SETUP_DEFER_TASKRUN');
-  if (!(ring.flags & (IORING_SETUP_CQE32 | IORING_SETUP_CQE_MIXED))) throw new NetmemError('EINVAL', 'zcrx: the ring needs CQE32 or CQE_MIXED');
-  if (nonZero(reg.resv) || (reg.resv2 ?? 0) !== 0 || (reg.zcrxId ?? 0) !== 0) throw new NetmemError('EINVAL', 'zcrx: reserved fields must be zero');
-  if (reg.ifRxq === -1 || !reg.rqEntries || (reg.flags ?? 0) !== 0) throw new NetmemError('EINVAL', 'zcrx: bad rx queue, entry count or flags');
+  if (!ring.admin) E.fail('EPERM', 'registering a zcrx ifq needs CAP_NET_ADMIN, got a caller without it');
+  const flags0x = `0x${ring.flags.toString(16)}`;
+  if (!(ring.flags & IORING_SETUP_DEFER_TASKRUN)) E.fail('EINVAL', `the ring must be set up with IORING_SETUP_DEFER_TASKRUN, got flags ${flags0x}`);
+  if (!(ring.flags & (IORING_SETUP_CQE32 | IORING_SETUP_CQE_MIXED))) E.fail('EINVAL', `the ring must be set up with CQE32 or CQE_MIXED, got flags ${flags0x}`);
+  if (nonZero(reg.resv) || (reg.resv2 ?? 0) !== 0 || (reg.zcrxId ?? 0) !== 0) {
+    E.fail('EINVAL', `resv, resv2 and zcrxId must be zero, got ${JSON.stringify([reg.resv ?? [], reg.resv2 ?? 0, reg.zcrxId ?? 0])}`);
+  }
+  if (reg.ifRxq === -1) E.expected('ifRxq must be an rx queue index, not -1', reg.ifRxq);
+  if (!reg.rqEntries) E.expected('rqEntries must be non-zero', reg.rqEntries);
+  if ((reg.flags ?? 0) !== 0) E.expected('ifq flags must be 0', reg.flags);
   let entries = reg.rqEntries >>> 0;
   if (entries > IO_RQ_MAX_ENTRIES) {
-    if (!(ring.flags & IORING_SETUP_CLAMP)) throw new NetmemError('EINVAL', `zcrx: ${entries} refill entries (max ${IO_RQ_MAX_ENTRIES})`);
+    if (!(ring.flags & IORING_SETUP_CLAMP)) E.expected(`refill entries must be at most ${IO_RQ_MAX_ENTRIES} without IORING_SETUP_CLAMP`, entries);
     entries = IO_RQ_MAX_ENTRIES;
   }
   entries = roundUpPow2(entries);
 
   const rd = reg.region;
   const need = ZCRX_RQES_OFF + ZCRX_RQE_SIZE * entries;
-  if (!(rd.size >= need)) throw new NetmemError('EINVAL', `zcrx: region of ${rd.size} bytes, refill ring needs ${need}`);
-  if (rd.memory && rd.memory.byteLength < rd.size) throw new NetmemError('EFAULT', 'zcrx: region memory smaller than its size');
+  if (!(rd.size >= need)) E.expected(`the refill region must hold at least ${need} bytes for ${entries} entries`, rd.size);
+  if (rd.memory && rd.memory.byteLength < rd.size) E.fail('EFAULT', `region memory must hold its size of ${rd.size} bytes, got ${rd.memory.byteLength}`);
 
   const nd = ring.ns.deviceByIfindex(reg.ifIdx);
-  if (!nd) throw new NetmemError('ENODEV', `zcrx: no netdev with ifindex ${reg.ifIdx}`);
-  if (!nd.dev) throw new NetmemError('EOPNOTSUPP', `zcrx: ${nd.name} has no DMA device`);
+  if (!nd) E.expected('ifIdx must name a netdev of the namespace', reg.ifIdx, 'ENODEV');
+  if (!nd.dev) E.fail('EOPNOTSUPP', `the netdev must have a DMA device, got ${nd.name} without one`);
 
   const a = reg.area;
   const flags = a.flags ?? 0;
-  if (flags & ~IORING_ZCRX_AREA_DMABUF) throw new NetmemError('EINVAL', `zcrx: unknown area flags 0x${flags.toString(16)}`);
-  if ((a.rqAreaToken ?? 0) !== 0) throw new NetmemError('EINVAL', 'zcrx: rq_area_token must be zero');
-  if (nonZero(a.resv2)) throw new NetmemError('EINVAL', 'zcrx: area reserved fields must be zero');
-  if (!(a.len > 0) || a.len > MAX_AREA) throw new NetmemError('EFAULT', `zcrx: area of ${a.len} bytes`);
-  if (a.addr % PAGE !== 0 || a.len % PAGE !== 0) throw new NetmemError('EINVAL', 'zcrx: area address and length must be page aligned');
+  if (flags & ~IORING_ZCRX_AREA_DMABUF) E.fail('EINVAL', `area flags must be 0 or IORING_ZCRX_AREA_DMABUF, got 0x${flags.toString(16)}`);
+  if ((a.rqAreaToken ?? 0) !== 0) E.expected('rq_area_token must be zero on input', a.rqAreaToken);
+  if (nonZero(a.resv2)) E.fail('EINVAL', `area reserved fields must be zero, got ${JSON.stringify(a.resv2)}`);
+  if (!(a.len > 0) || a.len > MAX_AREA) E.expected(`the area length must be 1..${MAX_AREA} bytes`, a.len, 'EFAULT');
+  if (a.addr % PAGE !== 0 || a.len % PAGE !== 0) E.fail('EINVAL', `area address and length must be page aligned, got 0x${a.addr.toString(16)} + ${a.len}`);
 
   let ifq: ZcrxIfq;
   const common = { domain: ring.ns.domain, dev: nd.dev, rqEntries: entries, rqBuffer: rd.memory ?? new SharedArrayBuffer(rd.size), id };
   if (flags & IORING_ZCRX_AREA_DMABUF) {
-    if (a.addr !== 0) throw new NetmemError('EINVAL', 'zcrx: dmabuf area offset must be 0');
-    if (!a.dmabuf) throw new NetmemError('EBADF', 'zcrx: no dmabuf');
-    if (dmabufSize(a.dmabuf) !== a.len) throw new NetmemError('EINVAL', `zcrx: dmabuf of ${dmabufSize(a.dmabuf)} bytes, area says ${a.len}`);
+    if (a.addr !== 0) E.expected('a dmabuf area offset (addr) must be 0', a.addr);
+    if (!a.dmabuf) E.expected('IORING_ZCRX_AREA_DMABUF needs a dmabuf', a.dmabuf, 'EBADF');
+    if (a.dmabuf.size !== a.len) E.fail('EINVAL', `the area length must be the dmabuf's size of ${a.dmabuf.size} bytes, got ${a.len}`);
     ifq = ZcrxIfq.create({ ...common, area: { dmabuf: a.dmabuf, len: a.len } });
   } else {
-    if ((a.dmabufFd ?? 0) !== 0) throw new NetmemError('EINVAL', 'zcrx: dmabuf_fd set for a user-memory area');
-    if (a.addr === 0) throw new NetmemError('EFAULT', 'zcrx: null area address');
+    if ((a.dmabufFd ?? 0) !== 0) E.expected('dmabuf_fd must be 0 for a user-memory area', a.dmabufFd);
+    if (a.addr === 0) E.fail('EFAULT', 'the area address must be mapped user memory, got a null address');
     const base = a.userBase ?? ZCRX_USER_BASE;
     const off = a.addr - base;
-    if (!a.memory || off < 0 || off + a.len > a.memory.byteLength) throw new NetmemError('EFAULT', 'zcrx: area is not mapped user memory');
+    if (!a.memory || off < 0 || off + a.len > a.memory.byteLength) {
+      const mapped = a.memory ? `0x${base.toString(16)} + ${a.memory.byteLength}` : 'no memory';
+      E.fail('EFAULT', `the area must lie in mapped user memory (${mapped}), got 0x${a.addr.toString(16)} + ${a.len}`);
+    }
     ifq = ZcrxIfq.create({ ...common, area: { buffer: a.memory, offset: off, len: a.len } });
   }
 

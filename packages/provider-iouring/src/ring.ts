@@ -4,7 +4,7 @@
  * ifqs registered on it, RECV_ZC requests, and ring exit (scrub every ifq,
  * close its queue, free it once no pool uses it).
  */
-import { NetmemError, type NetNamespace, type TcpSocket } from '@netmem/core';
+import type { NetNamespace, TcpSocket } from '@netmem/core';
 import { CompletionQueue } from './cq.js';
 import {
   CQE_ERR,
@@ -20,6 +20,7 @@ import {
   IORING_SETUP_KNOWN,
   IORING_SETUP_SINGLE_ISSUER,
 } from './constants.js';
+import { E } from './errors.js';
 import type { ZcrxIfq } from './ifq.js';
 import { RecvZcRequest } from './recv.js';
 import { registerZcrxIfq, type ZcrxIfqReg } from './register.js';
@@ -81,28 +82,28 @@ export class IoUring {
     opts: IoUringOptions = {},
   ) {
     const flags = opts.flags ?? IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_CQE32;
-    if (flags & ~IORING_SETUP_KNOWN) throw new NetmemError('EINVAL', `io_uring: unknown setup flags 0x${flags.toString(16)}`);
+    if (flags & ~IORING_SETUP_KNOWN) E.fail('EINVAL', `io_uring_setup flags must be within 0x${IORING_SETUP_KNOWN.toString(16)}, got 0x${flags.toString(16)}`);
     if (flags & IORING_SETUP_DEFER_TASKRUN && !(flags & IORING_SETUP_SINGLE_ISSUER)) {
-      throw new NetmemError('EINVAL', 'io_uring: DEFER_TASKRUN needs SINGLE_ISSUER');
+      E.fail('EINVAL', `IORING_SETUP_DEFER_TASKRUN needs IORING_SETUP_SINGLE_ISSUER, got flags 0x${flags.toString(16)}`);
     }
-    if (flags & IORING_SETUP_CQE32 && flags & IORING_SETUP_CQE_MIXED) throw new NetmemError('EINVAL', 'io_uring: CQE32 and CQE_MIXED together');
+    if (flags & IORING_SETUP_CQE32 && flags & IORING_SETUP_CQE_MIXED) E.fail('EINVAL', `IORING_SETUP_CQE32 or IORING_SETUP_CQE_MIXED, not both, got flags 0x${flags.toString(16)}`);
     let entries = opts.entries ?? 64;
-    if (!(entries > 0)) throw new NetmemError('EINVAL', `io_uring: ${entries} entries`);
+    if (!(entries > 0)) E.expected('io_uring entries must be positive', entries);
     if (entries > IORING_MAX_ENTRIES) {
-      if (!(flags & IORING_SETUP_CLAMP)) throw new NetmemError('EINVAL', `io_uring: ${entries} entries (max ${IORING_MAX_ENTRIES})`);
+      if (!(flags & IORING_SETUP_CLAMP)) E.expected(`io_uring entries must be at most ${IORING_MAX_ENTRIES} without IORING_SETUP_CLAMP`, entries);
       entries = IORING_MAX_ENTRIES;
     }
     this.sqEntries = roundUpPow2(entries);
     let cq = 2 * this.sqEntries;
     if (flags & IORING_SETUP_CQSIZE) {
       cq = opts.cqEntries ?? 0;
-      if (!(cq > 0)) throw new NetmemError('EINVAL', `io_uring: ${cq} CQ entries`);
+      if (!(cq > 0)) E.expected('cqEntries must be positive with IORING_SETUP_CQSIZE', opts.cqEntries);
       if (cq > IORING_MAX_CQ_ENTRIES) {
-        if (!(flags & IORING_SETUP_CLAMP)) throw new NetmemError('EINVAL', `io_uring: ${cq} CQ entries (max ${IORING_MAX_CQ_ENTRIES})`);
+        if (!(flags & IORING_SETUP_CLAMP)) E.expected(`CQ entries must be at most ${IORING_MAX_CQ_ENTRIES} without IORING_SETUP_CLAMP`, cq);
         cq = IORING_MAX_CQ_ENTRIES;
       }
       cq = roundUpPow2(cq);
-      if (cq < this.sqEntries) throw new NetmemError('EINVAL', `io_uring: CQ of ${cq} below SQ of ${this.sqEntries}`);
+      if (cq < this.sqEntries) E.expected(`CQ entries (rounded up) must be at least the SQ's ${this.sqEntries}`, cq);
     }
     this.flags = flags;
     this.admin = opts.admin ?? true;
@@ -120,7 +121,7 @@ export class IoUring {
   }
 
   private live(): void {
-    if (this.exited) throw new NetmemError('EBADF', 'io_uring: the ring has exited');
+    if (this.exited) E.fail('EBADF', 'the io_uring must be live, got one that has exited');
   }
 
   /**
@@ -143,12 +144,13 @@ export class IoUring {
   recvZc(sk: TcpSocket, opts: RecvZcOptions = {}): RecvZcRequest {
     this.live();
     const ifq = this.ifqs.get(opts.ifq ?? 0);
-    if (!ifq) throw new NetmemError('EINVAL', `io_uring: no zcrx ifq ${opts.ifq ?? 0}`);
+    if (!ifq) E.expected(`RECV_ZC must name a zcrx ifq registered on this ring (ids: ${[...this.ifqs.keys()].join(', ') || 'none'})`, opts.ifq ?? 0);
     const flags = opts.flags ?? IORING_RECV_MULTISHOT;
-    if (flags & ~(IORING_RECVSEND_POLL_FIRST | IORING_RECV_MULTISHOT)) throw new NetmemError('EINVAL', `io_uring: RECV_ZC flags 0x${flags.toString(16)}`);
-    if (!(flags & IORING_RECV_MULTISHOT)) throw new NetmemError('EINVAL', 'io_uring: RECV_ZC must be multishot');
+    const known = IORING_RECVSEND_POLL_FIRST | IORING_RECV_MULTISHOT;
+    if (flags & ~known) E.fail('EINVAL', `RECV_ZC flags must be within 0x${known.toString(16)}, got 0x${flags.toString(16)}`);
+    if (!(flags & IORING_RECV_MULTISHOT)) E.fail('EINVAL', `RECV_ZC must be multishot (IORING_RECV_MULTISHOT), got flags 0x${flags.toString(16)}`);
     const len = opts.len ?? 0;
-    if (!(len >= 0 && len <= 0xffffffff)) throw new NetmemError('EINVAL', `io_uring: RECV_ZC len ${len}`);
+    if (!(len >= 0 && len <= 0xffffffff)) E.expected('the RECV_ZC byte limit must be 0..2^32-1', len);
     const req = new RecvZcRequest(this.cq, ifq, sk, opts.userData ?? 0, len, (this.flags & IORING_SETUP_CQE_MIXED) !== 0, (r) => this.requests.delete(r));
     this.requests.add(req);
     return req;

@@ -3,8 +3,8 @@
  * control protocol (wait for it, wake it, wait for refills, stop it).
  */
 import { Worker } from 'node:worker_threads';
-import { NetmemError } from '@netmem/core';
 import { CQ_TAIL } from './constants.js';
+import { E } from './errors.js';
 import type { IoUring } from './ring.js';
 import type { ZcrxIfq } from './ifq.js';
 import {
@@ -83,7 +83,7 @@ export class ZcrxWorker {
  * sources the worker boots through worker-boot.mjs (registers tsx itself).
  */
 export function spawnZcrxWorker(ring: IoUring, ifq: ZcrxIfq, opts: SpawnZcrxWorkerOptions = {}): ZcrxWorker {
-  if (ifq.area.isDmabuf) throw new NetmemError('EFAULT', 'zcrx worker: a dmabuf area is not readable by the CPU');
+  if (ifq.area.isDmabuf) E.fail('EFAULT', `the consumer worker reads the area: it needs user memory, got a dmabuf area (ifq ${ifq.id})`);
   const data: ZcrxWorkerData = {
     cq: ring.cq.buffer,
     rq: ifq.rqBuffer,
@@ -105,7 +105,7 @@ export function spawnZcrxWorker(ring: IoUring, ifq: ZcrxIfq, opts: SpawnZcrxWork
   while (Atomics.load(ctl, ZW_READY) === 0 && Date.now() < deadline) Atomics.wait(ctl, ZW_READY, 0, 50);
   if (Atomics.load(ctl, ZW_READY) === 0) {
     void worker.terminate();
-    throw new NetmemError('EIO', 'zcrx worker did not start');
+    E.fail('EIO', `the consumer worker must start within ${opts.startTimeoutMs ?? 30000} ms, got no sign of it`);
   }
   return w;
 }

@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { testProvider } from '@netmem/core';
+import { testProvider } from '@netmem/core/testing';
 import { ZcrxIfq } from '../src/index.js';
 
 describe('io_uring zcrx provider', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkDomainInvariants, whereIs } from '@netmem/core';
+import { whereIs } from '@netmem/core';
+import { checkDomainInvariants, inspectNetmem } from '@netmem/core/testing';
 import { CQE_ERR, type RecvZcRequest } from '../src/index.js';
 import { HDR, assertZcrx, makeWorld, packet, reap, type Cqe, type World } from './helpers.js';
 
@@ -14,7 +15,7 @@ const idx = (c: Cqe): number => c.off / 4096;
 /** Counts unmaps of the ifq area's IOVA from now on. */
 function countAreaUnmaps(w: World): () => number {
   const dev = w.nd.dev!;
-  const iova = w.domain.table.dma[w.ifq.area.desc(0)];
+  const iova = inspectNetmem(w.domain, w.ifq.area.niov(0)).dma;
   expect(iova).not.toBe(0);
   let n = 0;
   const orig = dev.unmap.bind(dev);
@@ -143,7 +144,7 @@ describe('ring exit, scrub and unregister', () => {
     for (let i = 0; i < 50; i++) w.drv.receive(1, packet(4096, i), HDR, w.sk);
     for (let s = w.sk.peek(); s; s = s.next) {
       for (let i = 0; i < s.shinfo.nrFrags; i++) {
-        const d = (s.shinfo.fragNm[i] >>> 1) & 0xfffff;
+        const d = inspectNetmem(w.domain, s.shinfo.fragNm[i]).desc;
         expect(d >= base && d < base + 64).toBe(false);
       }
     }

@@ -1,5 +1,6 @@
 /** A zcrx world for tests: domain, namespace, netdevsim with header split, a ring and an ifq on queue 1. */
-import { MemoryDomain, NetNamespace, VirtualClock, type NetDevice, type NetdevsimDriver, type TcpSocket } from '@netmem/core';
+import { NetNamespace, type MemoryDomain, type NetDevice, type NetdevsimDriver, type TcpSocket, type VirtualClock } from '@netmem/core';
+import { quietWorld } from '@netmem/core/testing';
 import { pagesProvider } from '@netmem/provider-pages';
 import {
   CqConsumer,
@@ -49,8 +50,7 @@ export const PAGES = 2048;
 
 /** The network half of a world: domain, namespace, a 2-queue netdevsim with header split. */
 export function makeNet(o: { checked?: boolean; ringSize?: number; supportsUnreadable?: boolean; headerSplit?: boolean } = {}) {
-  const clock = new VirtualClock();
-  const domain = new MemoryDomain({ pages: PAGES, netIovs: 8192, clock, onWarn: false, checked: o.checked ?? true });
+  const { clock, domain } = quietWorld({ pages: PAGES, netIovs: 8192, checked: o.checked ?? true });
   const ns = new NetNamespace(domain, { pageProvider: pagesProvider() });
   const nd = ns.createNetdevsim({
     name: 'eth0',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isNetmemError, type ErrnoCode } from '@netmem/core';
+import { Dmabuf, allPools, controlPlane, type ErrnoCode } from '@netmem/core';
+import { errnoOf } from '@netmem/core/testing';
 import {
   IORING_SETUP_CLAMP,
   IORING_SETUP_CQE32,
@@ -9,7 +10,6 @@ import {
   IORING_ZCRX_AREA_DMABUF,
   IoUring,
   ZCRX_USER_BASE,
-  zcrxDmabuf,
   type IoUringOptions,
   type ZcrxIfqReg,
 } from '../src/index.js';
@@ -27,15 +27,7 @@ function goodReg(ifIdx: number, mem: SharedArrayBuffer, entries = 64): ZcrxIfqRe
   };
 }
 
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (isNetmemError(e)) return e.code;
-    throw e;
-  }
-  return 'ok';
-}
+const code = errnoOf;
 
 interface Case {
   name: string;
@@ -71,8 +63,8 @@ const CASES: Case[] = [
   { name: 'null area address', code: 'EFAULT', edit: (r) => (r.area.addr = 0) },
   { name: 'dmabuf fd with user memory', code: 'EINVAL', edit: (r) => (r.area.dmabufFd = 3) },
   { name: 'area past the mapped memory', code: 'EFAULT', edit: (r) => (r.area.len = 32 * 4096) },
-  { name: 'dmabuf at a non-zero offset', code: 'EINVAL', edit: (r) => ((r.area.flags = IORING_ZCRX_AREA_DMABUF), (r.area.dmabuf = zcrxDmabuf(dmabufMem)), (r.area.addr = 4096)) },
-  { name: 'dmabuf size mismatch', code: 'EINVAL', edit: (r) => ((r.area.flags = IORING_ZCRX_AREA_DMABUF), (r.area.dmabuf = zcrxDmabuf(dmabufMem)), (r.area.addr = 0), (r.area.len = 8 * 4096)) },
+  { name: 'dmabuf at a non-zero offset', code: 'EINVAL', edit: (r) => ((r.area.flags = IORING_ZCRX_AREA_DMABUF), (r.area.dmabuf = Dmabuf.import(dmabufMem)), (r.area.addr = 4096)) },
+  { name: 'dmabuf size mismatch', code: 'EINVAL', edit: (r) => ((r.area.flags = IORING_ZCRX_AREA_DMABUF), (r.area.dmabuf = Dmabuf.import(dmabufMem)), (r.area.addr = 0), (r.area.len = 8 * 4096)) },
   { name: 'rx queue out of range (mpOpenRxq)', code: 'ERANGE', edit: (r) => (r.ifRxq = 2) },
   { name: 'header split off (mpOpenRxq)', code: 'EINVAL', net: { headerSplit: false }, edit: () => {} },
   { name: 'XDP attached (mpOpenRxq)', code: 'EEXIST', edit: (_r, n) => n.nd.setXdp(true) },
@@ -87,12 +79,12 @@ describe('IORING_REGISTER_ZCRX_IFQ error table', () => {
       const mem = new SharedArrayBuffer(16 * 4096);
       const reg = goodReg(n.nd.ifindex, mem);
       c.edit(reg, n);
-      const pools = n.domain.allPools().length;
+      const pools = allPools(n.domain).length;
       const live = n.nd.dev!.liveMappings;
       const token = reg.area.rqAreaToken;
       expect(code(() => ring.registerZcrxIfq(reg))).toBe(c.code);
       expect(ring.ifqs.size).toBe(0);
-      expect(n.domain.allPools().length).toBe(pools);
+      expect(allPools(n.domain).length).toBe(pools);
       expect(n.nd.dev!.liveMappings).toBe(live);
       expect(n.nd.rxQueues[1].mp).toBeNull();
       expect(n.nd.dev!.faultCount).toBe(0);
@@ -153,9 +145,10 @@ describe('registration success', () => {
     expect(ifq.area.mappings).toBe(1);
     expect(n.drv.pool(1)!.provider).toBe(ifq.ops);
     expect(n.nd.dev!.counters().maps - maps).toBe(3 * 64); // page pools only: q0 payload + both header pools, 64 each
-    expect(n.ns.netlink.queueGet({ ifindex: n.nd.ifindex, id: 1, type: 'rx' }).ioUring).toEqual({});
-    expect(n.ns.netlink.pagePoolGet({ id: n.drv.pool(1)!.id }).ioUring).toEqual({});
-    expect(n.ns.netlink.queueGet({ ifindex: n.nd.ifindex, id: 0, type: 'rx' }).ioUring).toBeUndefined();
+    const netlink = controlPlane(n.ns);
+    expect(netlink.queueGet({ ifindex: n.nd.ifindex, id: 1, type: 'rx' }).ioUring).toEqual({});
+    expect(netlink.pagePoolGet({ id: n.drv.pool(1)!.id }).ioUring).toEqual({});
+    expect(netlink.queueGet({ ifindex: n.nd.ifindex, id: 0, type: 'rx' }).ioUring).toBeUndefined();
     // Same queue again: EEXIST from mpOpenRxq, second ifq fully undone.
     const again = goodReg(n.nd.ifindex, new SharedArrayBuffer(16 * 4096));
     const live = n.nd.dev!.liveMappings;
@@ -185,7 +178,7 @@ describe('registration success', () => {
       addr: 0,
       len: 16 * 4096,
       flags: IORING_ZCRX_AREA_DMABUF,
-      dmabuf: zcrxDmabuf(buf, [
+      dmabuf: Dmabuf.import(buf, [
         { offset: 0, length: 8 * 4096 },
         { offset: 16 * 4096, length: 8 * 4096 },
       ]),

@@ -9,7 +9,6 @@
  * allocated once per shared info.
  */
 import { NetmemError } from '../base/errors.js';
-import { ByteCopier } from '../bytes/copy.js';
 import type { MemoryDomain } from '../netmem/domain.js';
 import { isNetIov } from '../netmem/handle.js';
 import { Place, type Ledger, type PlaceCode } from '../netmem/ledger.js';
@@ -107,8 +106,6 @@ export class SkbFactory {
 
   /** The domain's ownership ledger (checked mode records where buffers are). */
   readonly ledger: Ledger;
-  /** Copies out of net_iov memory (page bytes go through the domain storage). */
-  private readonly copier = new ByteCopier();
 
   constructor(
     /** The domain whose netmems the skbs hold. */
@@ -265,7 +262,7 @@ export class SkbFactory {
     let done = 0;
     if (off < skb.headLen) {
       const n = Math.min(len, skb.headLen - off);
-      this.copyPiece(sh.head, sh.headStart + skb.dataOff + off, dst, at, n);
+      this.domain.readNetmem(sh.head, sh.headStart + skb.dataOff + off, dst, at, n);
       done += n;
       off = 0;
     } else {
@@ -278,21 +275,11 @@ export class SkbFactory {
         continue;
       }
       const n = Math.min(len - done, flen - off);
-      this.copyPiece(sh.fragNm[i], sh.fragOff[i] + off, dst, at + done, n);
+      this.domain.readNetmem(sh.fragNm[i], sh.fragOff[i] + off, dst, at + done, n);
       done += n;
       off = 0;
     }
     return done;
-  }
-
-  /** Copies `n` bytes at `off` of netmem `nm` into `dst` at `at`: pages through the domain storage, net_iovs through their view. */
-  private copyPiece(nm: number, off: number, dst: Uint8Array, at: number, n: number): void {
-    const d = this.domain;
-    if (isNetIov(nm)) this.copier.between(dst, at, d.bytes(nm), off, n);
-    else {
-      if (d.checked) d.checkStale(nm);
-      d.storage.copyOut(d.pageVa(nm) + off, dst, at, n); // a page's VA is its offset in the storage
-    }
   }
 
   /** Records in the ledger that every buffer of `skb` is at `place` (checked mode only). */

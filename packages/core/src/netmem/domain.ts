@@ -12,72 +12,17 @@ import { RealClock, type Clock } from '../base/clock.js';
 import { NetmemError } from '../base/errors.js';
 import { NET_IOV_SIZE, PAGE_SIZE } from '../base/units.js';
 import { E } from '../base/validate.js';
+import { ByteCopier } from '../bytes/copy.js';
 import { ByteStorage } from '../bytes/storage.js';
 import { DmaDevice, type DmaDeviceOptions } from '../dma/device.js';
 import { storageRegion, type MemRegion } from '../dma/region.js';
 import { NetIovArea, type NetIovOwner, type NetIovType } from './area.js';
 import { descOf, genOf, GEN_MASK, isNetIov, makeHandle, MAX_DESCS } from './handle.js';
+import type { FaultInjection, MemoryDomainEvents, MemoryDomainOptions, NetmemWarning } from './domain-types.js';
+import { IovSpace } from './iov-space.js';
 import { Ledger, Place } from './ledger.js';
 import { NetmemTable, NM_UNREADABLE, PP_SIGNATURE } from './netmem-table.js';
 import { MAX_PAGE_ORDER, PageAllocator } from './page-allocator.js';
-
-/** A warning the domain reported (the kernel's pr_warn / WARN). */
-export interface NetmemWarning {
-  /** Short stable key, e.g. `stalled-pool`, `mem-provider-init`. */
-  kind: string;
-  /** Human-readable text. */
-  message: string;
-  /** Pool id when the warning is about a pool. */
-  poolId?: number;
-}
-
-/** A pool page freed to the page allocator while still marked as a pool page. */
-export interface LeakReport {
-  /** Handle of the page. */
-  netmem: number;
-  /** Id of the pool it still named. */
-  poolId: number;
-}
-
-/** Events of a {@link MemoryDomain}. */
-export interface MemoryDomainEvents {
-  /** A warning (also passed to `onWarn`). */
-  warn: (w: NetmemWarning) => void;
-  /** A "page_pool leak" report. */
-  leak: (r: LeakReport) => void;
-}
-
-/** Options for {@link MemoryDomain}. */
-export interface MemoryDomainOptions {
-  /** Page frames of simulated memory (the size limit). Default 65536 (256 MiB). */
-  pages?: number;
-  /** NUMA nodes; the pages are split evenly among them. Default 1. */
-  numaNodes?: number;
-  /** Descriptors reserved for net_iovs. Default 262144. */
-  netIovs?: number;
-  /**
-   * Page bytes in a SharedArrayBuffer (default true), so buffers can be handed
-   * to worker threads. false uses a plain ArrayBuffer, which V8 copies to
-   * and from faster when the other side is an outside array (shared memory
-   * is copied with relaxed atomic word moves); copies inside the storage
-   * run at memmove speed either way (see {@link ByteStorage}).
-   */
-  sharedMemory?: boolean;
-  /** Checked mode: stale-handle detection and the full ownership ledger. Default false. */
-  checked?: boolean;
-  /** Clock for deferred work. Default: real time. */
-  clock?: Clock;
-  /** Where warnings go besides the `warn` event. Default: console.warn; `false` for silence. */
-  onWarn?: ((w: NetmemWarning) => void) | false;
-}
-
-/** Fault-injection settings of a domain. */
-export interface FaultInjection {
-  /** Every Nth page allocation fails (0 = never). */
-  pageAllocEvery?: number;
-  /** Every Nth DMA map on any of the domain's devices fails (0 = never). */
-  dmaMapEvery?: number;
-}
 
 /** One simulated machine's memory: pages, net_iov areas, metadata, devices. */
 export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
@@ -101,6 +46,8 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
   leaks = 0;
 
   private readonly nodes: PageAllocator[];
+  /** Copies out of net_iov memory (page bytes go through the storage). */
+  private readonly copier = new ByteCopier();
   private readonly views: (Uint8Array | undefined)[];
   private readonly onWarn: ((w: NetmemWarning) => void) | false;
   private readonly warnedOnce = new Set<string>();
@@ -109,8 +56,8 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
   private readonly injection = { dmaMapEvery: 0 };
   private readonly areas = new Map<number, NetIovArea>();
   private nextAreaId = 1;
-  /** Free net_iov descriptor ranges as [start, length] pairs, sorted by start. */
-  private iovFree: [number, number][];
+  /** Free net_iov descriptor ranges. */
+  private readonly iovSpace: IovSpace;
   private pageAllocEvery = 0;
   private pageAllocs = 0;
 
@@ -146,7 +93,7 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
       this.nodes.push(new PageAllocator(base, count));
       this.table.nid.fill(n, 1 + base, 1 + base + count);
     }
-    this.iovFree = netIovs > 0 ? [[1 + pages, netIovs]] : [];
+    this.iovSpace = new IovSpace(1 + pages, netIovs);
   }
 
   // ---- pages -------------------------------------------------------------
@@ -357,6 +304,20 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
     return v;
   }
 
+  /**
+   * Copies `n` bytes at offset `off` of `nm` into `dst` at `at`: a page
+   * through the storage (a memmove when `dst` is domain memory too), a
+   * net_iov through its area. EFAULT for unreadable (dmabuf) memory.
+   */
+  readNetmem(nm: number, off: number, dst: Uint8Array, at: number, n: number): void {
+    if ((nm & 1) === 0) {
+      if (this.checked) this.checkStale(nm);
+      this.storage.copyOut((((nm >>> 1) & 0xfffff) - 1) * PAGE_SIZE + off, dst, at, n); // a page's VA is its storage offset
+      return;
+    }
+    this.copier.between(dst, at, this.bytes(nm), off, n);
+  }
+
   // ---- net_iov areas ------------------------------------------------------
 
   /**
@@ -368,11 +329,8 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
     if (offset < 0 || offset + count * NET_IOV_SIZE > region.u8.byteLength) {
       throw new NetmemError('EINVAL', `area of ${count} net_iovs does not fit region ${region.name}`);
     }
-    const idx = this.iovFree.findIndex(([, len]) => len >= count);
-    if (idx < 0) throw new NetmemError('ENOMEM', `no room for ${count} more net_iovs in this domain`);
-    const [start, len] = this.iovFree[idx];
-    if (len === count) this.iovFree.splice(idx, 1);
-    else this.iovFree[idx] = [start + count, len - count];
+    const start = this.iovSpace.take(count);
+    if (start < 0) throw new NetmemError('ENOMEM', `no room for ${count} more net_iovs in this domain (${this.iovSpace.available} free)`);
     const area = new NetIovArea(this.nextAreaId++, type, count, start, region, offset, readable, owner, this.table);
     const t = this.table;
     for (let d = start; d < start + count; d++) {
@@ -398,16 +356,7 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
       this.retireDesc(d);
     }
     this.areas.delete(area.id);
-    this.iovFree.push([area.baseDesc, area.count]);
-    this.iovFree.sort((a, b) => a[0] - b[0]);
-    // Merge neighbours so large areas fit again.
-    const merged: [number, number][] = [];
-    for (const r of this.iovFree) {
-      const last = merged[merged.length - 1];
-      if (last && last[0] + last[1] === r[0]) last[1] += r[1];
-      else merged.push([r[0], r[1]]);
-    }
-    this.iovFree = merged;
+    this.iovSpace.give(area.baseDesc, area.count);
   }
 
   /** The area a net_iov belongs to. */
@@ -458,3 +407,4 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
 }
 
 export { MAX_PAGE_ORDER, PAGE_SIZE };
+export type { FaultInjection, LeakReport, MemoryDomainEvents, MemoryDomainOptions, NetmemWarning } from './domain-types.js';

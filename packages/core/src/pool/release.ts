@@ -10,6 +10,7 @@
 import { NetmemError } from '../base/errors.js';
 import type { TimerHandle } from '../base/clock.js';
 import { DEFER_TIME_MS, DEFER_WARN_INTERVAL_MS } from './constants.js';
+import { unmapDesc } from './dma.js';
 import type { PoolInternals } from './state.js';
 
 /** A pool's lifecycle state: users, destroy attempts, the retry timer. */
@@ -115,7 +116,7 @@ export class PoolLifecycle {
     if (this.destroyCnt++ === 0 && pool.dmaMap) {
       // Pre-fix kernels ('none') neither stopped syncing nor unmapped here.
       if (pool.tracker.kind !== 'none') pool.syncDev = false;
-      pool.tracker.claimAll((d) => pool.unmapDesc(d));
+      pool.tracker.claimAll((d) => unmapDesc(pool, d));
     }
     const domain = pool.domain;
     for (let nm = pool.ringConsume(); nm !== 0; nm = pool.ringConsume()) {

@@ -46,6 +46,7 @@ export interface PoolInternals extends PagePool {
   readonly ppRefTab: Int32Array;
   readonly placeTab: Uint8Array;
   readonly dmaTab: Float64Array;
+  readonly magicTab: Int32Array;
   /** Domain-clock ms when destroy found netmems in flight (-1: never). */
   readonly detachedAt: number;
 
@@ -59,8 +60,6 @@ export interface PoolInternals extends PagePool {
   syncForDevice(d: number, size: number): void;
   /** The oldest ring entry, 0 when empty. */
   ringConsume(): number;
-  /** Unmaps descriptor `d`'s mapping. */
-  unmapDesc(d: number): void;
   /** __page_pool_put_page: cache when allowed; returns the netmem for the ring, or 0. */
   recycleCandidate(nm: number, d: number, dmaSyncSize: number, direct: boolean): number;
   /** Produces `n` netmems of `list` into the ring; overflow is released. */
@@ -69,18 +68,6 @@ export interface PoolInternals extends PagePool {
   checkPut(nm: number): void;
   /** page_pool_napi_local. */
   napiLocal(): boolean;
-  /** page_pool_set_pp_info. */
-  setPpInfo(d: number): void;
-  /** page_pool_clear_pp_info. */
-  clearPpInfo(d: number): void;
-  /** Counts `nm` as held (pages_state_hold_cnt++, with its tracepoint). */
-  hold(nm: number): void;
-  /** Places a netmem in the cache; false when full. */
-  placeInCache(nm: number): boolean;
-  /** page_pool_dma_map. */
-  dmaMapPage(nm: number): boolean;
-  /** Unmaps a page unless scrub already did. */
-  dmaUnmapPage(nm: number): void;
   /** page_pool_free_frag. */
   freeFrag(): void;
   /** Stops listening to the device's faults and the domain's leak reports (the pool is freed). */

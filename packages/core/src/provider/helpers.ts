@@ -10,6 +10,8 @@ import { E } from '../base/validate.js';
 import type { MemoryDomain } from '../netmem/domain.js';
 import { descOf, isNetIov } from '../netmem/handle.js';
 import type { PlaceCode } from '../netmem/ledger.js';
+import { clearPpInfo, hold, placeInCache, setPpInfo } from '../pool/accounting.js';
+import { dmaMapPage, dmaUnmapPage } from '../pool/dma.js';
 import { internals } from '../pool/state.js';
 import * as S from '../pool/stats.js';
 import type { PagePool } from '../pool/types.js';
@@ -24,8 +26,8 @@ export function mpSetPool(pool: PagePool, nm: number): void {
   const d = descOf(nm);
   if (nm === 0) E.fail('EINVAL', 'mpSetPool of the NULL netmem');
   if (p.ppTab[d] !== 0) throw new NetmemError('EBUSY', `netmem ${nm} already belongs to pool ${p.ppTab[d]}`);
-  p.setPpInfo(d);
-  p.hold(nm);
+  setPpInfo(p, d);
+  hold(p, nm);
 }
 
 /**
@@ -33,7 +35,7 @@ export function mpSetPool(pool: PagePool, nm: number): void {
  * (call it from `release`): pool marks and pp reference cleared.
  */
 export function mpClearPool(pool: PagePool, nm: number): void {
-  internals(pool).clearPpInfo(descOf(nm));
+  clearPpInfo(internals(pool), descOf(nm));
 }
 
 /**
@@ -42,7 +44,7 @@ export function mpClearPool(pool: PagePool, nm: number): void {
  * false when the cache is full.
  */
 export function mpPlaceInCache(pool: PagePool, nm: number): boolean {
-  return internals(pool).placeInCache(nm);
+  return placeInCache(internals(pool), nm);
 }
 
 /** alloc_stat_inc(slow / slow_high_order): counts one slow allocation in the pool's stats. */
@@ -75,7 +77,7 @@ export function mpGetDmaAddr(domain: MemoryDomain, nm: number): number {
  * failed (the page is not mapped then).
  */
 export function mpDmaMapPage(pool: PagePool, nm: number): boolean {
-  return internals(pool).dmaMapPage(nm);
+  return dmaMapPage(internals(pool), nm);
 }
 
 /**
@@ -83,7 +85,7 @@ export function mpDmaMapPage(pool: PagePool, nm: number): boolean {
  * destroy's scrub already did (exactly one of the two unmaps).
  */
 export function mpDmaUnmapPage(pool: PagePool, nm: number): void {
-  internals(pool).dmaUnmapPage(nm);
+  dmaUnmapPage(internals(pool), nm);
 }
 
 /** The pp reference count of a netmem (netmem_get_pp_ref_count_ref). */

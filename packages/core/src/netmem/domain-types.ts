@@ -1,0 +1,61 @@
+/** The memory domain's options, events and reports. */
+import type { Clock } from '../base/clock.js';
+
+/** A warning the domain reported (the kernel's pr_warn / WARN). */
+export interface NetmemWarning {
+  /** Short stable key, e.g. `stalled-pool`, `mem-provider-init`. */
+  kind: string;
+  /** Human-readable text. */
+  message: string;
+  /** Pool id when the warning is about a pool. */
+  poolId?: number;
+}
+
+/** A pool page freed to the page allocator while still marked as a pool page. */
+export interface LeakReport {
+  /** Handle of the page. */
+  netmem: number;
+  /** Id of the pool it still named. */
+  poolId: number;
+}
+
+/** Events of a {@link MemoryDomain}. */
+export interface MemoryDomainEvents {
+  /** A warning (also passed to `onWarn`). */
+  warn: (w: NetmemWarning) => void;
+  /** A "page_pool leak" report. */
+  leak: (r: LeakReport) => void;
+}
+
+/** Options for {@link MemoryDomain}. */
+export interface MemoryDomainOptions {
+  /** Page frames of simulated memory (the size limit). Default 65536 (256 MiB). */
+  pages?: number;
+  /** NUMA nodes; the pages are split evenly among them. Default 1. */
+  numaNodes?: number;
+  /** Descriptors reserved for net_iovs. Default 262144. */
+  netIovs?: number;
+  /**
+   * Page bytes in a SharedArrayBuffer (default true), so buffers can be handed
+   * to worker threads. false uses a plain ArrayBuffer, which V8 copies to
+   * and from faster when the other side is an outside array (shared memory
+   * is copied with relaxed atomic word moves); copies inside the storage
+   * run at memmove speed either way (see {@link ByteStorage}).
+   */
+  sharedMemory?: boolean;
+  /** Checked mode: stale-handle detection and the full ownership ledger. Default false. */
+  checked?: boolean;
+  /** Clock for deferred work. Default: real time. */
+  clock?: Clock;
+  /** Where warnings go besides the `warn` event. Default: console.warn; `false` for silence. */
+  onWarn?: ((w: NetmemWarning) => void) | false;
+}
+
+/** Fault-injection settings of a domain. */
+export interface FaultInjection {
+  /** Every Nth page allocation fails (0 = never). */
+  pageAllocEvery?: number;
+  /** Every Nth DMA map on any of the domain's devices fails (0 = never). */
+  dmaMapEvery?: number;
+}
+

@@ -1,0 +1,42 @@
+/**
+ * A pool's DMA mappings (page_pool_dma_map, __page_pool_release_netmem_dma):
+ * every page the pool maps is tracked by its DMA-tracking strategy, so
+ * exactly one of "the page returns" and "destroy's scrub" unmaps it.
+ */
+import { PAGE_SIZE } from '../base/units.js';
+import type { PoolInternals } from './state.js';
+
+/**
+ * page_pool_dma_map: maps a page of the pool's order, tracks the mapping,
+ * syncs it for the device. False when the map or the tracking fails (the
+ * page is left unmapped).
+ */
+export function dmaMapPage(pool: PoolInternals, nm: number): boolean {
+  const dev = pool.dev!;
+  const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
+  const iova = dev.map(pool.domain.pageRegion, (d - 1) * PAGE_SIZE, PAGE_SIZE << pool.order, pool.dmaDirCode);
+  if (iova === 0) return false;
+  pool.dmaTab[d] = iova;
+  if (!pool.tracker.track(d)) {
+    pool.domain.warnOnce(`dma-track-${pool.id}`, 'dma-track', `pool ${pool.id}: couldn't track DMA mapping`, pool.id);
+    dev.unmap(iova, pool.dmaDirCode);
+    pool.dmaTab[d] = 0;
+    return false;
+  }
+  if (pool.syncDev) pool.syncForDevice(d, pool.maxLen);
+  return true;
+}
+
+/** Unmaps a page the pool mapped, unless destroy's scrub already claimed it. */
+export function dmaUnmapPage(pool: PoolInternals, nm: number): void {
+  if (!pool.dmaMap) return;
+  const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
+  if (!pool.tracker.claim(d)) return;
+  unmapDesc(pool, d);
+}
+
+/** Unmaps descriptor `d`'s mapping (its tracking was already claimed). */
+export function unmapDesc(pool: PoolInternals, d: number): void {
+  pool.dev!.unmap(pool.dmaTab[d], pool.dmaDirCode);
+  pool.dmaTab[d] = 0;
+}

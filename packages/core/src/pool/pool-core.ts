@@ -1,0 +1,354 @@
+/**
+ * The page pool's core (net/core/page_pool.c, the part every buffer goes
+ * through): its state, the alloc and put fast paths, the cache and ring,
+ * recycling, and a netmem leaving the pool. The pool users get
+ * (page-pool.ts) adds creation, lifecycle and introspection on top; beside
+ * them, as the kernel splits page_pool.c and its headers: create.ts
+ * (page_pool_init's checks), frag.ts (frag and va helpers), release.ts
+ * (destroy, scrub, deferred release), introspect.ts (stats, info, netlink
+ * fill), dma.ts (mapping), accounting.ts (pp info, hold count), types.ts.
+ *
+ * Memory strategy: the alloc cache is an Int32Array stack of 128 handles, the
+ * ptr_ring an Int32Array circle, statistics a Float64Array, and per-netmem
+ * state the domain's typed-array tables (the pool keeps direct references to
+ * them). alloc and put allocate nothing; the provider is called only when
+ * both cache and ring are empty, or when a netmem leaves the pool.
+ */
+import { EventEmitter } from 'eventemitter3';
+import { NetmemError } from '../base/errors.js';
+import type { DmaDevice } from '../dma/device.js';
+import { DESC_MASK } from '../netmem/handle.js';
+import type { MemoryDomain } from '../netmem/domain.js';
+import { FIRST_OUT_PLACE, Place, setPlace } from '../netmem/ledger.js';
+import { NM_PFMEMALLOC } from '../netmem/netmem-table.js';
+import { GFP_ATOMIC, PP_ALLOC_CACHE_REFILL, PP_ALLOC_CACHE_SIZE, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV, PP_FLAG_SYSTEM_POOL } from './constants.js';
+import { clearPpInfo } from './accounting.js';
+import type { PoolSettings } from './create.js';
+import { createDmaTracker, type DmaTracker } from './dma-tracking.js';
+import { badPut, ppRefUnderflow } from './misuse.js';
+import { currentNapi, type Napi } from './napi.js';
+import { poolRegistry, type PoolRegistry } from './registry.js';
+import * as S from './stats.js';
+import type { PoolInternals } from './state.js';
+import type { MemoryProviderOps, PagePoolEvents, PoolNetdev } from './types.js';
+
+// The hot paths below use these constants as literals: V8 loads an imported
+// binding from its module cell and hole-checks it on every use (and a bundle
+// turns them into mutable vars), which cost ~25% of the fast path. This runs
+// once at load and keeps the literals honest.
+if (
+  DESC_MASK !== 0xfffff || FIRST_OUT_PLACE !== 3 || NM_PFMEMALLOC !== 1 || PP_ALLOC_CACHE_SIZE !== 128 || PP_ALLOC_CACHE_REFILL !== 64 ||
+  Place.NONE !== 0 || Place.CACHE !== 1 || Place.RING !== 2 || Place.HANDED_OUT !== 3 || Place.FRAG_PAGE !== 8 ||
+  S.S_FAST !== 0 || S.S_SLOW !== 1 || S.S_SLOW_HIGH_ORDER !== 2 || S.S_EMPTY !== 3 || S.S_REFILL !== 4 || S.S_WAIVE !== 5 ||
+  S.S_CACHED !== 6 || S.S_CACHE_FULL !== 7 || S.S_RING !== 8 || S.S_RING_FULL !== 9 || S.S_RELEASED_REFCNT !== 10
+) {
+  throw new Error('page-pool: hot-path literal constants are out of date');
+}
+
+/** The state and fast paths of a pool; see {@link PagePool} for what each public member does. */
+export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
+  declare readonly id: number;
+  declare readonly domain: MemoryDomain;
+  declare readonly provider: MemoryProviderOps;
+  declare readonly dev: DmaDevice | null;
+  declare readonly order: number;
+  declare readonly flags: number;
+  declare readonly dmaDirCode: number;
+  declare readonly maxLen: number;
+  declare readonly offset: number;
+  declare readonly ringSize: number;
+  declare readonly queueIdx: number;
+  declare readonly napiId: number;
+  declare readonly tracker: DmaTracker;
+  declare readonly dmaMap: boolean;
+  lastOffset = 0;
+  lastSize = 0;
+
+  // Hot state: own fields, so alloc/put touch only this object and the tables.
+  // The pool's sibling files reach them through PoolInternals.
+  declare nidPref: number;
+  declare netdevRef: PoolNetdev | null;
+  declare syncDev: boolean;
+  readonly cache = new Int32Array(PP_ALLOC_CACHE_SIZE);
+  cacheCount = 0;
+  declare readonly ring: Int32Array;
+  ringHead = 0;
+  ringTail = 0;
+  ringCount = 0;
+  readonly st = new Float64Array(S.S_COUNT);
+  holdCnt = 0;
+  releaseCnt = 0;
+  declare napi: Napi | null;
+  declare systemPool: boolean;
+  destroying = false;
+  declare readonly checked: boolean;
+  declare readonly registry: PoolRegistry;
+  declare readonly ppTab: Uint32Array;
+  declare readonly ppRefTab: Int32Array;
+  declare readonly pageRefTab: Int32Array;
+  declare readonly flagsTab: Uint8Array;
+  declare readonly placeTab: Uint8Array;
+  declare readonly dmaTab: Float64Array;
+  declare readonly magicTab: Int32Array;
+
+  constructor(s: PoolSettings) {
+    super();
+    const domain = s.domain;
+    this.domain = domain;
+    this.provider = s.provider;
+    this.dev = s.dev;
+    this.order = s.order;
+    this.flags = s.flags;
+    this.dmaDirCode = s.dirCode;
+    this.maxLen = s.maxLen;
+    this.offset = s.offset;
+    this.ringSize = s.ringSize;
+    this.ring = new Int32Array(s.ringSize);
+    this.nidPref = s.nid;
+    this.netdevRef = s.netdev;
+    this.queueIdx = s.queueIdx;
+    this.napi = s.napi;
+    this.napiId = s.napi?.id ?? 0;
+    this.systemPool = (s.flags & PP_FLAG_SYSTEM_POOL) !== 0;
+    this.dmaMap = (s.flags & PP_FLAG_DMA_MAP) !== 0;
+    this.syncDev = (s.flags & PP_FLAG_DMA_SYNC_DEV) !== 0;
+    this.checked = domain.checked;
+    this.registry = poolRegistry(domain);
+    const t = domain.table;
+    this.ppTab = t.pp;
+    this.ppRefTab = t.ppRef;
+    this.pageRefTab = t.pageRef;
+    this.flagsTab = t.flags;
+    this.placeTab = t.place;
+    this.dmaTab = t.dma;
+    this.magicTab = t.magic;
+    this.tracker = createDmaTracker(s.tracking, t.magic);
+  }
+
+  /** This pool as the pool layer's files see it (the concrete pool class is a PoolInternals). */
+  protected get self(): PoolInternals {
+    return this as unknown as PoolInternals;
+  }
+
+  get nid(): number {
+    return this.nidPref;
+  }
+
+  get netdev(): PoolNetdev | null {
+    return this.netdevRef;
+  }
+
+  get dmaSync(): boolean {
+    return this.syncDev;
+  }
+
+  // ---- allocation --------------------------------------------------------
+
+  allocNetmems(gfp = GFP_ATOMIC): number {
+    if (this.cacheCount > 0) {
+      const nm = this.cache[--this.cacheCount];
+      this.st[0 /* S_FAST */]++;
+      setPlace(this.placeTab, (nm >>> 1) & 0xfffff /* DESC_MASK */, 3 /* Place.HANDED_OUT */);
+      return nm;
+    }
+    return this.allocSlow(gfp);
+  }
+
+  private allocSlow(gfp: number): number {
+    if (this.destroying) throw new NetmemError('EINVAL', `alloc from pool ${this.id} after destroy`);
+    let nm = this.refillAllocCache();
+    if (nm === 0) nm = this.provider.alloc(this.self, gfp);
+    if (nm !== 0) setPlace(this.placeTab, (nm >>> 1) & 0xfffff /* DESC_MASK */, 3 /* Place.HANDED_OUT */);
+    return nm;
+  }
+
+  private refillAllocCache(): number {
+    if (this.ringCount === 0) {
+      this.st[3 /* S_EMPTY */]++;
+      return 0;
+    }
+    const pref = this.nidPref < 0 ? this.domain.currentNode : this.nidPref;
+    const nid = this.domain.table.nid;
+    do {
+      const nm = this.ringConsume();
+      if (nm === 0) break;
+      if ((nm & 1) === 1 || nid[(nm >>> 1) & 0xfffff /* DESC_MASK */] === pref) {
+        this.cache[this.cacheCount++] = nm;
+        setPlace(this.placeTab, (nm >>> 1) & 0xfffff /* DESC_MASK */, 1 /* Place.CACHE */);
+      } else {
+        // NUMA mismatch: release one page and let the provider allocate locally.
+        this.returnNetmem(nm);
+        this.st[5 /* S_WAIVE */]++;
+        break;
+      }
+    } while (this.cacheCount < 64 /* PP_ALLOC_CACHE_REFILL */);
+    if (this.cacheCount === 0) return 0;
+    this.st[4 /* S_REFILL */]++;
+    return this.cache[--this.cacheCount];
+  }
+
+  putNetmem(nm: number, dmaSyncSize = -1, allowDirect = false): void {
+    const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
+    if (this.ppTab[d] !== this.id || this.placeTab[d] < 3 /* FIRST_OUT_PLACE */ || nm === 0) badPut(this.self, nm, d);
+    if (this.checked) this.domain.checkStale(nm);
+    const r = this.ppRefTab[d];
+    if (r !== 1) {
+      if (r < 1) ppRefUnderflow(this.self, nm, r, 1);
+      this.ppRefTab[d] = r - 1;
+      return;
+    }
+    this.putUnrefed(nm, d, dmaSyncSize, allowDirect);
+  }
+
+  putPage(nm: number, dmaSyncSize = -1, allowDirect = false): void {
+    this.putNetmem(nm, dmaSyncSize, allowDirect);
+  }
+
+  putFullPage(nm: number, allowDirect = false): void {
+    this.putNetmem(nm, -1, allowDirect);
+  }
+
+  recycleDirect(nm: number): void {
+    this.putNetmem(nm, -1, true);
+  }
+
+  freeVa(va: number, allowDirect = false): void {
+    this.putNetmem(this.domain.vaToNetmem(va), -1, allowDirect);
+  }
+
+  putUnrefedNetmem(nm: number, dmaSyncSize = -1, allowDirect = false): void {
+    const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
+    if (this.ppTab[d] !== this.id || this.placeTab[d] < 3 /* FIRST_OUT_PLACE */ || nm === 0) badPut(this.self, nm, d);
+    this.putUnrefed(nm, d, dmaSyncSize, allowDirect);
+  }
+
+  private putUnrefed(nm: number, d: number, dmaSyncSize: number, allowDirect: boolean): void {
+    const keep = this.recycleCandidate(nm, d, dmaSyncSize, allowDirect || this.napiLocal());
+    if (keep === 0) return;
+    if (this.ringCount < this.ringSize) {
+      this.ringProduce(nm, d);
+      this.st[8 /* S_RING */]++;
+      return;
+    }
+    this.st[9 /* S_RING_FULL */]++;
+    this.returnNetmem(nm);
+  }
+
+  recycleCandidate(nm: number, d: number, dmaSyncSize: number, direct: boolean): number {
+    if (this.canRecycle(nm, d)) {
+      if (this.syncDev) this.syncForDevice(d, dmaSyncSize);
+      if (direct && !this.destroying) {
+        if (this.cacheCount < 128 /* PP_ALLOC_CACHE_SIZE */) {
+          this.cache[this.cacheCount++] = nm;
+          setPlace(this.placeTab, d, 1 /* Place.CACHE */);
+          this.st[6 /* S_CACHED */]++;
+          return 0;
+        }
+        this.st[7 /* S_CACHE_FULL */]++;
+      }
+      return nm;
+    }
+    this.st[10 /* S_RELEASED_REFCNT */]++;
+    this.returnNetmem(nm);
+    return 0;
+  }
+
+  recycleRingBulk(list: Int32Array, from: number, n: number): void {
+    let i = 0;
+    for (; i < n; i++) {
+      if (this.ringCount === this.ringSize) {
+        this.st[9 /* S_RING_FULL */]++;
+        break;
+      }
+      const nm = list[from + i];
+      this.ringProduce(nm, (nm >>> 1) & 0xfffff /* DESC_MASK */);
+    }
+    this.st[8 /* S_RING */] += i;
+    for (; i < n; i++) this.returnNetmem(list[from + i]);
+  }
+
+  checkPut(nm: number): void {
+    const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
+    if (this.ppTab[d] !== this.id || this.placeTab[d] < 3 /* FIRST_OUT_PLACE */ || nm === 0) badPut(this.self, nm, d);
+    if (this.checked) this.domain.checkStale(nm);
+  }
+
+  unrefNetmem(nm: number, n: number): number {
+    const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
+    if (this.ppTab[d] !== this.id || nm === 0) badPut(this.self, nm, d);
+    return this.unref(d, n);
+  }
+
+  refNetmem(nm: number, n = 1): void {
+    const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
+    if (this.ppTab[d] !== this.id || this.placeTab[d] < 3 /* FIRST_OUT_PLACE */ || nm === 0) badPut(this.self, nm, d);
+    this.ppRefTab[d] += n;
+  }
+
+  owns(nm: number): boolean {
+    return nm !== 0 && this.ppTab[(nm >>> 1) & 0xfffff /* DESC_MASK */] === this.id;
+  }
+
+  dmaAddr(nm: number): number {
+    return this.dmaTab[(nm >>> 1) & 0xfffff /* DESC_MASK */];
+  }
+
+  unref(d: number, n: number): number {
+    const r = this.ppRefTab[d];
+    if (r === n) {
+      this.ppRefTab[d] = 1;
+      return 0;
+    }
+    if (r < n) ppRefUnderflow(this.self, d << 1, r, n);
+    this.ppRefTab[d] = r - n;
+    return r - n;
+  }
+
+  canRecycle(nm: number, d: number): boolean {
+    return (nm & 1) === 1 || (this.pageRefTab[d] === 1 && (this.flagsTab[d] & 1 /* NM_PFMEMALLOC */) === 0);
+  }
+
+  napiLocal(): boolean {
+    return this.systemPool || (this.napi !== null && currentNapi() === this.napi);
+  }
+
+  private ringProduce(nm: number, d: number): void {
+    this.ring[this.ringTail] = nm;
+    this.ringTail = this.ringTail + 1 === this.ringSize ? 0 : this.ringTail + 1;
+    this.ringCount++;
+    setPlace(this.placeTab, d, 2 /* Place.RING */);
+  }
+
+  ringConsume(): number {
+    if (this.ringCount === 0) return 0;
+    const nm = this.ring[this.ringHead];
+    this.ringHead = this.ringHead + 1 === this.ringSize ? 0 : this.ringHead + 1;
+    this.ringCount--;
+    return nm;
+  }
+
+  // ---- entering and leaving the pool -------------------------------------
+
+  returnNetmem(nm: number): void {
+    const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
+    const put = this.provider.release(this.self, nm);
+    this.releaseCnt = (this.releaseCnt + 1) | 0;
+    const tr = this.registry.tracer;
+    if (tr !== null && tr.stateRelease !== undefined) tr.stateRelease(this.self, nm, this.releaseCnt >>> 0);
+    setPlace(this.placeTab, d, 0 /* Place.NONE */);
+    if (put) {
+      clearPpInfo(this.self, d);
+      this.domain.putPage(nm);
+    }
+  }
+
+  // ---- DMA ---------------------------------------------------------------
+
+  syncForDevice(d: number, size: number): void {
+    const iova = this.dmaTab[d];
+    if (iova === 0) return;
+    const len = size < 0 || size > this.maxLen ? this.maxLen : size;
+    this.dev!.syncForDevice(iova, this.offset, len, this.dmaDirCode);
+  }
+
+}
