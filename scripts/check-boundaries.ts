@@ -115,17 +115,22 @@ export function checkInternals(files: readonly string[], host?: ts.CompilerHost)
     if (!sf) continue;
     const visit = (node: ts.Node): void => {
       let name: ts.Node | undefined;
-      if (ts.isPropertyAccessExpression(node)) name = node.name;
-      else if (ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression)) name = node.argumentExpression;
-      else if (ts.isImportSpecifier(node) || ts.isExportSpecifier(node)) name = node.propertyName ?? node.name;
-      else if (ts.isBindingElement(node) && ts.isObjectBindingPattern(node.parent)) name = node.propertyName ?? node.name;
+      let sym: ts.Symbol | undefined;
+      if (ts.isPropertyAccessExpression(node)) {
+        name = node.name;
+        sym = checker.getSymbolAtLocation(name);
+      } else if (ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression)) {
+        name = node.argumentExpression;
+        sym = checker.getTypeAtLocation(node.expression).getProperty(node.argumentExpression.text);
+      } else if (ts.isImportSpecifier(node) || ts.isExportSpecifier(node)) {
+        name = node.propertyName ?? node.name;
+        sym = checker.getSymbolAtLocation(name);
+      } else if (ts.isBindingElement(node) && ts.isObjectBindingPattern(node.parent)) {
+        // `const { table } = domain`: the property of the destructured value, not the new local.
+        name = node.propertyName ?? node.name;
+        sym = checker.getTypeAtLocation(node.parent).getProperty(name.getText());
+      }
       if (name) {
-        let sym = checker.getSymbolAtLocation(name);
-        if (ts.isBindingElement(node) && !sym) {
-          const t = checker.getTypeAtLocation(node.parent);
-          const key = (node.propertyName ?? node.name).getText();
-          sym = t.getProperty(key);
-        }
         if (sym && sym.flags & ts.SymbolFlags.Alias) sym = checker.getAliasedSymbol(sym);
         const decl = sym?.declarations?.find(isCoreInternal);
         if (decl) {

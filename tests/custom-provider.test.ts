@@ -3,7 +3,8 @@
  * shared provider conformance suite, plus the checks specific to it.
  */
 import { describe, expect, it } from 'vitest';
-import { MemoryDomain, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV, VirtualClock, createPagePool, descOf, testProvider } from '@netmem/core';
+import { PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV, allPools, createPagePool } from '@netmem/core';
+import { quietWorld, testProvider } from '@netmem/core/testing';
 import { hugeArenaProvider } from '../examples/custom-provider/huge-arena-provider.js';
 
 const flags = PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV;
@@ -19,13 +20,12 @@ describe('hugeArenaProvider', () => {
   });
 
   it('maps the arena once and gives every buffer an address inside that mapping', () => {
-    const domain = new MemoryDomain({ pages: 16, netIovs: 64, clock: new VirtualClock(), onWarn: false });
-    const dev = domain.createDevice('nic0');
+    const { domain, dev } = quietWorld({ pages: 16, netIovs: 64 });
     const arena = hugeArenaProvider({ buffers: 8 });
     const pool = createPagePool({ domain, dev, provider: arena, flags, maxLen: 4096 });
     expect(dev.counters().maps).toBe(1);
     const nm = pool.allocNetmems();
-    const iova = domain.table.dma[descOf(nm)];
+    const iova = pool.dmaAddr(nm);
     expect(dev.write(iova + 4090, new Uint8Array([1, 2, 3, 4, 5, 6]))).toBe(true);
     expect(Array.from(pool.bytes(nm).subarray(4090))).toEqual([1, 2, 3, 4, 5, 6]);
     expect(arena.free).toBe(0); // one returned, seven in the cache
@@ -39,17 +39,16 @@ describe('hugeArenaProvider', () => {
   });
 
   it('serves one pool at a time: a second init fails with EBUSY and lists nothing', () => {
-    const domain = new MemoryDomain({ pages: 16, netIovs: 64, clock: new VirtualClock(), onWarn: false });
-    const dev = domain.createDevice('nic0');
+    const { domain, dev } = quietWorld({ pages: 16, netIovs: 64 });
     const arena = hugeArenaProvider({ buffers: 4 });
     const first = createPagePool({ domain, dev, provider: arena, flags, maxLen: 4096 });
     expect(() => createPagePool({ domain, dev, provider: arena, flags, maxLen: 4096 })).toThrow(expect.objectContaining({ code: 'EBUSY' }));
-    expect(domain.allPools()).toEqual([first]);
+    expect(allPools(domain)).toEqual([first]);
     first.destroy();
     const second = createPagePool({ domain, dev, provider: arena, flags, maxLen: 4096 });
     expect(second.isFreed).toBe(false);
     second.destroy();
-    expect(domain.allPools()).toEqual([]);
+    expect(allPools(domain)).toEqual([]);
   });
 
   it('rejects bad options with EINVAL', () => {

@@ -4,7 +4,8 @@
  * (whereIs, per-place summary, the stall warning's places).
  */
 import { describe, expect, it } from 'vitest';
-import { Place, createPagePool, mpOpenRxq, whereIs, ledgerSummary, type NetmemWarning, type PagePoolInfo, type StalledPoolEvent } from '@netmem/core';
+import { Place, controlPlane, createPagePool, whereIs, ledgerSummary, type NetmemWarning, type PagePoolInfo, type StalledPoolEvent } from '@netmem/core';
+import { mpOpenRxq } from '@netmem/core/provider';
 import { pagesProvider } from '@netmem/provider-pages';
 import { iovProvider, packet, rig } from './rx-fixture.js';
 
@@ -14,7 +15,7 @@ describe('control plane', () => {
   it('page-pool get / dump / stats-get with the SPEC §3.7 errors', () => {
     const r = rig();
     const nd = r.ns.createNetdevsim({ rxQueues: 2 });
-    const nl = r.ns.netlink;
+    const nl = controlPlane(r.ns);
     const [p1, p2] = [r.ns.driver(nd).pool(0)!, r.ns.driver(nd).pool(1)!];
     const hidden = createPagePool({ domain: r.domain, provider: pagesProvider() });
     expect(nl.pagePoolDump().map((i) => i.id)).toEqual([p1.id, p2.id]);
@@ -36,8 +37,9 @@ describe('control plane', () => {
     const r = rig();
     const events: string[] = [];
     const last = new Map<number, PagePoolInfo>();
+    const nl = controlPlane(r.ns);
     for (const kind of ['page-pool-add', 'page-pool-change', 'page-pool-del'] as const) {
-      r.ns.netlink.on(kind, (i) => {
+      nl.on(kind, (i) => {
         events.push(`${kind.slice(10)} ${i.id}${i.ifindex === undefined ? '' : ` if${i.ifindex}`}`);
         last.set(i.id, i);
       });
@@ -51,16 +53,16 @@ describe('control plane', () => {
     // Destroy found one buffer out: detached ("change" with ifindex), then orphaned ("change" without).
     expect(events).toEqual(['add 1 if2', 'change 1 if2', 'change 1']);
     expect(last.get(1)).toMatchObject({ id: 1, inflight: 1, detachTime: 0 });
-    expect(r.ns.netlink.pagePoolGet({ id: 1 }).ifindex).toBe(undefined);
-    expect(r.ns.netlink.pagePoolGet({ id: 1 })).toMatchObject({ inflight: 1, inflightMem: 4096 });
-    expect(r.ns.netlink.pagePoolDump().map((i) => i.id)).toEqual([1]);
-    expect(r.ns.netlink.pagePoolStatsGet({ id: 1 }).info).toEqual({ id: 1 });
+    expect(nl.pagePoolGet({ id: 1 }).ifindex).toBe(undefined);
+    expect(nl.pagePoolGet({ id: 1 })).toMatchObject({ inflight: 1, inflightMem: 4096 });
+    expect(nl.pagePoolDump().map((i) => i.id)).toEqual([1]);
+    expect(nl.pagePoolStatsGet({ id: 1 }).info).toEqual({ id: 1 });
     sk.close();
     r.clock.advance(1000);
     expect(pool.isFreed).toBe(true);
     expect(events).toEqual(['add 1 if2', 'change 1 if2', 'change 1', 'del 1']);
-    expect(() => r.ns.netlink.pagePoolGet({ id: 1 })).toThrow(code('ENOENT'));
-    expect(r.ns.netlink.pagePoolDump()).toEqual([]);
+    expect(() => nl.pagePoolGet({ id: 1 })).toThrow(code('ENOENT'));
+    expect(nl.pagePoolDump()).toEqual([]);
   });
 
   it('queue get: napi id and the provider fields; ENODEV / ENETDOWN / EINVAL', () => {
@@ -68,7 +70,7 @@ describe('control plane', () => {
     const nd = r.ns.createNetdevsim({ rxQueues: 2, headerSplit: true });
     const mp = iovProvider(300);
     mpOpenRxq(nd, 1, mp);
-    const nl = r.ns.netlink;
+    const nl = controlPlane(r.ns);
     expect(nl.queueGet({ ifindex: nd.ifindex, id: 0, type: 'rx' })).toEqual({ id: 0, type: 'rx', ifindex: nd.ifindex, napiId: r.ns.driver(nd).napi(0).id });
     expect(nl.queueGet({ ifindex: nd.ifindex, id: 1 })).toEqual({ id: 1, type: 'rx', ifindex: nd.ifindex, napiId: r.ns.driver(nd).napi(1).id, testMp: 'test-dmabuf' });
     expect(nl.queueDump().length).toBe(2);
@@ -121,8 +123,8 @@ describe('ownership ledger', () => {
     const a = pool.allocNetmems();
     const b = pool.allocNetmems();
     const c = pool.allocNetmems();
-    r.ns.skbs.setPlace(b, Place.SOCKET);
-    r.ns.skbs.setPlace(c, Place.USER);
+    r.domain.ledger.record(b, Place.SOCKET);
+    r.domain.ledger.record(c, Place.USER);
     pool.destroy();
     r.clock.advance(59_000);
     expect(stalled).toEqual([]);

@@ -5,7 +5,9 @@
  * netdevsim "page held while the device goes down" check.
  */
 import { describe, expect, it } from 'vitest';
-import { MSG_PEEK, descOf, mpOpenRxq, type TcpSocket } from '@netmem/core';
+import { MSG_PEEK, allPools, poolOf, type TcpSocket } from '@netmem/core';
+import { mpOpenRxq } from '@netmem/core/provider';
+import { inspectNetmem } from '@netmem/core/testing';
 import { iovProvider, packet, patternByte, rig } from './rx-fixture.js';
 
 const code = (c: string) => expect.objectContaining({ code: c });
@@ -38,11 +40,11 @@ describe('driver receive', () => {
     expect(drv.receive(1, packet(7, 9000), 66, sk)).toBe(true);
     const skb = sk.peek()!;
     // Header frag from the header pool, 3 payload buffers from the queue pool.
-    expect(r.domain.poolOf(skb.shinfo.head)).toBe(hdr);
+    expect(poolOf(r.domain, skb.shinfo.head)).toBe(hdr);
     expect(skb.shinfo.headCap).toBe(256);
     expect(skb.nrFrags).toBe(3);
     expect(Array.from(skb.shinfo.fragLen.subarray(0, 3))).toEqual([4096, 4096, 9000 - 66 - 8192]);
-    for (let i = 0; i < 3; i++) expect(r.domain.poolOf(skb.shinfo.fragNm[i])).toBe(pool);
+    for (let i = 0; i < 3; i++) expect(poolOf(r.domain, skb.shinfo.fragNm[i])).toBe(pool);
     expect([skb.len, skb.headLen, skb.dataOff, skb.ppRecycle]).toEqual([9000 - 66, 0, 66, true]);
     // The header bytes are in the header buffer, written through the IOMMU.
     const hb = r.domain.bytes(skb.shinfo.head);
@@ -65,7 +67,7 @@ describe('driver receive', () => {
     const sk = r.ns.socket({ coalesce: false });
     expect(drv.receive(0, packet(3, 5000), 54, sk)).toBe(true);
     const skb = sk.peek()!;
-    expect(r.domain.poolOf(skb.shinfo.head)).toBe(drv.pool(0));
+    expect(poolOf(r.domain, skb.shinfo.head)).toBe(drv.pool(0));
     expect([skb.headLen, skb.nrFrags, skb.shinfo.fragLen[0], skb.len]).toEqual([4096 - 54, 1, 904, 5000 - 54]);
     drainAndVerify(sk, 3, 1, 5000, 54);
     // Headers must fit the buffer they land in.
@@ -196,7 +198,7 @@ describe('driver receive', () => {
     sk.close();
     nd.unregister();
     r.clock.advance(1000);
-    expect(r.domain.allPools()).toEqual([]);
+    expect(allPools(r.domain)).toEqual([]);
     expect(r.domain.freePages).toBe(free0);
     expect(r.domain.leaks).toBe(0);
     expect(nd.dev!.liveMappings).toBe(0);
@@ -212,7 +214,7 @@ describe('driver receive', () => {
     drv.receive(0, packet(0, 1000), 54, sk);
     const pool = drv.pool(0)!;
     nd.close();
-    expect(r.domain.allPools()).toEqual([pool]);
+    expect(allPools(r.domain)).toEqual([pool]);
     expect(pool.isDetached).toBe(true);
     expect(pool.inflight).toBe(1);
     expect(pool.info()).toMatchObject({ inflight: 1, inflightMem: 4096, detachTime: 0, ifindex: nd.ifindex });
@@ -222,7 +224,7 @@ describe('driver receive', () => {
     expect(pool.isFreed).toBe(false);
     r.clock.advance(1000);
     expect(pool.isFreed).toBe(true);
-    expect(r.domain.allPools()).toEqual([]);
+    expect(allPools(r.domain)).toEqual([]);
     expect(r.domain.freePages).toBe(free0);
     expect(nd.dev!.liveMappings).toBe(0);
     expect(nd.dev!.faultCount).toBe(0);
@@ -316,7 +318,7 @@ describe('socket', () => {
     sk.close();
     expect(log).toEqual(['ext close, queue 6']);
     expect(outOfPool()).toBe(0);
-    expect(r.domain.table.ppRef[descOf(held)]).toBe(1);
+    expect(inspectNetmem(r.domain, held).ppRef).toBe(1);
     expect(r.ns.skbs.live).toBe(0);
     sk.close();
     // A closed socket drops what arrives.

@@ -5,20 +5,19 @@
  * once per pool) standing in for devmem / zcrx where a test needs a real
  * provider on a queue.
  */
+import { DMA_FROM_DEVICE, NetNamespace, type MemoryDomain, type VirtualClock } from '@netmem/core';
 import {
-  DMA_FROM_DEVICE,
-  MemoryDomain,
-  NetNamespace,
-  VirtualClock,
   makeRegion,
   mpClearPool,
+  mpDisableDmaSync,
   mpSetDmaAddr,
   mpSetPool,
   type MemoryProviderOps,
   type NetIovArea,
   type PagePool,
   type ProviderRxQueue,
-} from '@netmem/core';
+} from '@netmem/core/provider';
+import { quietWorld } from '@netmem/core/testing';
 import { pagesProvider } from '@netmem/provider-pages';
 
 export interface Rig {
@@ -29,8 +28,7 @@ export interface Rig {
 
 /** A domain of `pages` pages (virtual clock, silent warnings) and a namespace on it. */
 export function rig(opts: { pages?: number; checked?: boolean; netIovs?: number } = {}): Rig {
-  const clock = new VirtualClock();
-  const domain = new MemoryDomain({ pages: opts.pages ?? 2048, netIovs: opts.netIovs ?? 1024, clock, onWarn: false, checked: opts.checked ?? false });
+  const { clock, domain } = quietWorld({ pages: opts.pages ?? 2048, netIovs: opts.netIovs ?? 1024, checked: opts.checked ?? false });
   const ns = new NetNamespace(domain, { pageProvider: pagesProvider() });
   return { clock, domain, ns };
 }
@@ -89,7 +87,7 @@ export function iovProvider(count: number, readable = false): IovProvider {
       }
       const iova = pool.dev!.map(area.region, 0, count * 4096, DMA_FROM_DEVICE);
       iovaOf.set(pool, iova);
-      pool.dmaSync = false;
+      mpDisableDmaSync(pool);
       p.inits++;
     },
     destroy(pool) {
@@ -102,7 +100,7 @@ export function iovProvider(count: number, readable = false): IovProvider {
       if (i === undefined || !area) return 0;
       const nm = area.niov(i);
       mpSetPool(pool, nm);
-      mpSetDmaAddr(pool, nm, iovaOf.get(pool)! + i * 4096);
+      mpSetDmaAddr(pool.domain, nm, iovaOf.get(pool)! + i * 4096);
       return nm;
     },
     release(pool, nm) {

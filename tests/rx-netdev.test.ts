@@ -4,7 +4,8 @@
  * count limit, unregister and transmit.
  */
 import { describe, expect, it } from 'vitest';
-import { NetDevice, mpCloseRxq, mpOpenRxq, type NetmemError } from '@netmem/core';
+import { NetDevice, allPools, controlPlane, type NetmemError } from '@netmem/core';
+import { mpCloseRxq, mpOpenRxq } from '@netmem/core/provider';
 import { iovProvider, packet, rig } from './rx-fixture.js';
 
 const code = (c: string) => expect.objectContaining({ code: c });
@@ -18,7 +19,7 @@ function queueState(r: ReturnType<typeof rig>, nd: NetDevice, q: number) {
     hdrPool: drv.hdrPool(q),
     posted: drv.posted(q),
     pools: [...nd.pools].map((p) => p.id),
-    livePools: r.domain.allPools().map((p) => p.id),
+    livePools: allPools(r.domain).map((p) => p.id),
   };
 }
 
@@ -57,7 +58,7 @@ describe('NetDevice', () => {
     expect(() => nd.open()).toThrow(code('EIO'));
     expect(nd.up).toBe(false);
     expect([drv.pool(0), drv.pool(1), drv.pool(2)]).toEqual([null, null, null]);
-    expect(r.domain.allPools()).toEqual([]);
+    expect(allPools(r.domain)).toEqual([]);
     expect(r.domain.freePages).toBe(free0);
     // A provider whose init fails on queue 2 (pool creation fails after queues 0 and 1 started).
     const mp = iovProvider(8);
@@ -65,7 +66,7 @@ describe('NetDevice', () => {
       throw Object.assign(new Error('refused'), { code: 'EPERM' });
     } };
     expect(() => nd.open()).toThrow('refused');
-    expect(r.domain.allPools()).toEqual([]);
+    expect(allPools(r.domain)).toEqual([]);
     expect(r.domain.freePages).toBe(free0);
     expect(nd.dev!.liveMappings).toBe(0);
     nd.rxQueues[2].mp = null;
@@ -192,8 +193,9 @@ describe('mpOpenRxq', () => {
     const before = queueState(r, nd, 1);
     const mp = iovProvider(64);
     const events: string[] = [];
-    r.ns.netlink.on('page-pool-add', (i) => events.push(`add ${i.id}`));
-    r.ns.netlink.on('page-pool-del', (i) => events.push(`del ${i.id}`));
+    const nl = controlPlane(r.ns);
+    nl.on('page-pool-add', (i) => events.push(`add ${i.id}`));
+    nl.on('page-pool-del', (i) => events.push(`del ${i.id}`));
     drv.failNextQueueStart = true;
     expect(() => mpOpenRxq(nd, 1, mp)).toThrow(code('EIO'));
     expect(queueState(r, nd, 1)).toEqual(before);
@@ -218,7 +220,7 @@ describe('mpOpenRxq', () => {
     expect(() => mpOpenRxq(nd, 0, mp)).toThrow(code('ENODATA'));
     expect(queueState(r, nd, 0)).toEqual(before);
     expect(mp.inits).toBe(0);
-    expect(r.domain.allPools().length).toBe(4);
+    expect(allPools(r.domain).length).toBe(4);
   });
 
   it('a provider whose init fails: the error is the open error and the queue is unchanged', () => {

@@ -3,7 +3,8 @@
  * kernel's skb_try_coalesce), frag ref/unref, the unreadable flag.
  */
 import { describe, expect, it } from 'vitest';
-import { PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV, createPagePool, descOf, type PagePool, type SkBuff } from '@netmem/core';
+import { PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV, createPagePool, type PagePool, type SkBuff } from '@netmem/core';
+import { inspectNetmem } from '@netmem/core/testing';
 import { pagesProvider } from '@netmem/provider-pages';
 import { iovProvider, rig } from './rx-fixture.js';
 
@@ -13,7 +14,9 @@ function setup() {
   const r = rig();
   const pool = createPagePool({ domain: r.domain, provider: pagesProvider() });
   const dev = r.domain.createDevice('nic9');
-  return { ...r, pool, dev, f: r.ns.skbs, t: r.domain.table };
+  /** What the domain's descriptor says about a netmem (pp / page references, owning pool). */
+  const inspect = (nm: number) => inspectNetmem(r.domain, nm);
+  return { ...r, pool, dev, f: r.ns.skbs, inspect };
 }
 
 /** Buffers out of the pool (held by skbs / the test). */
@@ -66,7 +69,7 @@ describe('skb build / clone / free', () => {
       s.f.free(all[order[1]]);
       // Two of three sharers gone: nothing returned, no pp or page refs touched.
       expect(out(s.pool)).toBe(5);
-      expect(bufs.map((nm) => s.t.ppRef[descOf(nm)])).toEqual([1, 1, 1, 1, 1]);
+      expect(bufs.map((nm) => s.inspect(nm).ppRef)).toEqual([1, 1, 1, 1, 1]);
       s.f.free(all[order[2]]);
       const st1 = s.pool.stats().recycle;
       expect(out(s.pool)).toBe(0);
@@ -98,15 +101,14 @@ describe('skb build / clone / free', () => {
     const s = setup();
     const skb = ppSkb(s, 100, 1);
     const nm = skb.shinfo.fragNm[0];
-    const d = descOf(nm);
     s.f.fragRef(skb, 0);
-    expect([s.t.ppRef[d], s.t.pageRef[d]]).toEqual([1, 2]);
+    expect([s.inspect(nm).ppRef, s.inspect(nm).pageRef]).toEqual([1, 2]);
     const free0 = s.domain.freePages;
     s.f.free(skb);
     // The pool saw page refcount 2: released from the pool, page still alive for our ref.
     expect(s.pool.stats().recycle.releasedRefcnt).toBe(1);
-    expect(s.t.pp[d]).toBe(0);
-    expect(s.t.pageRef[d]).toBe(1);
+    expect(s.inspect(nm).poolId).toBe(0);
+    expect(s.inspect(nm).pageRef).toBe(1);
     expect(s.domain.freePages).toBe(free0);
     s.f.fragUnref(nm, true); // not a pp page any more: a plain put_page
     expect(s.domain.freePages).toBe(free0 + 1);
@@ -133,7 +135,7 @@ describe('skb build / clone / free', () => {
 describe('tryCoalesce', () => {
   it('refuses when to is cloned, ppRecycle differs, or readability differs; nothing changes', () => {
     const s = setup();
-    const snap = (k: SkBuff) => [k.len, k.headLen, k.nrFrags, ...nms(k).map((nm) => s.t.ppRef[descOf(nm)]), ...nms(k).map((nm) => s.t.pageRef[descOf(nm)])];
+    const snap = (k: SkBuff) => [k.len, k.headLen, k.nrFrags, ...nms(k).map((nm) => s.inspect(nm).ppRef), ...nms(k).map((nm) => s.inspect(nm).pageRef)];
     // to cloned
     const to = ppSkb(s, 100, 1);
     const toClone = s.f.clone(to);
@@ -182,7 +184,7 @@ describe('tryCoalesce', () => {
     expect([to.shinfo.fragOff[1], to.shinfo.fragLen[1]]).toEqual([40, 260]);
     expect(to.len).toBe(100 + 1000 + 260 + 2000);
     expect(from.shinfo.nrFrags).toBe(0);
-    expect([fHead, f1, f2].map((nm) => s.t.ppRef[descOf(nm)])).toEqual([1, 1, 1]);
+    expect([fHead, f1, f2].map((nm) => s.inspect(nm).ppRef)).toEqual([1, 1, 1]);
     s.f.freePartial(from, true);
     expect(out(s.pool)).toBe(5); // every buffer now belongs to `to`
     s.f.free(to);
@@ -199,16 +201,16 @@ describe('tryCoalesce', () => {
     const fromClone = s.f.clone(from);
     expect(s.f.tryCoalesce(to, from)).toBe(true);
     expect(s.f.lastHeadStolen).toBe(false);
-    expect(frags.map((nm) => s.t.ppRef[descOf(nm)])).toEqual([2, 2, 2]);
-    expect(frags.map((nm) => s.t.pageRef[descOf(nm)])).toEqual([1, 1, 1]);
+    expect(frags.map((nm) => s.inspect(nm).ppRef)).toEqual([2, 2, 2]);
+    expect(frags.map((nm) => s.inspect(nm).pageRef)).toEqual([1, 1, 1]);
     expect(from.shinfo.nrFrags).toBe(3); // the clone keeps them
     s.f.freePartial(from, false);
     s.f.free(to);
-    expect(frags.map((nm) => s.t.ppRef[descOf(nm)])).toEqual([1, 1, 1]);
+    expect(frags.map((nm) => s.inspect(nm).ppRef)).toEqual([1, 1, 1]);
     expect(out(s.pool)).toBe(4); // the clone's head + 3 frags
     s.f.free(fromClone);
     expect(out(s.pool)).toBe(0);
-    expect(s.t.pp[descOf(fHead)]).toBe(s.pool.id);
+    expect(s.inspect(fHead).poolId).toBe(s.pool.id);
     expect(s.pool.stats().recycle).toMatchObject({ ring: 5, releasedRefcnt: 0 });
   });
 
@@ -221,10 +223,10 @@ describe('tryCoalesce', () => {
     const frags = nms(from).slice(1);
     const c = s.f.clone(from);
     expect(s.f.tryCoalesce(to, from)).toBe(true);
-    expect(frags.map((nm) => s.t.pageRef[descOf(nm)])).toEqual([2, 2]);
+    expect(frags.map((nm) => s.inspect(nm).pageRef)).toEqual([2, 2]);
     s.f.freePartial(from, false);
     s.f.free(to);
-    expect(frags.map((nm) => s.t.pageRef[descOf(nm)])).toEqual([1, 1]);
+    expect(frags.map((nm) => s.inspect(nm).pageRef)).toEqual([1, 1]);
     s.f.free(c);
     expect(s.domain.freePages).toBe(free0);
   });
@@ -238,13 +240,13 @@ describe('tryCoalesce', () => {
     s.f.addFrag(from, page, 0, 500);
     const c = s.f.clone(from);
     expect(s.f.tryCoalesce(to, from)).toBe(true);
-    expect(s.t.pageRef[descOf(page)]).toBe(2);
-    expect(s.t.ppRef[descOf(from.shinfo.fragNm[0])]).toBe(2);
+    expect(s.inspect(page).pageRef).toBe(2);
+    expect(s.inspect(from.shinfo.fragNm[0]).ppRef).toBe(2);
     s.f.freePartial(from, false);
     s.f.free(to);
     s.f.free(c);
     expect(out(s.pool)).toBe(0);
-    expect(s.t.pageRef[descOf(page)]).toBe(0);
+    expect(s.inspect(page).pageRef).toBe(0);
   });
 
   it('copies a small from into the tailroom of a linear to', () => {

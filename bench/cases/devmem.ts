@@ -8,9 +8,9 @@
  * token came back, no packet was dropped and no allocation failed.
  * Target: ≥ 2,000,000 tokens/s (≤ 500 ns/op).
  */
-import { MemoryDomain, NetNamespace, VirtualClock } from '@netmem/core';
+import { Dmabuf, MemoryDomain, NetNamespace, VirtualClock } from '@netmem/core';
 import { pagesProvider } from '@netmem/provider-pages';
-import { DevmemCmsgBuffer, Dmabuf, MAX_DONTNEED_TOKENS, NetdevNlSocket, devmemRecvmsg, devmemTokens, setsockoptDontneed } from '@netmem/provider-devmem';
+import { DevmemCmsgBuffer, MAX_DONTNEED_TOKENS, NetdevNlSocket, devmemRecvmsg, devmemTokens, setsockoptDontneed } from '@netmem/provider-devmem';
 import type { BenchCase, BenchInstance } from '../types.js';
 
 /** Payload frags per packet (full 4096-byte buffers). */

@@ -12,7 +12,7 @@
  */
 import {
   NET_IOV_SIZE,
-  NetmemError,
+  errorScope,
   makeRegion,
   mpClearPool,
   mpCountSlowAlloc,
@@ -20,11 +20,15 @@ import {
   mpSetDmaAddr,
   mpSetPool,
   PP_ALLOC_CACHE_SIZE,
+  type ErrorScope,
   type MemRegion,
   type MemoryProviderOps,
   type NetIovArea,
   type PagePool,
-} from '@netmem/core';
+} from '@netmem/core/provider';
+
+/** The provider's error scope: its errors read `huge-arena: ... (CODE)`. */
+const E: ErrorScope = errorScope('huge-arena');
 
 /** Options of {@link hugeArenaProvider}. */
 export interface HugeArenaOptions {
@@ -51,12 +55,8 @@ export interface HugeArenaProvider extends MemoryProviderOps {
  * second pool's init fails with EBUSY); pools need order 0 (E2BIG otherwise).
  */
 export function hugeArenaProvider(opts: HugeArenaOptions): HugeArenaProvider {
-  const n = opts.buffers;
-  const batch = opts.batch ?? 16;
-  if (!Number.isInteger(n) || n < 1) throw new NetmemError('EINVAL', `huge-arena: buffers must be a positive integer, got ${n}`);
-  if (!Number.isInteger(batch) || batch < 1 || batch > PP_ALLOC_CACHE_SIZE) {
-    throw new NetmemError('EINVAL', `huge-arena: batch must be 1..${PP_ALLOC_CACHE_SIZE}, got ${batch}`);
-  }
+  const n = E.int(opts.buffers, 'buffers', 1, Number.MAX_SAFE_INTEGER);
+  const batch = E.int(opts.batch ?? 16, 'batch', 1, PP_ALLOC_CACHE_SIZE);
   const region = makeRegion('huge-arena', new SharedArrayBuffer(n * NET_IOV_SIZE));
   const freelist = new Int32Array(n);
   const held = new Uint8Array(n);
@@ -88,18 +88,18 @@ export function hugeArenaProvider(opts: HugeArenaOptions): HugeArenaProvider {
     region,
 
     init(pool) {
-      if (bound) throw new NetmemError('EBUSY', `huge-arena: already serving pool ${bound.id}`);
-      if (pool.order !== 0) throw new NetmemError('E2BIG', `huge-arena: buffers are ${NET_IOV_SIZE} bytes, pool wants order ${pool.order}`);
+      if (bound) E.fail('EBUSY', `already serving pool ${bound.id}`);
+      if (pool.order !== 0) E.fail('E2BIG', `buffers are ${NET_IOV_SIZE} bytes, pool wants order ${pool.order}`);
       const dev = pool.dev;
-      if (!dev) throw new NetmemError('EINVAL', 'huge-arena: the pool has no DMA device');
+      if (!dev) E.fail('EINVAL', 'the pool has no DMA device');
       const a = pool.domain.createArea('io_uring', n, region, 0, true, null);
       // One mapping for the whole arena; each buffer's DMA address is an offset into it.
       const base = dev.map(region, 0, n * NET_IOV_SIZE, pool.dmaDirCode);
       if (base === 0) {
         pool.domain.destroyArea(a);
-        throw new NetmemError('ENOMEM', `huge-arena: DMA map of ${n} buffers failed`);
+        E.fail('ENOMEM', `DMA map of ${n} buffers failed`);
       }
-      for (let i = 0; i < n; i++) mpSetDmaAddr(pool, a.niov(i), base + i * NET_IOV_SIZE);
+      for (let i = 0; i < n; i++) mpSetDmaAddr(pool.domain, a.niov(i), base + i * NET_IOV_SIZE);
       // Freelist in reverse so buffer 0 goes out first.
       for (let i = 0; i < n; i++) freelist[i] = n - 1 - i;
       nFree = n;
@@ -131,8 +131,8 @@ export function hugeArenaProvider(opts: HugeArenaOptions): HugeArenaProvider {
 
     release(pool, nm) {
       const i = area ? area.indexOf(nm) : -1;
-      if (i < 0) throw new NetmemError('EINVAL', `huge-arena: netmem ${nm} is not one of this arena's buffers`);
-      if (held[i] === 0) throw new NetmemError('EALREADY', `huge-arena: buffer ${i} released twice`);
+      if (i < 0) E.fail('EINVAL', `netmem ${nm} is not one of this arena's buffers`);
+      if (held[i] === 0) E.fail('EALREADY', `buffer ${i} released twice`);
       held[i] = 0;
       mpClearPool(pool, nm);
       freelist[nFree++] = i;

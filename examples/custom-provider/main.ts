@@ -6,16 +6,8 @@
  *
  *   node --conditions=source --import tsx examples/custom-provider/main.ts
  */
-import {
-  MemoryDomain,
-  PP_FLAG_DMA_MAP,
-  PP_FLAG_DMA_SYNC_DEV,
-  VirtualClock,
-  createPagePool,
-  descOf,
-  providerConformanceCases,
-  type ProviderSetup,
-} from '@netmem/core';
+import { MemoryDomain, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV, VirtualClock, allPools, createPagePool } from '@netmem/core';
+import { providerConformanceCases, type ProviderSetup } from '@netmem/core/testing';
 import { Checks, runIfMain, type ExampleResult } from '../lib/example.js';
 import { hugeArenaProvider } from './huge-arena-provider.js';
 
@@ -55,7 +47,7 @@ function demo(c: Checks): string {
   const rx: number[] = [];
   for (let i = 0; i < 10; i++) {
     const nm = pool.allocNetmems();
-    const ok = dev.write(domain.table.dma[descOf(nm)], enc.encode(`frame ${i}`));
+    const ok = dev.write(pool.dmaAddr(nm), enc.encode(`frame ${i}`));
     c.expect(ok, `NIC write of frame ${i}`);
     rx.push(nm);
   }
@@ -82,7 +74,7 @@ function demo(c: Checks): string {
   c.equal(dev.liveMappings, 0, 'live mappings');
   c.equal(dev.faultCount, 0, 'IOMMU faults');
   c.equal(domain.freePages, freeAtStart, 'free pages back to the start (the arena never used them)');
-  c.equal(domain.allPools().length, 0, 'pools listed');
+  c.equal(allPools(domain).length, 0, 'pools listed');
   return `${pool.stats().alloc.slow} arena refill(s) of up to 16 buffers for 10 frames`;
 }
 

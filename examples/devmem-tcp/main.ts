@@ -11,11 +11,10 @@
  *
  *   node --conditions=source --import tsx examples/devmem-tcp/main.ts
  */
-import { MemoryDomain, NetNamespace, VirtualClock } from '@netmem/core';
+import { Dmabuf, MemoryDomain, NetNamespace, VirtualClock, controlPlane } from '@netmem/core';
 import { pagesProvider } from '@netmem/provider-pages';
 import {
   DevmemCmsgBuffer,
-  Dmabuf,
   MAX_DONTNEED_TOKENS,
   NetdevNlSocket,
   SCM_DEVMEM_DMABUF,
@@ -68,8 +67,8 @@ export function main(): ExampleResult {
   const id = nl.bindRx({ ifindex: nd.ifindex, dmabuf, queues: [{ id: QUEUE, type: 'rx' }] });
   const binding = nl.binding(id)!;
   const pool = drv.pool(QUEUE)!;
-  const q = ns.netlink.queueGet({ ifindex: nd.ifindex, id: QUEUE, type: 'rx' });
-  console.log(`  bound ${dmabuf.name} (${DMABUF_PAGES} pages, ${dmabuf.segmentPages.length} segments) to ${nd.name} rx ${QUEUE}: binding ${id}, queue info dmabuf=${q.dmabuf}, pool ${pool.id} dmabuf=${pool.info().dmabuf}`);
+  const q = controlPlane(ns).queueGet({ ifindex: nd.ifindex, id: QUEUE, type: 'rx' });
+  console.log(`  bound ${dmabuf.name} (${DMABUF_PAGES} pages, ${dmabuf.segments.length} segments) to ${nd.name} rx ${QUEUE}: binding ${id}, queue info dmabuf=${q.dmabuf}, pool ${pool.id} dmabuf=${pool.info().dmabuf}`);
 
   // Receive the stream on the main socket.
   const sk = ns.socket();

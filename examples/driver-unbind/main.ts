@@ -20,7 +20,6 @@ import {
   PP_FLAG_DMA_SYNC_DEV,
   VirtualClock,
   createPagePool,
-  descOf,
   type DmaFaultKind,
   type DmaTracking,
 } from '@netmem/core';
@@ -66,7 +65,7 @@ function unbind(strategy: DmaTracking): UnbindReport {
   const ring: number[] = [];
   for (let i = 0; i < RX_RING; i++) ring.push(pool.allocNetmems());
   const frame = new Uint8Array(64).fill(0xab);
-  for (let i = 0; i < STACK_HOLDS; i++) dev.write(domain.table.dma[descOf(ring[i])], frame);
+  for (let i = 0; i < STACK_HOLDS; i++) dev.write(pool.dmaAddr(ring[i]), frame);
   const stack = ring.splice(0, STACK_HOLDS); // passed up; the stack (a socket queue) holds them
 
   // Driver unbind: free the rx ring (NAPI context: direct recycle), destroy the pool, the device goes away.

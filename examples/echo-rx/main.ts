@@ -11,7 +11,7 @@
  *
  *   node --conditions=source --import tsx examples/echo-rx/main.ts
  */
-import { MemoryDomain, NetNamespace, VirtualClock, ledgerSummary, type PagePoolInfo } from '@netmem/core';
+import { MemoryDomain, NetNamespace, VirtualClock, allPools, controlPlane, ledgerSummary, type PagePoolInfo } from '@netmem/core';
 import { pagesProvider } from '@netmem/provider-pages';
 import { Checks, runIfMain, type ExampleResult } from '../lib/example.js';
 
@@ -49,9 +49,10 @@ export function main(): ExampleResult {
   const domain = new MemoryDomain({ pages: 8192, clock, checked: true, onWarn: false });
   const freeAtStart = domain.freePages;
   const ns = new NetNamespace(domain, { pageProvider: pagesProvider() });
+  const nl = controlPlane(ns);
   const notes: string[] = [];
-  ns.netlink.on('page-pool-change', (i) => notes.push(`change ${i.id}${i.ifindex === undefined ? ' (orphaned)' : ''}`));
-  ns.netlink.on('page-pool-del', (i) => notes.push(`del ${i.id}`));
+  nl.on('page-pool-change', (i) => notes.push(`change ${i.id}${i.ifindex === undefined ? ' (orphaned)' : ''}`));
+  nl.on('page-pool-del', (i) => notes.push(`del ${i.id}`));
 
   const nd = ns.createNetdevsim({ name: 'eth0', rxQueues: 2, headerSplit: true, ringSize: 128 });
   const drv = ns.driver(nd);
@@ -92,22 +93,22 @@ export function main(): ExampleResult {
 
   const printState = (title: string): void => {
     console.log(`  ${title}:`);
-    for (const s of ns.netlink.pagePoolStatsDump()) {
+    for (const s of nl.pagePoolStatsDump()) {
       const a = s.alloc;
       const r = s.recycle;
       console.log(`    pool ${s.info.id} stats: alloc fast ${a.fast} slow ${a.slow} refill ${a.refill} empty ${a.empty}; recycle cached ${r.cached} ring ${r.ring} ringFull ${r.ringFull} released ${r.releasedRefcnt}`);
     }
-    for (const i of ns.netlink.pagePoolDump()) console.log(poolLine(i));
+    for (const i of nl.pagePoolDump()) console.log(poolLine(i));
     const summary = [...ledgerSummary(domain)].map(([id, p]) => `${id}: ${Object.entries(p).map(([k, v]) => `${k} ${v}`).join(', ') || 'empty'}`);
     console.log(`    ownership: ${summary.join(' | ') || 'no pools'}`);
   };
   printState('before unregister');
-  const pools = domain.allPools();
+  const pools = allPools(domain);
   c.equal(pools.length, 4, 'pools while up (payload + header pool per queue)');
 
   nd.unregister();
   printState('after unregister, data still queued');
-  const orphans = domain.allPools();
+  const orphans = allPools(domain);
   c.expect(orphans.length > 0, 'pools holding queued data survive unregister');
   c.expect(orphans.every((p) => p.info().ifindex === undefined), 'surviving pools are orphaned (no ifindex)');
   c.expect(orphans.every((p) => (p.info().places?.socket ?? 0) + (p.info().places?.['handed-out'] ?? 0) === p.inflight), 'the ledger places every in-flight page in the socket');
@@ -122,7 +123,7 @@ export function main(): ExampleResult {
   clock.advance(1000);
   printState('after the socket closed and one release retry');
 
-  c.equal(domain.allPools().length, 0, 'pools left');
+  c.equal(allPools(domain).length, 0, 'pools left');
   c.expect(pools.every((p) => p.isFreed), 'every pool freed');
   c.equal(notes.filter((n) => n.startsWith('del')).length, 4, 'del notifications');
   c.equal(domain.freePages, freeAtStart, 'free pages back to the start');

@@ -10,7 +10,8 @@
  *
  *   node --conditions=source --import tsx examples/iouring-zcrx/main.ts
  */
-import { MemoryDomain, NetNamespace, VirtualClock, checkDomainInvariants } from '@netmem/core';
+import { MemoryDomain, NetNamespace, VirtualClock, controlPlane } from '@netmem/core';
+import { checkDomainInvariants } from '@netmem/core/testing';
 import { pagesProvider } from '@netmem/provider-pages';
 import {
   IORING_SETUP_CQE32,
@@ -55,7 +56,7 @@ export function main(): ExampleResult {
   };
   const ifq = ring.registerZcrxIfq(reg);
   console.log(`  ifq ${reg.zcrxId} on ${nd.name} rx queue ${reg.ifRxq}: ${ifq.area.count} buffers, refill ring ${reg.rqEntries} entries (asked 200), area token ${reg.area.rqAreaToken}`);
-  console.log(`  queue info: ${JSON.stringify(ns.netlink.queueGet({ ifindex: nd.ifindex, id: 1, type: 'rx' }))}`);
+  console.log(`  queue info: ${JSON.stringify(controlPlane(ns).queueGet({ ifindex: nd.ifindex, id: 1, type: 'rx' }))}`);
 
   const sk = ns.socket();
   const req = ring.recvZc(sk, { userData: 0x2a });

@@ -5,7 +5,7 @@
  *
  *   node --conditions=source --import tsx examples/quickstart/main.ts
  */
-import { MemoryDomain, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV, createPagePool, descOf } from '@netmem/core';
+import { MemoryDomain, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV, createPagePool } from '@netmem/core';
 import { pagesProvider } from '@netmem/provider-pages';
 import { Checks, runIfMain, type ExampleResult } from '../lib/example.js';
 
@@ -33,7 +33,7 @@ export function main(): ExampleResult {
   const bytes = pool.bytes(nm);
   const text = new TextEncoder().encode('hello from the CPU');
   bytes.set(text);
-  const iova = domain.table.dma[descOf(nm)];
+  const iova = pool.dmaAddr(nm);
   const wire = new TextEncoder().encode('and from the NIC');
   const landed = dev.write(iova + 64, wire);
   const dec = new TextDecoder();

@@ -47,6 +47,6 @@ export { putNetmemBulk } from './pool/bulk.js';
 export { SkBuff, SkbShared, SkbFactory, MAX_SKB_FRAGS } from './net/skb.js';
 export { TcpSocket, MSG_SOCK_DEVMEM, MSG_PEEK, type SocketExtension, type SocketState, type TcpSocketOptions } from './net/socket.js';
 export { NetDevice, RxQueue, type QueueMgmtOps, type NetDeviceOptions, type NetdevRegState } from './net/netdev.js';
-export { NetdevsimDriver, type NetdevsimOptions, type RxQueueCounters, type PostedCounts } from './net/driver.js';
+export { NetdevsimDriver, type QueueMem, type NetdevsimOptions, type RxQueueCounters, type PostedCounts } from './net/driver.js';
 export { NetNamespace, type NetNamespaceOptions, type NetdevsimDeviceOptions } from './net/namespace.js';
 export { ControlPlane, controlPlane, type ControlPlaneEvents, type PagePoolStatsReply, type PagePoolRef, type QueueInfo } from './control/netlink.js';

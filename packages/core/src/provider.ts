@@ -16,7 +16,6 @@ export { makeRegion, type MemRegion } from './dma/region.js';
 export { NetmemError, isNetmemError, type ErrnoCode } from './base/errors.js';
 export { errorScope, type ErrorScope } from './base/validate.js';
 export { PAGE_SIZE, NET_IOV_SIZE } from './base/units.js';
-export { ByteCopier, SMALL_COPY } from './bytes/copy.js';
 export { NETMEM_NULL, isNetIov } from './netmem/handle.js';
 export { Place, type PlaceCode } from './netmem/ledger.js';
 export { GFP_ATOMIC, GFP_KERNEL, PP_ALLOC_CACHE_REFILL, PP_ALLOC_CACHE_SIZE } from './pool/constants.js';

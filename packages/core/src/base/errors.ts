@@ -82,6 +82,7 @@ export class NetmemError extends Error {
   readonly scope: string;
   /** The message without the package prefix and the code. */
   readonly detail: string;
+  /** Marks errors of every copy of this package (see {@link isNetmemError}). */
   declare readonly [BRAND]: true;
 
   constructor(code: ErrnoCode, message: string, scope = 'netmem') {

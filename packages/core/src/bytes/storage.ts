@@ -14,7 +14,7 @@
  * at the end of the memory (see copy.ts, which owns every copy path).
  */
 import { E } from '../base/validate.js';
-import { BOUNCE_CHUNK, ByteCopier, type CopyStorage } from './copy.js';
+import { BOUNCE_CHUNK, ByteCopier } from './copy.js';
 
 /** Bytes in one wasm page. */
 const WASM_PAGE = 65536;
@@ -68,7 +68,7 @@ function memmoveModule(api: WasmApi, shared: boolean): object {
 const modules: { shared?: object; private?: object } = {};
 
 /** Byte storage with memmove-speed copies inside it and word-aligned ones across its edge. */
-export class ByteStorage implements CopyStorage {
+export class ByteStorage {
   /** The memory's buffer (a SharedArrayBuffer when shared). */
   readonly buffer: SharedArrayBuffer | ArrayBuffer;
   /** A view of the usable bytes (the bounce areas excluded). */
@@ -77,14 +77,8 @@ export class ByteStorage implements CopyStorage {
   readonly shared: boolean;
   /** Whether copies inside the storage use wasm memory.copy (false only above 4 GiB or without WebAssembly). */
   readonly fast: boolean;
-  /** @internal memmove inside the memory. */
-  readonly memmove: (dst: number, src: number, n: number) => void;
-  /** @internal The whole memory, bounce areas included. */
-  readonly all: Uint8Array;
-  /** @internal Bounce area for copies out of the storage. */
-  readonly outAt: number;
-  /** @internal Bounce area for copies into the storage. */
-  readonly inAt: number;
+  /** memmove inside the memory. */
+  private readonly memmove: MemMove;
   private readonly copier: ByteCopier;
 
   /**
@@ -110,12 +104,11 @@ export class ByteStorage implements CopyStorage {
     }
     this.buffer = buffer;
     this.fast = memmove !== null;
-    this.all = new Uint8Array(buffer);
+    const all = new Uint8Array(buffer);
     this.u8 = new Uint8Array(buffer, 0, bytes);
-    this.memmove = memmove ?? ((d, s, n) => this.all.copyWithin(d, s, s + n));
-    this.outAt = bytes;
-    this.inAt = bytes + BOUNCE_CHUNK + 8;
-    this.copier = new ByteCopier(this);
+    this.memmove = memmove ?? ((d, s, n) => all.copyWithin(d, s, s + n));
+    // The copier owns every copy path; the bounce areas sit past the usable bytes.
+    this.copier = new ByteCopier({ all, memmove: this.memmove, outAt: bytes, inAt: bytes + BOUNCE_CHUNK + 8, holds: (a) => a.buffer === buffer });
   }
 
   /** Whether `a` is a view of this storage. */

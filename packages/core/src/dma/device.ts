@@ -144,6 +144,7 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
     return this.ownMapEvery >= 0 ? this.ownMapEvery : this.injection.dmaMapEvery;
   }
 
+  /** Sets this device's own failure interval (overrides the domain's). */
   set failMapEvery(n: number) {
     this.ownMapEvery = n;
   }

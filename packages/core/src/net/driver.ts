@@ -73,9 +73,9 @@ const C_ALLOC_FAIL = 3;
 
 /** The memory of one queue incarnation (what ndo_queue_mem_alloc builds). */
 export class QueueMem {
-  /** Payload descriptors: buffers of the queue's pool. */
+  /** @internal Payload descriptors: buffers of the queue's pool. */
   readonly ring: DescRing;
-  /** Header descriptors (header split): frags of the header pool; empty without split. */
+  /** @internal Header descriptors (header split): frags of the header pool; empty without split. */
   readonly hdr: DescRing;
   constructor(
     /** Queue index. */

@@ -71,6 +71,7 @@ export interface NetmemWhereabouts {
 
 /** A domain's ledger: the stack's and providers' writers (checked mode) and the reader. */
 export class Ledger {
+  /** @internal The domain makes its ledger; use `domain.ledger`. */
   constructor(
     private readonly table: NetmemTable,
     /** Whether the finer places are recorded (the domain's checked mode). */
