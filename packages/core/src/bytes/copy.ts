@@ -14,7 +14,9 @@
  * buffer here.
  *
  * Memory strategy: one bounce buffer and one table of cached sub-range views
- * per copier; steady traffic reuses both, so copies allocate nothing.
+ * per copier; steady traffic reuses both, so copies allocate nothing. A
+ * page storage is itself a StorageCopier, so a copy into or out of it is
+ * one method call deep.
  */
 import { RangeViews } from './range-views.js';
 
@@ -23,112 +25,21 @@ export const SMALL_COPY = 64;
 /** Bytes a bounce moves at a time. */
 export const BOUNCE_CHUNK = 4096;
 
-/** What the copy paths need of a page storage (see ByteStorage). */
-export interface CopyStorage {
-  /** The whole memory (bounce areas included). */
-  readonly all: Uint8Array;
-  /** memmove inside the memory. */
-  readonly memmove: (dst: number, src: number, n: number) => void;
-  /** Offset of the bounce area for copies out of the storage. */
-  readonly outAt: number;
-  /** Offset of the bounce area for copies into the storage. */
-  readonly inAt: number;
-  /** Whether `a` is a view of this storage. */
-  holds(a: Uint8Array): boolean;
-}
-
-/** Byte copies for one storage (or none), with one threshold and cached views. */
+/** Copies between plain arrays (neither is a page storage), with one threshold and cached views. */
 export class ByteCopier {
-  private readonly views = new RangeViews();
+  /** @internal Cached sub-range views for set(). */
+  protected readonly views = new RangeViews();
   private readonly bounce = new Uint8Array(BOUNCE_CHUNK + 8);
-  // Storage bounce views and the last outside arrays seen (`.buffer` is a slow call; traffic reuses its arrays).
-  private outView: Uint8Array;
-  private inView: Uint8Array;
-  private lastDst: Uint8Array | null = null;
-  private lastDstBase = -1;
-  private lastSrc: Uint8Array | null = null;
-  private lastSrcBase = -1;
-  // Whether the last source / destination of between() was shared memory.
+  // Whether the last source / destination of between() was shared memory (`.buffer` is a slow call).
   private sharedA: Uint8Array | null = null;
   private sharedAIs = false;
   private sharedB: Uint8Array | null = null;
   private sharedBIs = false;
 
-  constructor(private readonly storage: CopyStorage | null = null) {
-    const all = storage?.all ?? this.bounce;
-    this.outView = all.subarray(0, 0);
-    this.inView = all.subarray(0, 0);
-  }
-
-  /** Copies `n` bytes at storage offset `from` into `dst` at `at`. */
-  fromStorage(from: number, dst: Uint8Array, at: number, n: number): void {
-    const s = this.storage!;
-    const all = s.all;
-    if (n <= SMALL_COPY) {
-      for (let i = 0; i < n; i++) dst[at + i] = all[from + i];
-      return;
-    }
-    if (dst !== this.lastDst) {
-      this.lastDst = dst;
-      this.lastDstBase = s.holds(dst) ? dst.byteOffset : -1;
-    }
-    if (this.lastDstBase >= 0) {
-      s.memmove(this.lastDstBase + at, from, n);
-      return;
-    }
-    while (n > 0) {
-      const k = n < BOUNCE_CHUNK ? n : BOUNCE_CHUNK;
-      // Land the bytes at dst's alignment, then one word-by-word copy across.
-      const b = s.outAt + ((dst.byteOffset + at) & 7);
-      s.memmove(b, from, k);
-      let v = this.outView;
-      if (v.byteOffset !== b || v.length !== k) this.outView = v = all.subarray(b, b + k);
-      dst.set(v, at);
-      from += k;
-      at += k;
-      n -= k;
-    }
-  }
-
-  /** Copies `n` bytes of `src` at `from` into storage offset `to`. */
-  toStorage(to: number, src: Uint8Array, from: number, n: number): void {
-    const s = this.storage!;
-    const all = s.all;
-    if (n <= SMALL_COPY) {
-      for (let i = 0; i < n; i++) all[to + i] = src[from + i];
-      return;
-    }
-    if (src !== this.lastSrc) {
-      this.lastSrc = src;
-      this.lastSrcBase = s.holds(src) ? src.byteOffset : -1;
-    }
-    if (this.lastSrcBase >= 0) {
-      s.memmove(to, this.lastSrcBase + from, n);
-      return;
-    }
-    if (from === 0 && n === src.length && ((src.byteOffset - to) & 7) === 0) {
-      // A whole, aligned array: one word-by-word copy, nothing to bounce.
-      all.set(src, to);
-      return;
-    }
-    while (n > 0) {
-      const k = n < BOUNCE_CHUNK ? n : BOUNCE_CHUNK;
-      const b = s.inAt + ((src.byteOffset + from) & 7);
-      let v = this.inView;
-      if (v.byteOffset !== b || v.length !== k) this.inView = v = all.subarray(b, b + k);
-      v.set(from === 0 && k === src.length ? src : this.views.get(src, from, k));
-      s.memmove(to, b, k);
-      from += k;
-      to += k;
-      n -= k;
-    }
-  }
-
   /**
-   * Copies `n` bytes of `src` at `from` into `dst` at `at`, both plain arrays
-   * (neither is the page storage). A misaligned copy where either side is
-   * shared memory bounces through a private buffer, so the shared side is
-   * always moved word by word.
+   * Copies `n` bytes of `src` at `from` into `dst` at `at`. A misaligned
+   * copy where either side is shared memory bounces through a private
+   * buffer, so the shared side is always moved word by word.
    */
   between(dst: Uint8Array, at: number, src: Uint8Array, from: number, n: number): void {
     if (n <= SMALL_COPY) {
@@ -163,5 +74,103 @@ export class ByteCopier {
     this.sharedA = a;
     this.sharedAIs = is;
     return is;
+  }
+}
+
+/**
+ * Copies into and out of a page storage: a memmove when the other side is
+ * storage memory too, otherwise through the storage's bounce areas (a
+ * memmove aligns the bytes, then one word-by-word copy crosses the edge).
+ * ByteStorage is one; the copy paths stay here, in one place.
+ */
+export class StorageCopier extends ByteCopier {
+  // One-entry caches: steady traffic repeats the same shapes and arrays.
+  private outView: Uint8Array;
+  private inView: Uint8Array;
+  private lastDst: Uint8Array | null = null;
+  private lastDstBase = -1;
+  private lastSrc: Uint8Array | null = null;
+  private lastSrcBase = -1;
+
+  constructor(
+    /** The whole memory, bounce areas included. */
+    private readonly all: Uint8Array,
+    /** @internal memmove inside the memory. */
+    protected readonly memmove: (dst: number, src: number, n: number) => void,
+    /** Bounce area for copies out of the storage. */
+    private readonly outAt: number,
+    /** Bounce area for copies into the storage. */
+    private readonly inAt: number,
+  ) {
+    super();
+    this.outView = all.subarray(outAt, outAt);
+    this.inView = all.subarray(inAt, inAt);
+  }
+
+  /** Whether `a` is a view of this storage's memory. */
+  holds(a: Uint8Array): boolean {
+    return a.buffer === this.all.buffer;
+  }
+
+  /** Copies `n` bytes at storage offset `from` into `dst` at `at`. */
+  copyOut(from: number, dst: Uint8Array, at: number, n: number): void {
+    const all = this.all;
+    if (n <= SMALL_COPY) {
+      for (let i = 0; i < n; i++) dst[at + i] = all[from + i];
+      return;
+    }
+    if (dst !== this.lastDst) {
+      this.lastDst = dst;
+      this.lastDstBase = this.holds(dst) ? dst.byteOffset : -1;
+    }
+    if (this.lastDstBase >= 0) {
+      this.memmove(this.lastDstBase + at, from, n);
+      return;
+    }
+    while (n > 0) {
+      const k = n < BOUNCE_CHUNK ? n : BOUNCE_CHUNK;
+      // Land the bytes at dst's alignment, then one word-by-word copy across.
+      const b = this.outAt + ((dst.byteOffset + at) & 7);
+      this.memmove(b, from, k);
+      let v = this.outView;
+      if (v.byteOffset !== b || v.length !== k) this.outView = v = all.subarray(b, b + k);
+      dst.set(v, at);
+      from += k;
+      at += k;
+      n -= k;
+    }
+  }
+
+  /** Copies `n` bytes of `src` at `from` into storage offset `to`. */
+  copyIn(to: number, src: Uint8Array, from: number, n: number): void {
+    const all = this.all;
+    if (n <= SMALL_COPY) {
+      for (let i = 0; i < n; i++) all[to + i] = src[from + i];
+      return;
+    }
+    if (src !== this.lastSrc) {
+      this.lastSrc = src;
+      this.lastSrcBase = this.holds(src) ? src.byteOffset : -1;
+    }
+    if (this.lastSrcBase >= 0) {
+      this.memmove(to, this.lastSrcBase + from, n);
+      return;
+    }
+    if (from === 0 && n === src.length && ((src.byteOffset - to) & 7) === 0) {
+      // A whole, aligned array: one word-by-word copy, nothing to bounce.
+      all.set(src, to);
+      return;
+    }
+    while (n > 0) {
+      const k = n < BOUNCE_CHUNK ? n : BOUNCE_CHUNK;
+      const b = this.inAt + ((src.byteOffset + from) & 7);
+      let v = this.inView;
+      if (v.byteOffset !== b || v.length !== k) this.inView = v = all.subarray(b, b + k);
+      v.set(from === 0 && k === src.length ? src : this.views.get(src, from, k));
+      this.memmove(to, b, k);
+      from += k;
+      to += k;
+      n -= k;
+    }
   }
 }

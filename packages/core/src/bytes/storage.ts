@@ -14,7 +14,7 @@
  * at the end of the memory (see copy.ts, which owns every copy path).
  */
 import { E } from '../base/validate.js';
-import { BOUNCE_CHUNK, ByteCopier } from './copy.js';
+import { BOUNCE_CHUNK, StorageCopier } from './copy.js';
 
 /** Bytes in one wasm page. */
 const WASM_PAGE = 65536;
@@ -67,8 +67,24 @@ function memmoveModule(api: WasmApi, shared: boolean): object {
 
 const modules: { shared?: object; private?: object } = {};
 
-/** Byte storage with memmove-speed copies inside it and word-aligned ones across its edge. */
-export class ByteStorage {
+/** The memory and its memmove, made before the storage object (its copier base needs them). */
+function makeMemory(bytes: number, shared: boolean, useWasm: boolean): { buffer: SharedArrayBuffer | ArrayBuffer; memmove: MemMove | null } {
+  const total = bytes + BOUNCE_BYTES;
+  const wasmPages = Math.ceil(total / WASM_PAGE);
+  if (useWasm && wasm !== undefined && wasmPages <= WASM_MAX_PAGES) {
+    const memory = new wasm.Memory(shared ? { initial: wasmPages, maximum: wasmPages, shared: true } : { initial: wasmPages, maximum: wasmPages });
+    const key = shared ? 'shared' : 'private';
+    const mod = (modules[key] ??= memmoveModule(wasm, shared));
+    return { buffer: memory.buffer, memmove: new wasm.Instance(mod, { m: { m: memory } }).exports.copy as MemMove };
+  }
+  return { buffer: shared ? new SharedArrayBuffer(total) : new ArrayBuffer(total), memmove: null };
+}
+
+/**
+ * Byte storage with memmove-speed copies inside it and word-aligned ones
+ * across its edge (its copy paths are StorageCopier's, in copy.ts).
+ */
+export class ByteStorage extends StorageCopier {
   /** The memory's buffer (a SharedArrayBuffer when shared). */
   readonly buffer: SharedArrayBuffer | ArrayBuffer;
   /** A view of the usable bytes (the bounce areas excluded). */
@@ -77,9 +93,6 @@ export class ByteStorage {
   readonly shared: boolean;
   /** Whether copies inside the storage use wasm memory.copy (false only above 4 GiB or without WebAssembly). */
   readonly fast: boolean;
-  /** memmove inside the memory. */
-  private readonly memmove: MemMove;
-  private readonly copier: ByteCopier;
 
   /**
    * @param bytes usable bytes
@@ -88,46 +101,18 @@ export class ByteStorage {
    */
   constructor(bytes: number, shared: boolean, useWasm = true) {
     E.int(bytes, 'storage size', 0, Number.MAX_SAFE_INTEGER);
-    this.shared = shared;
-    const total = bytes + BOUNCE_BYTES;
-    const wasmPages = Math.ceil(total / WASM_PAGE);
-    let buffer: SharedArrayBuffer | ArrayBuffer;
-    let memmove: MemMove | null = null;
-    if (useWasm && wasm !== undefined && wasmPages <= WASM_MAX_PAGES) {
-      const memory = new wasm.Memory(shared ? { initial: wasmPages, maximum: wasmPages, shared: true } : { initial: wasmPages, maximum: wasmPages });
-      const key = shared ? 'shared' : 'private';
-      const mod = (modules[key] ??= memmoveModule(wasm, shared));
-      memmove = new wasm.Instance(mod, { m: { m: memory } }).exports.copy as MemMove;
-      buffer = memory.buffer;
-    } else {
-      buffer = shared ? new SharedArrayBuffer(total) : new ArrayBuffer(total);
-    }
-    this.buffer = buffer;
-    this.fast = memmove !== null;
+    const { buffer, memmove } = makeMemory(bytes, shared, useWasm);
     const all = new Uint8Array(buffer);
+    // The bounce areas sit past the usable bytes.
+    super(all, memmove ?? ((d, s, n) => all.copyWithin(d, s, s + n)), bytes, bytes + BOUNCE_CHUNK + 8);
+    this.buffer = buffer;
+    this.shared = shared;
+    this.fast = memmove !== null;
     this.u8 = new Uint8Array(buffer, 0, bytes);
-    this.memmove = memmove ?? ((d, s, n) => all.copyWithin(d, s, s + n));
-    // The copier owns every copy path; the bounce areas sit past the usable bytes.
-    this.copier = new ByteCopier({ all, memmove: this.memmove, outAt: bytes, inAt: bytes + BOUNCE_CHUNK + 8, holds: (a) => a.buffer === buffer });
-  }
-
-  /** Whether `a` is a view of this storage. */
-  holds(a: Uint8Array): boolean {
-    return a.buffer === this.buffer;
   }
 
   /** Copies `n` bytes at storage offset `from` to storage offset `to` (memmove: ranges may overlap). */
   move(to: number, from: number, n: number): void {
     if (n > 0) this.memmove(to, from, n);
-  }
-
-  /** Copies `n` bytes at storage offset `from` into `dst` at `at`. */
-  copyOut(from: number, dst: Uint8Array, at: number, n: number): void {
-    this.copier.fromStorage(from, dst, at, n);
-  }
-
-  /** Copies `n` bytes of `src` at `from` into storage offset `to`. */
-  copyIn(to: number, src: Uint8Array, from: number, n: number): void {
-    this.copier.toStorage(to, src, from, n);
   }
 }

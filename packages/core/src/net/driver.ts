@@ -14,6 +14,7 @@
  * cache; nothing is allocated per packet.
  */
 import { NetmemError } from '../base/errors.js';
+import { E } from '../base/validate.js';
 import { PAGE_SIZE } from '../base/units.js';
 import { DMA_FROM_DEVICE } from '../dma/direction.js';
 import type { MemoryDomain } from '../netmem/domain.js';
@@ -116,6 +117,7 @@ export class NetdevsimDriver implements QueueMgmtOps {
     readonly opts: NetdevsimOptions,
   ) {
     if (!netdev.dev) throw new NetmemError('EINVAL', `${netdev.name}: netdevsim needs a DMA device`);
+    E.options(opts, 'NetdevsimDriver', ['pageProvider', 'ringSize', 'hdrBufSize', 'poolSize', 'supportsUnreadable', 'dmaTracking'], false);
     this.ringSize = opts.ringSize ?? 256;
     this.hdrBufSize = opts.hdrBufSize ?? 256;
     if (!Number.isInteger(this.ringSize) || this.ringSize < 1) throw new NetmemError('EINVAL', `ring size ${this.ringSize}`);
@@ -263,8 +265,9 @@ export class NetdevsimDriver implements QueueMgmtOps {
    * refills the ring. Returns false when the packet was dropped.
    */
   receive(idx: number, packet: Uint8Array, hdrLen: number, to: TcpSocket): boolean {
+    const live = this.netdev.realNumRxQueues;
+    if (!(idx >= 0 && idx < live && (idx | 0) === idx)) E.expected(`${this.netdev.name}: rx queue must be an integer 0..${live - 1}`, idx, 'ERANGE');
     const q = this.queues[idx];
-    if (!q) throw new NetmemError('ERANGE', `${this.netdev.name}: rx queue ${idx} out of range`);
     if (!(hdrLen >= 0 && hdrLen <= packet.length)) throw new NetmemError('EINVAL', `header length ${hdrLen} of a ${packet.length}-byte packet`);
     // The headers must fit the buffer they land in (header buffer, or the first payload buffer).
     const m = q.mem;

@@ -5,6 +5,7 @@
  * together. The control plane stands above it: `controlPlane(ns)`.
  */
 import { NetmemError } from '../base/errors.js';
+import { E } from '../base/validate.js';
 import type { MemoryDomain } from '../netmem/domain.js';
 import { LOOPBACK_IFINDEX } from '../pool/constants.js';
 import type { DmaTracking } from '../pool/dma-tracking.js';
@@ -39,6 +40,9 @@ export interface NetdevsimDeviceOptions extends Partial<Omit<NetdevsimOptions, '
   dmaTracking?: DmaTracking;
 }
 
+/** Every key of {@link NetdevsimDeviceOptions}. */
+const NETDEVSIM_KEYS = ['name', 'rxQueues', 'maxRxQueues', 'headerSplit', 'strictIommu', 'up', 'dmaTracking', 'ringSize', 'hdrBufSize', 'poolSize', 'supportsUnreadable'];
+
 /** A network namespace: devices, loopback, the stack's skbs. */
 export class NetNamespace {
   /** The loopback device (ifindex 1). */
@@ -55,7 +59,8 @@ export class NetNamespace {
     /** Namespace options. */
     readonly opts: NetNamespaceOptions,
   ) {
-    if (!opts?.pageProvider) throw new NetmemError('EINVAL', 'a namespace needs a pageProvider (pagesProvider() from @netmem/provider-pages)');
+    E.options(opts, 'new NetNamespace', ['pageProvider'], false);
+    if (!opts.pageProvider) E.expected('a namespace needs a pageProvider (pagesProvider() from @netmem/provider-pages)', opts.pageProvider);
     this.loopback = new NetDevice({ name: 'lo', ifindex: LOOPBACK_IFINDEX });
     this.loopback.up = true;
     this.devices.set(LOOPBACK_IFINDEX, this.loopback);
@@ -64,6 +69,7 @@ export class NetNamespace {
 
   /** Creates a netdevsim port: DMA device, NetDevice and driver; up unless `up: false`. */
   createNetdevsim(o: NetdevsimDeviceOptions = {}): NetDevice {
+    E.options(o, 'createNetdevsim', NETDEVSIM_KEYS);
     const ifindex = this.nextIfindex++;
     const name = o.name ?? `eni${ifindex}`;
     for (const d of this.devices.values()) if (d.name === name) throw new NetmemError('EEXIST', `netdev ${name} exists`);

@@ -6,6 +6,7 @@
  * told at close to give back everything the user still holds.
  */
 import { NetmemError } from '../base/errors.js';
+import { E } from '../base/validate.js';
 import { Place } from '../netmem/ledger.js';
 import type { SkBuff, SkbFactory } from './skb.js';
 
@@ -81,8 +82,9 @@ export class TcpSocket {
     readonly skbs: SkbFactory,
     opts: TcpSocketOptions = {},
   ) {
-    this.coalesce = opts.coalesce ?? true;
-    this.type = opts.type ?? 'tcp';
+    E.options(opts, 'socket', ['coalesce', 'type']);
+    this.coalesce = opts.coalesce === undefined ? true : E.bool(opts.coalesce, 'coalesce');
+    this.type = E.oneOf(opts.type ?? 'tcp', 'socket type', ['tcp', 'udp'] as const);
   }
 
   // ---- receive side (the stack) -------------------------------------------
