@@ -36,6 +36,13 @@ export const IORING_RECVSEND_POLL_FIRST = 1 << 0;
 
 /** The area id sits above this bit in a refill entry's / CQE's offset. */
 export const IORING_ZCRX_AREA_SHIFT = 48;
+/**
+ * The page size user space sees (getpagesize()): the size of one area
+ * buffer. The user side (CqConsumer, RefillProducer, the worker) imports
+ * nothing from core, so it has its own name for it; a test checks it equals
+ * core's PAGE_SIZE.
+ */
+export const USER_PAGE_SIZE = 4096;
 /** 2^48 as a number (offsets stay far below 2^53). */
 export const ZCRX_AREA_UNIT = 2 ** IORING_ZCRX_AREA_SHIFT;
 /** io_uring_zcrx_area_reg flag: the area is a dmabuf. */

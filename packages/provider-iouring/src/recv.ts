@@ -12,7 +12,7 @@
  * in steady state).
  */
 import type { MemoryDomain, SkBuff, TcpSocket } from '@netmem/core';
-import { Place, isNetIov, mpSetPlace, netmemGetPp, type PagePool } from '@netmem/core/provider';
+import { PAGE_SIZE, Place, isNetIov, mpSetPlace, netmemGetPp, type PagePool } from '@netmem/core/provider';
 import type { CompletionQueue } from './cq.js';
 import { CQE_ERR, IO_SKBS_PER_CALL_LIMIT, IORING_CQE_F_32, IORING_CQE_F_MORE } from './constants.js';
 import type { ZcrxIfq } from './ifq.js';
@@ -23,7 +23,6 @@ export type RecvZcStatus = 'retry' | 'requeue' | 'complete';
 /** Internal marker for "run again at once" (IOU_REQUEUE). */
 const REQUEUE = -0x7fff;
 const UINT_MAX = 0xffffffff;
-const PAGE = 4096;
 
 /** One armed RECV_ZC request (multishot) on a socket. */
 export class RecvZcRequest {
@@ -178,7 +177,7 @@ export class RecvZcRequest {
     }
     const area = ifq.area;
     const idx = area.indexOf(nm);
-    if (!this.cq.post(this.userData, len, this.cqeFlags, idx * PAGE + off, area.areaId << 16)) return CQE_ERR.ENOSPC;
+    if (!this.cq.post(this.userData, len, this.cqeFlags, idx * PAGE_SIZE + off, area.areaId << 16)) return CQE_ERR.ENOSPC;
     // Keep it from being recycled while the user reads it, then count the user's reference.
     pool.refNetmem(nm, 1);
     area.userRefs[idx]++;
@@ -202,10 +201,10 @@ export class RecvZcRequest {
         ret = CQE_ERR.ENOMEM;
         break;
       }
-      const n = len < PAGE ? len : PAGE;
+      const n = len < PAGE_SIZE ? len : PAGE_SIZE;
       const at = area.nia.byteOffset(i);
       domain.readNetmem(nm, srcOff, dst, at, n);
-      if (!this.cq.post(this.userData, n, this.cqeFlags, i * PAGE, area.areaId << 16)) {
+      if (!this.cq.post(this.userData, n, this.cqeFlags, i * PAGE_SIZE, area.areaId << 16)) {
         ifq.returnNiov(area.niov(i), i);
         ret = CQE_ERR.ENOSPC;
         break;

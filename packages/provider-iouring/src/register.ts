@@ -4,7 +4,7 @@
  * their checks, in the kernel's order. The ring calls {@link registerZcrxIfq}.
  */
 import type { Dmabuf, NetNamespace } from '@netmem/core';
-import { mpOpenRxq } from '@netmem/core/provider';
+import { PAGE_SIZE, mpOpenRxq } from '@netmem/core/provider';
 import {
   IO_RQ_MAX_ENTRIES,
   IORING_SETUP_CLAMP,
@@ -87,7 +87,6 @@ export interface ZcrxRingContext {
 /** Default user address user memory is mapped at. */
 export const ZCRX_USER_BASE = 0x10000;
 
-const PAGE = 4096;
 const MAX_AREA = 2 ** 30;
 
 function nonZero(a: readonly number[] | undefined): boolean {
@@ -146,7 +145,7 @@ export function registerZcrxIfq(ring: ZcrxRingContext, reg: ZcrxIfqReg, id: numb
   if ((a.rqAreaToken ?? 0) !== 0) E.expected('rq_area_token must be zero on input', a.rqAreaToken);
   if (nonZero(a.resv2)) E.fail('EINVAL', `area reserved fields must be zero, got ${JSON.stringify(a.resv2)}`);
   if (!(a.len > 0) || a.len > MAX_AREA) E.expected(`the area length must be 1..${MAX_AREA} bytes`, a.len, 'EFAULT');
-  if (a.addr % PAGE !== 0 || a.len % PAGE !== 0) E.fail('EINVAL', `area address and length must be page aligned, got 0x${a.addr.toString(16)} + ${a.len}`);
+  if (a.addr % PAGE_SIZE !== 0 || a.len % PAGE_SIZE !== 0) E.fail('EINVAL', `area address and length must be page aligned, got 0x${a.addr.toString(16)} + ${a.len}`);
 
   let ifq: ZcrxIfq;
   const common = { domain: ring.ns.domain, dev: nd.dev, rqEntries: entries, rqBuffer: rd.memory ?? new SharedArrayBuffer(rd.size), id };

@@ -16,6 +16,7 @@ import {
   CQ_TAIL,
   CQE_SIZE,
   ZCRX_RQE_SIZE,
+  USER_PAGE_SIZE,
 } from './constants.js';
 
 /** Offsets of the refill ring inside its region (io_uring_zcrx_offsets). */
@@ -160,7 +161,7 @@ export class RefillProducer {
    * Queues one entry: `offLo`/`offHi` are the two halves of the CQE's
    * offset, `pad` must be 0 for the kernel to take it. False when full.
    */
-  push(offLo: number, offHi: number, len = 4096, pad = 0): boolean {
+  push(offLo: number, offHi: number, len = USER_PAGE_SIZE, pad = 0): boolean {
     if (this.space() <= 0) return false;
     const w = this.rqesWord + (this.tail & this.mask) * (ZCRX_RQE_SIZE >>> 2);
     this.u32[w] = offLo;
@@ -172,7 +173,7 @@ export class RefillProducer {
   }
 
   /** Queues an entry from a whole offset number (areaId << 48 | index << 12 | inPage). */
-  pushOff(off: number, len = 4096, pad = 0): boolean {
+  pushOff(off: number, len = USER_PAGE_SIZE, pad = 0): boolean {
     return this.push(off >>> 0, Math.floor(off / 0x100000000) >>> 0, len, pad);
   }
 

@@ -10,7 +10,7 @@
  * Atomics.wait/notify only when a side is idle (flags ZW_WORKER_IDLE /
  * ZW_MAIN_WAITING), so the busy path does one atomic store per batch.
  */
-import { CQ_TAIL, IORING_CQE_F_MORE } from './constants.js';
+import { CQ_TAIL, IORING_CQE_F_MORE, USER_PAGE_SIZE } from './constants.js';
 import { CqConsumer, RefillProducer, zcrxIndexOf, type ZcrxRqOffsets } from './user.js';
 
 /** Control word: set to 1 to stop the worker. */
@@ -76,7 +76,7 @@ export function zcrxWorkerLoop(d: ZcrxWorkerData): void {
   let hLen = 0;
   // Buffer views over the same memory: compare() is a native memcmp and allocates nothing.
   const areaBuf = Buffer.from(d.area);
-  const pattern = Buffer.alloc(4096 + 26);
+  const pattern = Buffer.alloc(USER_PAGE_SIZE + 26);
   for (let i = 0; i < pattern.length; i++) pattern[i] = 97 + (i % 26);
   let pos = 0;
   let bufs = 0;
@@ -110,10 +110,10 @@ export function zcrxWorkerLoop(d: ZcrxWorkerData): void {
       const lo = cq.offLo(i);
       const hi = cq.offHi(i);
       if (d.checkPattern) {
-        const at = d.areaOffset + zcrxIndexOf(lo, hi) * 4096 + (lo & 0xfff);
+        const at = d.areaOffset + zcrxIndexOf(lo, hi) * USER_PAGE_SIZE + (lo & 0xfff);
         const p0 = pos % 26;
         if (areaBuf.compare(pattern, p0, p0 + res, at, at + res) !== 0) bad++;
-      } else if (area[d.areaOffset + zcrxIndexOf(lo, hi) * 4096 + (lo & 0xfff)] === 0) {
+      } else if (area[d.areaOffset + zcrxIndexOf(lo, hi) * USER_PAGE_SIZE + (lo & 0xfff)] === 0) {
         // Touch the data as a reader would; nothing to check.
       }
       pos += res;

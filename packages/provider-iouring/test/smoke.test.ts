@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { IORING_CQE_F_MORE } from '../src/index.js';
+import { PAGE_SIZE } from '@netmem/core';
+import { IORING_CQE_F_MORE, USER_PAGE_SIZE } from '../src/index.js';
 import { HDR, assertZcrx, cqeBytes, giveBack, makeWorld, packet, reap } from './helpers.js';
 
 describe('smoke', () => {
+  it('the page size the user side knows is the kernel side\'s', () => {
+    expect(USER_PAGE_SIZE).toBe(PAGE_SIZE);
+  });
+
   it('receives zero-copy and recycles through the refill ring', () => {
     const w = makeWorld();
     const req = w.ring.recvZc(w.sk, { userData: 7 });

@@ -7,7 +7,6 @@ import {
   makeRegion,
   MemoryDomain,
   NET_IOV_SIZE,
-  VirtualClock,
   type MemoryProviderOps,
   type NetIovArea,
   type PagePool,
@@ -19,6 +18,7 @@ import {
   mpDmaUnmapPage,
   mpSetPool,
 } from '../../src/provider.js';
+import { quietWorld } from '../../src/testing.js';
 
 /** Call counts of a test provider. */
 export interface Calls {
@@ -95,7 +95,7 @@ export function areaProvider(domain: MemoryDomain, count: number): MemoryProvide
   };
 }
 
-/** A quiet domain on a virtual clock. */
+/** A quiet domain on a virtual clock (the testing entry's quiet world, domain only). */
 export function testDomain(pages = 1024, extra: { netIovs?: number; checked?: boolean; numaNodes?: number } = {}): MemoryDomain {
-  return new MemoryDomain({ pages, netIovs: extra.netIovs ?? 0, checked: extra.checked, numaNodes: extra.numaNodes, clock: new VirtualClock(), onWarn: false });
+  return quietWorld({ pages, netIovs: extra.netIovs ?? 0, checked: extra.checked, numaNodes: extra.numaNodes }).domain;
 }
