@@ -8,7 +8,7 @@
  */
 import type { TcpSocket } from '@netmem/core';
 import { E } from './errors.js';
-import { devmemTokens, putUserRef } from './tokens.js';
+import { devmemTokens } from './tokens.js';
 
 /** SO_DEVMEM_DONTNEED. */
 export const SO_DEVMEM_DONTNEED = 80;
@@ -48,9 +48,10 @@ export function setsockoptDontneed(sk: TcpSocket, optval: Uint32Array, optlen = 
     const count = optval[2 * i + 1];
     for (let j = 0; j < count; j++) {
       if (++inspected > MAX_DONTNEED_FRAGS) return freed;
-      const nm = tokens === undefined ? 0 : tokens.take((start + j) >>> 0);
+      if (tokens === undefined) continue;
+      const nm = tokens.take((start + j) >>> 0);
       if (nm === 0) continue;
-      putUserRef(sk.skbs.domain, nm);
+      tokens.putBack(nm);
       freed++;
     }
   }

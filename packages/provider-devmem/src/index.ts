@@ -11,7 +11,7 @@ export { ChunkAllocator } from './chunk-allocator.js';
 export { DmabufBinding, createBinding, lookupBinding, listedBindings, type BindingOptions } from './binding.js';
 export { dmabufProvider, type DmabufProviderBinding } from './provider.js';
 export { NetdevNlSocket, type BindRxRequest, type BindQueue } from './netlink.js';
-export { DevmemTokens, DEVMEM_EXTENSION, devmemTokens, putUserRef } from './tokens.js';
+export { DevmemTokens, DEVMEM_EXTENSION, devmemTokens } from './tokens.js';
 export { DevmemCmsgBuffer, SCM_DEVMEM_DMABUF, SCM_DEVMEM_LINEAR, type DevmemCmsg } from './cmsg.js';
 export { devmemRecvmsg, devmemRecvmsgObjects, type DevmemRecvOptions, type DevmemRecvResult } from './recvmsg.js';
 export {

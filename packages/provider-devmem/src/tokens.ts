@@ -9,7 +9,8 @@
  * does (lowest free index, starting at 1) without an object per token.
  */
 import type { MemoryDomain, TcpSocket } from '@netmem/core';
-import { napiPpPutPage, type SocketExtension } from '@netmem/core/provider';
+import { poolRegistry, type PoolRegistry } from '@netmem/core';
+import type { SocketExtension } from '@netmem/core/provider';
 import { E } from './errors.js';
 
 /** Name of the devmem socket extension. */
@@ -31,11 +32,26 @@ export class DevmemTokens implements SocketExtension {
   /** No free token below this one. */
   private hint = 1;
 
+  /** The domain's pools, where a returned token's net_iov goes back to (kept: DONTNEED puts in a loop). */
+  private readonly pools: PoolRegistry;
+
   constructor(
     /** The domain whose pools the net_iovs belong to. */
     readonly domain: MemoryDomain,
   ) {
     this.used[0] = 1; // token 0 is never handed out
+    this.pools = poolRegistry(domain);
+  }
+
+  /**
+   * napi_pp_put_page for a user's reference: one pp reference of a token's
+   * net_iov back to its pool (the last one recycles it). A netmem that is
+   * no pool's is warned about and otherwise left alone.
+   */
+  putBack(nm: number): void {
+    if (!this.pools.napiPpPutPage(nm)) {
+      this.domain.warn('devmem-put', `provider-devmem: token netmem ${nm} belongs to no pool`);
+    }
   }
 
   /** Records `nm` under the lowest free token and returns it (the caller took the pp reference). */
@@ -103,7 +119,7 @@ export class DevmemTokens implements SocketExtension {
   close(): void {
     this.forEach((token, nm) => {
       this.take(token);
-      putUserRef(this.domain, nm);
+      this.putBack(nm);
     });
   }
 
@@ -117,16 +133,6 @@ export class DevmemTokens implements SocketExtension {
   }
 }
 
-/**
- * napi_pp_put_page for a user's reference: one pp reference back to the
- * net_iov's pool (the last one recycles it). A netmem that is no pool's is
- * warned about once and otherwise left alone.
- */
-export function putUserRef(domain: MemoryDomain, nm: number): void {
-  if (!napiPpPutPage(domain, nm)) {
-    domain.warnOnce(`devmem-put-${nm}`, 'devmem-put', `provider-devmem: token netmem ${nm} belongs to no pool`);
-  }
-}
 
 /** The devmem token table of a socket, if it has one. */
 export function devmemTokens(sk: TcpSocket): DevmemTokens | undefined {

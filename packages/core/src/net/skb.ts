@@ -12,7 +12,8 @@ import { NetmemError } from '../base/errors.js';
 import type { MemoryDomain } from '../netmem/domain.js';
 import { isNetIov } from '../netmem/handle.js';
 import { Place, type Ledger, type PlaceCode } from '../netmem/ledger.js';
-import { netmemRef, netmemUnref } from '../pool/owner.js';
+import { netmemRef } from '../pool/owner.js';
+import { poolRegistry, type PoolRegistry } from '../pool/registry.js';
 
 /** Most frags one skb holds. */
 export const MAX_SKB_FRAGS = 17;
@@ -106,12 +107,15 @@ export class SkbFactory {
 
   /** The domain's ownership ledger (checked mode records where buffers are). */
   readonly ledger: Ledger;
+  /** The domain's pools: where a freed frag goes back to. */
+  private readonly pools: PoolRegistry;
 
   constructor(
     /** The domain whose netmems the skbs hold. */
     readonly domain: MemoryDomain,
   ) {
     this.ledger = domain.ledger;
+    this.pools = poolRegistry(domain);
   }
 
   /**
@@ -206,7 +210,8 @@ export class SkbFactory {
 
   /** __skb_frag_unref: drops one frag reference of the kind `ppRecycle` says (napi_pp_put_page or put_netmem). */
   fragUnref(nm: number, ppRecycle: boolean): void {
-    netmemUnref(this.domain, nm, ppRecycle);
+    if (ppRecycle && this.pools.napiPpPutPage(nm)) return;
+    this.domain.putNetmem(nm);
   }
 
   /**

@@ -5,8 +5,11 @@
  *
  * Two kinds of writer:
  * - the pool's own transitions (cache, ring, handed out, frag page, left the
- *   pool) are recorded always, because double-free detection reads them;
- *   they use {@link setPlace}, a plain store the fast path inlines;
+ *   pool) are recorded always, because double-free detection reads them:
+ *   {@link setPlace}, a plain store into the place table. The pool's alloc
+ *   and put fast paths (pool/pool-core.ts) make the same store inline, with
+ *   the Place codes as literals checked at load, because a call through an
+ *   imported function costs a module-cell load per use there;
  * - the finer places of the stack and providers (driver ring, skb, socket,
  *   user) are recorded in checked mode only, through a domain's
  *   {@link Ledger} (`domain.ledger.record(nm, place)`).

@@ -7,7 +7,6 @@
 import { NetmemError } from '../base/errors.js';
 import { DESC_MASK } from '../netmem/handle.js';
 import type { MemoryDomain } from '../netmem/domain.js';
-import { owningPool } from './owner.js';
 import { poolRegistry } from './registry.js';
 import { internals, type PoolInternals } from './state.js';
 
@@ -29,7 +28,7 @@ export function putNetmemBulk(domain: MemoryDomain, data: Int32Array | number[],
     for (; i < count; i++) {
       const nm = data[i];
       const d = (nm >>> 1) & DESC_MASK;
-      owningPool(domain, nm, 'bulk put').checkPut(nm);
+      internals(registry.owner(nm, 'bulk put')).checkPut(nm);
       if (ppRef[d] < 1) throw new NetmemError('EALREADY', `bulk put: netmem ${nm} listed more times than it has references`);
       ppRef[d]--;
     }

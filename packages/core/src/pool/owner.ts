@@ -1,26 +1,13 @@
 /**
- * A netmem's way back to the pool that owns it (netmem_get_pp and the puts
- * that follow it). This is the one implementation that every holder outside
- * the pool uses when it lets go: skb free (napi_pp_put_page), a devmem
- * token's DONTNEED or socket close, a zcrx refill-ring entry
- * (page_pool_put_unrefed_netmem), and bulk put.
+ * A netmem's way back to the pool that owns it, keyed by domain: the
+ * functions providers call (netmem_get_pp and the puts that follow it). The
+ * one implementation is the domain's pool registry (registry.ts); code on a
+ * data path keeps the registry itself (`poolRegistry(domain)`) and calls
+ * its methods instead.
  */
-import { NetmemError } from '../base/errors.js';
 import type { MemoryDomain } from '../netmem/domain.js';
 import { poolRegistry } from './registry.js';
-import { internals, type PoolInternals } from './state.js';
 import type { PagePool } from './types.js';
-
-/**
- * netmem_get_pp for a put: the live pool `nm` belongs to; EINVAL when `nm`
- * is NULL or names no live pool. The pool's own put then checks the rest
- * (a double free is EALREADY, a stale handle ESTALE in checked mode).
- */
-export function owningPool(domain: MemoryDomain, nm: number, what: string): PoolInternals {
-  const pool = nm === 0 ? undefined : poolRegistry(domain).poolOf(nm);
-  if (pool === undefined) throw new NetmemError('EINVAL', `${what}: netmem ${nm} belongs to no live page pool`);
-  return internals(pool);
-}
 
 /**
  * napi_pp_put_page: drops one pp reference of a pool netmem and, when it was
@@ -29,9 +16,7 @@ export function owningPool(domain: MemoryDomain, nm: number, what: string): Pool
  * `nm` is not a pool netmem (the caller then drops a page reference).
  */
 export function napiPpPutPage(domain: MemoryDomain, nm: number, allowDirect = false): boolean {
-  if (!domain.isPp(nm)) return false;
-  owningPool(domain, nm, 'napi_pp_put_page').putNetmem(nm, -1, allowDirect);
-  return true;
+  return poolRegistry(domain).napiPpPutPage(nm, allowDirect);
 }
 
 /**
@@ -40,7 +25,7 @@ export function napiPpPutPage(domain: MemoryDomain, nm: number, allowDirect = fa
  * left (0: it went back to its pool).
  */
 export function ppPutNetmemRefs(domain: MemoryDomain, nm: number, refs: number): number {
-  const pool = owningPool(domain, nm, 'page_pool_put_netmem');
+  const pool = poolRegistry(domain).owner(nm, 'page_pool_put_netmem');
   const left = pool.unrefNetmem(nm, refs);
   if (left === 0) pool.putUnrefedNetmem(nm, -1, false);
   return left;
@@ -48,12 +33,12 @@ export function ppPutNetmemRefs(domain: MemoryDomain, nm: number, refs: number):
 
 /** page_pool_put_unrefed_netmem to `nm`'s own pool: the caller already dropped the last pp reference. */
 export function ppPutUnrefedNetmem(domain: MemoryDomain, nm: number, allowDirect = false): void {
-  owningPool(domain, nm, 'page_pool_put_unrefed_netmem').putUnrefedNetmem(nm, -1, allowDirect);
+  poolRegistry(domain).putUnrefedNetmem(nm, allowDirect);
 }
 
 /** page_pool_ref_netmem on `nm`'s own pool: `n` more pp references. */
 export function ppRefNetmem(domain: MemoryDomain, nm: number, n = 1): void {
-  owningPool(domain, nm, 'page_pool_ref_netmem').refNetmem(nm, n);
+  poolRegistry(domain).refNetmem(nm, n);
 }
 
 /**
@@ -62,7 +47,7 @@ export function ppRefNetmem(domain: MemoryDomain, nm: number, n = 1): void {
  * caller then puts it with {@link ppPutUnrefedNetmem}).
  */
 export function ppUnrefNetmem(domain: MemoryDomain, nm: number, n = 1): number {
-  return owningPool(domain, nm, 'page_pool_unref_netmem').unrefNetmem(nm, n);
+  return poolRegistry(domain).unrefNetmem(nm, n);
 }
 
 /** The live pool `nm` belongs to (netmem_get_pp), without put checks; undefined when none. */
@@ -77,7 +62,7 @@ export function netmemGetPp(domain: MemoryDomain, nm: number): PagePool | undefi
  * its area's owner takes).
  */
 export function netmemRef(domain: MemoryDomain, nm: number, pp: boolean): void {
-  if (pp && domain.isPp(nm)) owningPool(domain, nm, 'skb_pp_frag_ref').refNetmem(nm, 1);
+  if (pp && domain.isPp(nm)) poolRegistry(domain).refNetmem(nm, 1);
   else domain.getNetmem(nm);
 }
 
@@ -87,6 +72,6 @@ export function netmemRef(domain: MemoryDomain, nm: number, pp: boolean): void {
  * drops a page reference (put_netmem).
  */
 export function netmemUnref(domain: MemoryDomain, nm: number, pp: boolean): void {
-  if (pp && napiPpPutPage(domain, nm)) return;
+  if (pp && poolRegistry(domain).napiPpPutPage(nm)) return;
   domain.putNetmem(nm);
 }

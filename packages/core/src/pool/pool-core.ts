@@ -19,7 +19,7 @@ import { NetmemError } from '../base/errors.js';
 import type { DmaDevice } from '../dma/device.js';
 import { DESC_MASK } from '../netmem/handle.js';
 import type { MemoryDomain } from '../netmem/domain.js';
-import { FIRST_OUT_PLACE, Place, setPlace } from '../netmem/ledger.js';
+import { FIRST_OUT_PLACE, Place } from '../netmem/ledger.js';
 import { NM_PFMEMALLOC } from '../netmem/netmem-table.js';
 import { GFP_ATOMIC, PP_ALLOC_CACHE_REFILL, PP_ALLOC_CACHE_SIZE, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV, PP_FLAG_SYSTEM_POOL } from './constants.js';
 import { clearPpInfo } from './accounting.js';
@@ -32,6 +32,10 @@ import * as S from './stats.js';
 import type { PoolInternals } from './state.js';
 import type { MemoryProviderOps, PagePoolEvents, PoolNetdev } from './types.js';
 
+// The pool records its own ledger transitions (handed out, cache, ring,
+// none) with plain stores into the place table: these are the ledger's
+// always-on writes (see netmem/ledger.ts); a call through an imported
+// writer costs a module-cell load per use on the fast path.
 // The hot paths below use these constants as literals: V8 loads an imported
 // binding from its module cell and hole-checks it on every use (and a bundle
 // turns them into mutable vars), which cost ~25% of the fast path. This runs
@@ -148,7 +152,7 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
     if (this.cacheCount > 0) {
       const nm = this.cache[--this.cacheCount];
       this.st[0 /* S_FAST */]++;
-      setPlace(this.placeTab, (nm >>> 1) & 0xfffff /* DESC_MASK */, 3 /* Place.HANDED_OUT */);
+      this.placeTab[(nm >>> 1) & 0xfffff /* DESC_MASK */] = 3 /* Place.HANDED_OUT */;
       return nm;
     }
     return this.allocSlow(gfp);
@@ -158,7 +162,7 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
     if (this.destroying) throw new NetmemError('EINVAL', `alloc from pool ${this.id} after destroy`);
     let nm = this.refillAllocCache();
     if (nm === 0) nm = this.provider.alloc(this.self, gfp);
-    if (nm !== 0) setPlace(this.placeTab, (nm >>> 1) & 0xfffff /* DESC_MASK */, 3 /* Place.HANDED_OUT */);
+    if (nm !== 0) this.placeTab[(nm >>> 1) & 0xfffff /* DESC_MASK */] = 3 /* Place.HANDED_OUT */;
     return nm;
   }
 
@@ -174,7 +178,7 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
       if (nm === 0) break;
       if ((nm & 1) === 1 || nid[(nm >>> 1) & 0xfffff /* DESC_MASK */] === pref) {
         this.cache[this.cacheCount++] = nm;
-        setPlace(this.placeTab, (nm >>> 1) & 0xfffff /* DESC_MASK */, 1 /* Place.CACHE */);
+        this.placeTab[(nm >>> 1) & 0xfffff /* DESC_MASK */] = 1 /* Place.CACHE */;
       } else {
         // NUMA mismatch: release one page and let the provider allocate locally.
         this.returnNetmem(nm);
@@ -240,7 +244,7 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
       if (direct && !this.destroying) {
         if (this.cacheCount < 128 /* PP_ALLOC_CACHE_SIZE */) {
           this.cache[this.cacheCount++] = nm;
-          setPlace(this.placeTab, d, 1 /* Place.CACHE */);
+          this.placeTab[d] = 1 /* Place.CACHE */;
           this.st[6 /* S_CACHED */]++;
           return 0;
         }
@@ -316,7 +320,7 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
     this.ring[this.ringTail] = nm;
     this.ringTail = this.ringTail + 1 === this.ringSize ? 0 : this.ringTail + 1;
     this.ringCount++;
-    setPlace(this.placeTab, d, 2 /* Place.RING */);
+    this.placeTab[d] = 2 /* Place.RING */;
   }
 
   ringConsume(): number {
@@ -335,7 +339,7 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
     this.releaseCnt = (this.releaseCnt + 1) | 0;
     const tr = this.registry.tracer;
     if (tr !== null && tr.stateRelease !== undefined) tr.stateRelease(this.self, nm, this.releaseCnt >>> 0);
-    setPlace(this.placeTab, d, 0 /* Place.NONE */);
+    this.placeTab[d] = 0 /* Place.NONE */;
     if (put) {
       clearPpInfo(this.self, d);
       this.domain.putPage(nm);

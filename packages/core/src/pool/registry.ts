@@ -1,16 +1,22 @@
 /**
  * The page pools of a memory domain (the kernel's page_pools xarray): ids,
- * lookup by id and by netmem (netmem_get_pp), add / change / del
+ * lookup by id and by netmem (netmem_get_pp), a netmem's way back to its
+ * own pool (the one implementation every holder outside the pool uses:
+ * skb free, devmem tokens, zcrx refill, bulk put), add / change / del
  * notifications for the control plane, and the domain's tracepoint hooks.
  * The memory layer knows nothing of pools; this registry is keyed by domain.
+ * Code that puts often (the skb factory, a socket's token table) keeps the
+ * registry at hand instead of looking it up per put.
  *
  * Memory strategy: a Map by id and a one-entry cache for poolOf (traffic
  * returns to the same pool over and over); registries sit in a WeakMap, so
  * a domain nobody holds takes its registry with it.
  */
 import { EventEmitter } from 'eventemitter3';
+import { NetmemError } from '../base/errors.js';
 import type { MemoryDomain } from '../netmem/domain.js';
 import { descOf } from '../netmem/handle.js';
+import { PP_SIGNATURE } from '../netmem/netmem-table.js';
 import type { PagePool, PagePoolTracer } from './types.js';
 
 /** Notifications of a {@link PoolRegistry}. */
@@ -32,6 +38,7 @@ export class PoolRegistry extends EventEmitter<PoolRegistryEvents> {
   private lastId = -1;
   private lastPool: PagePool | undefined = undefined;
   private readonly pp: Uint32Array;
+  private readonly magic: Int32Array;
 
   constructor(
     /** The domain whose pools these are. */
@@ -39,6 +46,7 @@ export class PoolRegistry extends EventEmitter<PoolRegistryEvents> {
   ) {
     super();
     this.pp = domain.table.pp;
+    this.magic = domain.table.magic;
   }
 
   /** @internal Lists a pool and gives it an id (cyclic, never 0, not reused at once). */
@@ -84,6 +92,44 @@ export class PoolRegistry extends EventEmitter<PoolRegistryEvents> {
       this.lastPool = pool;
     }
     return pool;
+  }
+
+  /**
+   * netmem_get_pp for a put: the live pool `nm` belongs to; EINVAL when `nm`
+   * is NULL or names no live pool. The pool's own put checks the rest (a
+   * double free is EALREADY, a stale handle ESTALE in checked mode).
+   */
+  owner(nm: number, what: string): PagePool {
+    const pool = nm === 0 ? undefined : this.poolOf(nm);
+    if (pool === undefined) throw new NetmemError('EINVAL', `${what}: netmem ${nm} belongs to no live page pool`);
+    return pool;
+  }
+
+  /**
+   * napi_pp_put_page: drops one pp reference of a pool netmem and, when it
+   * was the last, recycles it into its pool (directly only when the put runs
+   * in the pool's NAPI, or `allowDirect`). Returns false, changing nothing,
+   * when `nm` is not a pool netmem (the caller then drops a page reference).
+   */
+  napiPpPutPage(nm: number, allowDirect = false): boolean {
+    if ((this.magic[descOf(nm)] & 0xff) !== PP_SIGNATURE) return false;
+    this.owner(nm, 'napi_pp_put_page').putNetmem(nm, -1, allowDirect);
+    return true;
+  }
+
+  /** page_pool_put_unrefed_netmem to `nm`'s own pool: the caller already dropped the last pp reference. */
+  putUnrefedNetmem(nm: number, allowDirect = false): void {
+    this.owner(nm, 'page_pool_put_unrefed_netmem').putUnrefedNetmem(nm, -1, allowDirect);
+  }
+
+  /** page_pool_ref_netmem on `nm`'s own pool: `n` more pp references. */
+  refNetmem(nm: number, n = 1): void {
+    this.owner(nm, 'page_pool_ref_netmem').refNetmem(nm, n);
+  }
+
+  /** page_pool_unref_netmem on `nm`'s own pool: drops `n` pp references, returns what is left (no recycling). */
+  unrefNetmem(nm: number, n = 1): number {
+    return this.owner(nm, 'page_pool_unref_netmem').unrefNetmem(nm, n);
   }
 }
 
