@@ -46,7 +46,7 @@ export interface ChartSpec {
 const W = 860;
 const H = 220;
 const L = 64;
-const R = 16;
+const R = 52;
 const T = 28;
 const B = 36;
 
@@ -97,7 +97,7 @@ export function lineChart(c: ChartSpec): string {
     parts.push(`<text x="${x}" y="${T - 2}" class="mk" fill="${m.color}" text-anchor="middle">${esc(m.label)}</text>`);
   }
   // Series (step lines: each bucket spans its width).
-  let legendX = L + 260;
+  let legendX = W - R - c.series.reduce((w, s) => w + 24 + s.label.length * 7, 0);
   for (const s of c.series) {
     const pts: string[] = [];
     s.values.forEach((v, i) => {
