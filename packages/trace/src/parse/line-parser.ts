@@ -15,6 +15,7 @@
  */
 import { EventKind, type TraceEvent, type TraceFormat } from '../types.js';
 import { CommTable } from './comm-table.js';
+import { FieldReader } from './fields.js';
 
 /** What a line turned out to be. */
 export const LineKind = {
@@ -41,36 +42,8 @@ const DASH = 45;
 const DOT = 46;
 const LBR = 91;
 const RBR = 93;
-const EQ = 61;
-const COMMA = 44;
 const HASH = 35;
 const TAB = 9;
-
-// Field bits.
-const F_POOL = 1;
-const F_NETMEM = 2;
-const F_NETIOV = 4;
-const F_PFN = 8;
-const F_HOLD = 16;
-const F_RELEASE = 32;
-const F_INFLIGHT = 64;
-const F_CNT = 128;
-const F_OLDNID = 256;
-const F_NEWNID = 512;
-const NEED = [
-  F_POOL | F_NETMEM | F_NETIOV | F_PFN | F_HOLD,
-  F_POOL | F_NETMEM | F_NETIOV | F_PFN | F_RELEASE,
-  F_POOL | F_INFLIGHT | F_HOLD | F_RELEASE | F_CNT,
-  F_POOL | F_OLDNID | F_NEWNID,
-];
-
-/** Hex digit value of a byte, -1 when it is not one. */
-function hexVal(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
-}
 
 /** Parses trace lines; keeps the format it saw first. */
 export class LineParser {
@@ -101,6 +74,11 @@ export class LineParser {
   };
   /** Task names seen. */
   readonly comms = new CommTable();
+
+  constructor() {
+    this.fieldReader = new FieldReader(this.ev);
+  }
+
   /** Format of the first event line (any tracepoint). */
   format: TraceFormat = 'unknown';
   /** Why the last MALFORMED line was rejected. */
@@ -110,10 +88,9 @@ export class LineParser {
   /** See {@link otherStart}. */
   otherEnd = 0;
 
-  // Scratch results of the number readers (so they return positions, not objects).
-  private hi = 0;
-  private lo = 0;
+  // Scratch result of the timestamp reader (so it returns a position, not an object).
   private num = 0;
+  private readonly fieldReader: FieldReader;
 
   /** Parses `buf[start, end)` (no line terminator). */
   parse(buf: Uint8Array, start: number, end: number, line: number): LineKindCode {
@@ -193,9 +170,8 @@ export class LineParser {
     }
 
     const ev = this.ev;
-    const got = this.fields(buf, i, end, kind);
-    if (got < 0) return LineKind.MALFORMED;
-    if ((got & NEED[kind]) !== NEED[kind]) return this.bad('missing fields (truncated line?)');
+    const fr = this.fieldReader;
+    if (!fr.read(buf, i, end, kind)) return this.bad(fr.reason);
     ev.kind = kind as TraceEvent['kind'];
     ev.line = line;
     ev.timeUs = timeUs;
@@ -238,144 +214,6 @@ export class LineParser {
     }
     if (n === 23) return same(buf, s + 10, STATE_RELEASE_TAIL) ? EventKind.RELEASE : -1;
     return -1;
-  }
-
-  /** Reads `key=value` fields into `ev`; returns the bits of the fields found, or -1. */
-  private fields(buf: Uint8Array, i: number, end: number, kind: number): number {
-    const ev = this.ev;
-    let got = 0;
-    while (i < end) {
-      while (i < end && (buf[i] === SP || buf[i] === COMMA || buf[i] === TAB)) i++;
-      if (i === end) break;
-      const ks = i;
-      while (i < end && buf[i] !== EQ && buf[i] !== SP) i++;
-      if (i === end || buf[i] !== EQ) {
-        this.reason = 'a field without a value (truncated line?)';
-        return -1;
-      }
-      const kl = i - ks;
-      const k0 = buf[ks];
-      const vs = ++i;
-      while (i < end && buf[i] !== SP && buf[i] !== COMMA) i++;
-      const ve = i;
-      if (ve === vs) {
-        this.reason = 'an empty field value (truncated line?)';
-        return -1;
-      }
-      let ok = true;
-      switch (kl) {
-        case 9: // page_pool
-          if (k0 !== 112) break;
-          ok = this.pointer(buf, vs, ve);
-          ev.poolHi = this.hi;
-          ev.poolLo = this.lo;
-          ev.poolDigits = this.num;
-          ev.ptrPrefix = buf[vs] === 48 && ve - vs > 2 && buf[vs + 1] === 120;
-          got |= F_POOL;
-          break;
-        case 6: // netmem
-          if (k0 !== 110) break;
-          ok = this.pointer(buf, vs, ve);
-          ev.netmemHi = this.hi;
-          ev.netmemLo = this.lo;
-          ev.netmemDigits = this.num;
-          got |= F_NETMEM;
-          break;
-        case 10: // is_net_iov
-          if (k0 !== 105) break;
-          ok = this.decimal(buf, vs, ve);
-          ev.netIov = this.num !== 0;
-          got |= F_NETIOV;
-          break;
-        case 3: // pfn | cnt
-          ok = this.decimal(buf, vs, ve);
-          if (k0 === 112) {
-            ev.pfn = this.num;
-            got |= F_PFN;
-          } else if (k0 === 99) {
-            ev.cnt = this.num;
-            got |= F_CNT;
-          }
-          break;
-        case 4: // hold
-          if (k0 !== 104) break;
-          ok = this.decimal(buf, vs, ve);
-          if (kind === EventKind.HOLD) ev.counter = this.num;
-          else ev.hold = this.num;
-          got |= F_HOLD;
-          break;
-        case 7: // release | new_nid
-          ok = this.decimal(buf, vs, ve);
-          if (k0 === 114) {
-            if (kind === EventKind.RELEASE) ev.counter = this.num;
-            else ev.release = this.num;
-            got |= F_RELEASE;
-          } else if (k0 === 110) {
-            ev.newNid = this.num;
-            got |= F_NEWNID;
-          }
-          break;
-        case 8: // inflight | pool_nid
-          ok = this.decimal(buf, vs, ve);
-          if (k0 === 105) {
-            ev.inflight = this.num;
-            got |= F_INFLIGHT;
-          } else if (k0 === 112) {
-            ev.oldNid = this.num;
-            got |= F_OLDNID;
-          }
-          break;
-        default:
-          break; // a field this tool does not use
-      }
-      if (!ok) {
-        this.reason = 'a field value that is not a number (truncated line?)';
-        return -1;
-      }
-    }
-    return got;
-  }
-
-  /** A hex pointer (`0x` optional) into hi/lo; digit count in `num`. */
-  private pointer(buf: Uint8Array, s: number, e: number): boolean {
-    if (e - s > 2 && buf[s] === 48 && buf[s + 1] === 120) s += 2;
-    if (e - s > 16) return false;
-    let hi = 0;
-    let lo = 0;
-    for (let k = s; k < e; k++) {
-      const d = hexVal(buf[k]);
-      if (d < 0) return false;
-      hi = ((hi << 4) | (lo >>> 28)) >>> 0;
-      lo = ((lo << 4) | d) >>> 0;
-    }
-    this.hi = hi;
-    this.lo = lo;
-    this.num = e - s;
-    return true;
-  }
-
-  /** A decimal (optionally negative) or `0x` hex number into `num`. */
-  private decimal(buf: Uint8Array, s: number, e: number): boolean {
-    let v = 0;
-    if (e - s > 2 && buf[s] === 48 && buf[s + 1] === 120) {
-      for (let k = s + 2; k < e; k++) {
-        const d = hexVal(buf[k]);
-        if (d < 0) return false;
-        v = v * 16 + d;
-      }
-      this.num = v;
-      return true;
-    }
-    const neg = buf[s] === DASH;
-    if (neg) s++;
-    if (s === e) return false;
-    for (let k = s; k < e; k++) {
-      const c = buf[k];
-      if (c < 48 || c > 57) return false;
-      v = v * 10 + c - 48;
-    }
-    this.num = neg ? -v : v;
-    return true;
   }
 
   private bad(reason: string): LineKindCode {

@@ -42,7 +42,7 @@ export class TraceReader {
     firstTime: null,
     lastTime: null,
   };
-  private carry = new Uint8Array(4096);
+  private carry: Uint8Array = Buffer.alloc(4096);
   private carryLen = 0;
   private skipping = false;
   private line = 0;
@@ -55,7 +55,7 @@ export class TraceReader {
     private readonly progress: ProgressFn | null = null,
   ) {}
 
-  /** Feeds the next chunk (it may be reused by the caller after this returns). */
+  /** Feeds the next chunk (it may be reused by the caller after this returns). A Buffer is fastest: its indexOf is memchr. */
   push(chunk: Uint8Array): void {
     const n = chunk.length;
     this.summary.bytes += n;
@@ -116,7 +116,7 @@ export class TraceReader {
       return;
     }
     if (need > this.carry.length) {
-      const bigger = new Uint8Array(Math.min(MAX_LINE, Math.max(need, this.carry.length * 2)));
+      const bigger = Buffer.alloc(Math.min(MAX_LINE, Math.max(need, this.carry.length * 2)));
       bigger.set(this.carry.subarray(0, this.carryLen));
       this.carry = bigger;
     }
@@ -174,7 +174,8 @@ export class TraceReader {
 export function readTraceFileSync(path: string, reader: TraceReader, chunkBytes = CHUNK): ParseSummary {
   const fd = openSync(path, 'r');
   try {
-    const buf = new Uint8Array(chunkBytes);
+    // A Buffer: its indexOf is memchr (a typed array's is a slower loop).
+    const buf = Buffer.allocUnsafe(chunkBytes);
     for (;;) {
       const n = readSync(fd, buf, 0, chunkBytes, null);
       if (n <= 0) break;
@@ -199,13 +200,18 @@ export function fileSize(path: string): number {
 
 /** Reads a stream (stdin, a pipe, a socket) chunk by chunk and feeds `reader`. */
 export async function readTraceStream(stream: AsyncIterable<Uint8Array | string>, reader: TraceReader): Promise<ParseSummary> {
-  const enc = new TextEncoder();
-  for await (const chunk of stream) reader.push(typeof chunk === 'string' ? enc.encode(chunk) : chunk);
+  for await (const chunk of stream) reader.push(asBuffer(chunk));
   return reader.end();
 }
 
 /** Parses a whole string (tests, small inputs). */
 export function readTraceText(text: string, reader: TraceReader): ParseSummary {
-  reader.push(new TextEncoder().encode(text));
+  reader.push(Buffer.from(text, 'utf8'));
   return reader.end();
+}
+
+/** A chunk as a Buffer, without copying bytes (Buffer.indexOf is memchr). */
+function asBuffer(chunk: Uint8Array | string): Buffer {
+  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
