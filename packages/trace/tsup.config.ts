@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // cli.ts reads import.meta.url (am I the entry point?): shim it in the CJS build.
+  shims: true,
 });

@@ -95,6 +95,98 @@ export interface TracePoint {
   line: number;
 }
 
+/** page_pool events by kind. */
+export interface EventCounts {
+  /** page_pool_state_hold lines. */
+  hold: number;
+  /** page_pool_state_release lines. */
+  release: number;
+  /** page_pool_release lines. */
+  poolRelease: number;
+  /** page_pool_update_nid lines. */
+  updateNid: number;
+}
+
+/** A pool's counters as replayed from the trace (bases of a pool that began before it included). */
+export interface ReplayedCounts {
+  /** Holds. */
+  hold: number;
+  /** Releases. */
+  release: number;
+  /** hold − release. */
+  inflight: number;
+}
+
+/** The attempt that freed a pool. */
+export interface FreedAt {
+  /** Seconds. */
+  time: number;
+  /** Attempt number. */
+  cnt: number;
+  /** Seconds after the destroy. */
+  afterSeconds: number;
+}
+
+/** A retry outside the accepted interval. */
+export interface BadInterval {
+  /** Attempt number. */
+  cnt: number;
+  /** Seconds since the previous attempt. */
+  interval: number;
+}
+
+/** When the kernel's "stalled pool shutdown" warning would fire. */
+export interface StallWarningAt {
+  /** Seconds. */
+  time: number;
+  /** Attempt number. */
+  cnt: number;
+  /** Pages in flight then. */
+  inflight: number;
+  /** Whole seconds since the destroy (as the kernel prints them). */
+  seconds: number;
+}
+
+/** Pages a pool held that an earlier pool had held. */
+export interface EarlierPoolPages {
+  /** The earlier pool's index. */
+  pool: number;
+  /** Pages. */
+  pages: number;
+}
+
+/** The first block of holds of a pool (one bulk refill). */
+export interface HoldBlockStart {
+  /** Seconds. */
+  time: number;
+  /** Line of its first hold. */
+  line: number;
+  /** Holds in the block. */
+  size: number;
+  /** The task and CPU. */
+  task: TaskRef;
+}
+
+/** Hold blocks of one size. */
+export interface HoldBlockCount {
+  /** Holds per block. */
+  size: number;
+  /** Blocks. */
+  count: number;
+}
+
+/** An update_nid event. */
+export interface NidChange {
+  /** Seconds. */
+  time: number;
+  /** Line. */
+  line: number;
+  /** `pool_nid=`. */
+  oldNid: number;
+  /** `new_nid=`. */
+  newNid: number;
+}
+
 /** A line the parser could not use. */
 export interface BadLine {
   /** 1-based line number. */
@@ -114,7 +206,7 @@ export interface ParseSummary {
   /** Bytes read. */
   bytes: number;
   /** page_pool events by kind. */
-  events: { hold: number; release: number; poolRelease: number; updateNid: number };
+  events: EventCounts;
   /** Event lines of other tracepoints (skipped). */
   otherEvents: number;
   /** The first few other event names, with counts. */
@@ -206,7 +298,7 @@ export interface PoolReleaseAttempt {
   /** Other state_release lines of the pool since the previous attempt (pages returned straight to the allocator). */
   directReleased: number;
   /** Holds and releases replayed so far (counter offsets of a pool that began before the trace included). */
-  replayed: { hold: number; release: number; inflight: number };
+  replayed: ReplayedCounts;
   /** The line agrees with itself and with the replay (hold − release = inflight = replayed). */
   consistent: boolean;
 }
@@ -222,13 +314,13 @@ export interface DestroyReport {
   /** Every attempt, in order. */
   attempts: PoolReleaseAttempt[];
   /** The attempt that saw inflight 0 (the pool was freed), or null. */
-  freed: { time: number; cnt: number; afterSeconds: number } | null;
+  freed: FreedAt | null;
   /** Retry intervals outside the tolerance (see `retryWindow`). */
-  badIntervals: { cnt: number; interval: number }[];
+  badIntervals: BadInterval[];
   /** The accepted retry interval window in seconds, [min, max]. */
   retryWindow: [number, number];
   /** The 60 s "stalled pool shutdown" warning: the first retry at or after 60 s with pages in flight (the kernel prints it only for a pool whose netdev is gone). */
-  stallWarning: { time: number; cnt: number; inflight: number; seconds: number } | null;
+  stallWarning: StallWarningAt | null;
 }
 
 /** The end state of a pool at the end of the trace. */
@@ -269,7 +361,7 @@ export interface PoolReport {
   /** Pages held more than once. */
   pagesHeldAgain: number;
   /** Pages this pool held that an earlier pool had held, by earlier pool index. */
-  pagesFromEarlierPools: { pool: number; pages: number }[];
+  pagesFromEarlierPools: EarlierPoolPages[];
   /** Most pages in flight at once (holds − releases), and when. */
   maxInflight: number;
   /** When {@link maxInflight} was first reached (null: never above 0). */
@@ -281,9 +373,9 @@ export interface PoolReport {
   /** The pool existed before the trace began (its counters did not start at 1). */
   beganBeforeTrace: boolean;
   /** The first block of holds (a bulk refill): when, how many, by whom. */
-  firstBlock: { time: number; line: number; size: number; task: TaskRef } | null;
+  firstBlock: HoldBlockStart | null;
   /** Hold blocks (consecutive hold numbers with no other event of the pool inside) by size. */
-  holdBlocks: { size: number; count: number }[];
+  holdBlocks: HoldBlockCount[];
   /** Longest hold block, microseconds from first to last line. */
   longestBlockUs: number;
   /** The hold counter's completeness. */
@@ -305,7 +397,7 @@ export interface PoolReport {
   /** Pages held at the end of the trace (oldest first). For a freed pool: pages whose release the trace never showed. */
   heldAtEnd: HeldPage[];
   /** update_nid events. */
-  nidChanges: { time: number; line: number; oldNid: number; newNid: number }[];
+  nidChanges: NidChange[];
   /** Activity over time. */
   timeline: PoolTimeline;
   /** Everything odd about the pool, one sentence each. */

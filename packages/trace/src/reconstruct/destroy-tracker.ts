@@ -6,7 +6,7 @@
  * attempt, checks the retry intervals against a window, and says when the
  * kernel's 60 s "stalled pool shutdown" warning would have fired.
  */
-import type { DestroyReport, PoolReleaseAttempt, TaskRef } from '../types.js';
+import type { BadInterval, DestroyReport, FreedAt, PoolReleaseAttempt, StallWarningAt, TaskRef } from '../types.js';
 
 /**
  * Accepted retry intervals, seconds. DEFER_TIME is 1 s; schedule_delayed_work
@@ -22,14 +22,14 @@ const KEEP_ATTEMPTS = 100_000;
 
 /** The attempts of one pool's destroy. */
 export class DestroyTracker {
-  /** Every attempt kept (the first {@link KEEP_ATTEMPTS}). */
+  /** Every attempt kept (the first 100,000). */
   readonly attempts: PoolReleaseAttempt[] = [];
   /** The attempt that freed the pool. */
-  freed: { time: number; cnt: number; afterSeconds: number } | null = null;
+  freed: FreedAt | null = null;
   /** Intervals outside the window. */
-  readonly badIntervals: { cnt: number; interval: number }[] = [];
+  readonly badIntervals: BadInterval[] = [];
   /** When the stall warning would have fired. */
-  stallWarning: { time: number; cnt: number; inflight: number; seconds: number } | null = null;
+  stallWarning: StallWarningAt | null = null;
   private firstUs = -1;
   private prevUs = -1;
   private count = 0;

@@ -6,7 +6,7 @@
  * the pages-in-flight table shared by all pools and calls the handlers
  * here; pool-report.ts turns the state into a {@link PoolReport}.
  */
-import type { HeldPage, TaskRef, TraceEvent } from '../types.js';
+import type { HeldPage, HoldBlockStart, NidChange, TaskRef, TraceEvent } from '../types.js';
 import { CounterTrack } from './counter-track.js';
 import { DestroyTracker } from './destroy-tracker.js';
 import { MISSING, NumberMap } from './number-map.js';
@@ -76,17 +76,17 @@ export class PoolState {
   /** A freed pool's pages whose release the trace never showed. */
   stranded: HeldPage[] = [];
   /** update_nid events. */
-  readonly nidChanges: { time: number; line: number; oldNid: number; newNid: number }[] = [];
+  readonly nidChanges: NidChange[] = [];
   /** Activity over time. */
   readonly timeline = new Timeline();
-  /** Issues found (the first {@link KEEP_ISSUES}) and how many in all. */
+  /** Issues found (the first 50) and how many in all. */
   readonly issues: string[] = [];
   /** See {@link issues}. */
   issueCount = 0;
 
   // Hold blocks.
   /** The first block (a bulk refill). */
-  firstBlock: { time: number; line: number; size: number; task: TaskRef } | null = null;
+  firstBlock: HoldBlockStart | null = null;
   /** Blocks by size. */
   readonly blockSizes = new Map<number, number>();
   /** Longest block, µs. */
@@ -112,9 +112,9 @@ export class PoolState {
     readonly index: number,
     /** The pointer as printed. */
     readonly pointer: string,
-    /** Pointer halves. */
+    /** High 32 bits of the pointer. */
     readonly hi: number,
-    /** See {@link hi}. */
+    /** Low 32 bits of the pointer. */
     readonly lo: number,
     /** The pool existed before the trace began. */
     readonly beganBeforeTrace: boolean,
