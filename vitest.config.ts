@@ -12,6 +12,7 @@ export default defineConfig({
       { ...shared, test: { name: 'provider-pages', root: 'packages/provider-pages', include: ['test/**/*.test.ts'] } },
       { ...shared, test: { name: 'provider-devmem', root: 'packages/provider-devmem', include: ['test/**/*.test.ts'] } },
       { ...shared, test: { name: 'provider-iouring', root: 'packages/provider-iouring', include: ['test/**/*.test.ts'] } },
+      { ...shared, test: { name: 'trace', root: 'packages/trace', include: ['test/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 } },
       { ...shared, test: { name: 'integration', root: 'tests', include: ['**/*.test.ts'] } },
     ],
   },

@@ -128,6 +128,7 @@ async function measure(c: BenchCase, opts: BenchOptions): Promise<BenchResult> {
       check = `failed: ${(e as Error).message}`;
     }
   }
+  const peakHeapBytes = inst.peakHeapBytes?.();
   inst.teardown?.();
 
   const nsPerOp = median(perOp);
@@ -142,6 +143,7 @@ async function measure(c: BenchCase, opts: BenchOptions): Promise<BenchResult> {
     ops,
     rounds: opts.rounds,
     check,
+    ...(peakHeapBytes === undefined ? {} : { peakHeapBytes }),
   };
 }
 

@@ -8,6 +8,7 @@ import { peerCases } from './cases/peers.js';
 import { rxCases } from './cases/rx.js';
 import { devmemCases } from './cases/devmem.js';
 import { zcrxCases } from './cases/zcrx.js';
+import { traceCases } from './cases/trace.js';
 import type { BenchCase } from './types.js';
 
 /**
@@ -28,6 +29,7 @@ export const GROUPS: readonly BenchGroup[] = [
   { name: 'rx', cases: rxCases },
   { name: 'devmem', cases: devmemCases },
   { name: 'zcrx', cases: zcrxCases },
+  { name: 'trace', cases: traceCases },
 ];
 
 /** Every case, in run and report order. */

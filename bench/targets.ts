@@ -47,6 +47,7 @@ export const RATIOS: readonly RatioSpec[] = [
   { num: 'rx_e2e', den: 'rx_e2e_domain_buffers', note: 'outside arrays vs domain pages for packet and user buffer' },
   { num: 'rx_e2e', den: 'rx_e2e_private_memory', note: 'shared vs plain ArrayBuffer page memory' },
   { num: 'zcrx_worker', den: 'zcrx_same_thread', note: 'zcrx buffers returned by a worker vs same thread' },
+  { num: 'trace_parse_4m', den: 'trace_parse', note: 'per-event cost at 4M vs 1M events (≈1: linear time)' },
 ];
 
 /** The receive-path issue's ratio: `name` at least 10× faster than baseline_rx_alloc. */
@@ -132,6 +133,17 @@ const TARGETS: readonly TargetSpec[] = [
   rxTimesBaseline('rx_e2e_domain_buffers'),
   rateAtLeast('devmem_tokens', 2e6, 'tokens'),
   rateAtLeast('zcrx_same_thread', 2e6, 'buffers'),
+  rateAtLeast('trace_parse', 2e6, 'events'),
+  rateAtLeast('trace_parse_4m', 2e6, 'events'),
+  {
+    target: 'trace_parse_4m peak live heap ≤ 1.25× trace_parse\'s (memory independent of trace length)',
+    needs: ['trace_parse', 'trace_parse_4m'],
+    check: (r) => {
+      const a = r('trace_parse').peakHeapBytes ?? Number.NaN;
+      const b = r('trace_parse_4m').peakHeapBytes ?? Number.NaN;
+      return { measured: `${(a / 1e6).toFixed(1)} MB at 1M events, ${(b / 1e6).toFixed(1)} MB at 4M (${x(b / a)})`, pass: b <= 1.25 * a };
+    },
+  },
   {
     target: 'zcrx_worker ≥ ½ zcrx_same_thread',
     needs: ['zcrx_worker', 'zcrx_same_thread'],

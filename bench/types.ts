@@ -22,6 +22,8 @@ export interface BenchInstance {
   verify?(totalOps: number): string | void;
   /** Releases what setup created. */
   teardown?(): void;
+  /** Optional: the most heap the case used above its baseline during the runs, bytes (memory-bound cases). */
+  peakHeapBytes?(): number;
 }
 
 /** A named benchmark case. */
@@ -72,4 +74,6 @@ export interface BenchResult {
   rounds: number;
   /** Path check outcome: `ok`, `failed: ...`, or `none` when the case has no check. */
   check: string;
+  /** Peak heap above the case's baseline, bytes, when the case measures it. */
+  peakHeapBytes?: number;
 }

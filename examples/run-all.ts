@@ -11,6 +11,7 @@ import { main as driverUnbind } from './driver-unbind/main.js';
 import { main as echoRx } from './echo-rx/main.js';
 import { main as devmemTcp } from './devmem-tcp/main.js';
 import { main as iouringZcrx } from './iouring-zcrx/main.js';
+import { main as traceReplay } from './trace-replay/main.js';
 
 /** The examples, in order. Adding one is one import and one line here. */
 const EXAMPLES: [name: string, main: () => ExampleResult | Promise<ExampleResult>][] = [
@@ -20,6 +21,7 @@ const EXAMPLES: [name: string, main: () => ExampleResult | Promise<ExampleResult
   ['echo-rx', echoRx],
   ['devmem-tcp', devmemTcp],
   ['iouring-zcrx', iouringZcrx],
+  ['trace-replay', traceReplay],
 ];
 
 async function runAll(): Promise<boolean> {
