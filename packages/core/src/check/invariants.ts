@@ -25,8 +25,9 @@ import type { PagePool } from '../pool/types.js';
  *    and (before destroy, when the pool maps) have a live mapping in the
  *    pool's direction and, when tracked, a non-zero tracking index;
  * 4. cache ≤ 128 and ring ≤ its size;
- * 5. the device saw no double unmap or direction mismatch, and no DMA-API
- *    call after removal when the pool tracks its mappings;
+ * 5. the device saw no access to an unmapped IOVA, no double unmap or
+ *    direction mismatch, and no DMA-API call after removal when the pool
+ *    tracks its mappings;
  * 6. after destroy started the cache is empty.
  */
 export function checkPoolInvariants(pool: PagePool): string[] {
@@ -106,6 +107,7 @@ export function checkPoolInvariants(pool: PagePool): string[] {
   // (5) device faults the pool must never cause.
   if (dev !== null) {
     const f = dev.counters().faults;
+    if (f['unmapped-access'] !== 0) out.push(`device ${dev.name}: ${f['unmapped-access']} DMA access(es) to an unmapped IOVA`);
     if (f['double-unmap'] !== 0) out.push(`device ${dev.name}: ${f['double-unmap']} double unmap(s)`);
     if (f['direction-mismatch'] !== 0) out.push(`device ${dev.name}: ${f['direction-mismatch']} direction mismatch(es)`);
     if (pool.tracker.kind !== 'none' && f['device-gone'] !== 0) {

@@ -267,7 +267,7 @@ export class SkbFactory {
     let done = 0;
     if (off < skb.headLen) {
       const n = Math.min(len, skb.headLen - off);
-      this.domain.readNetmem(sh.head, sh.headStart + skb.dataOff + off, dst, at, n);
+      this.domain.copyOut(sh.head, sh.headStart + skb.dataOff + off, dst, at, n);
       done += n;
       off = 0;
     } else {
@@ -280,7 +280,7 @@ export class SkbFactory {
         continue;
       }
       const n = Math.min(len - done, flen - off);
-      this.domain.readNetmem(sh.fragNm[i], sh.fragOff[i] + off, dst, at + done, n);
+      this.domain.copyOut(sh.fragNm[i], sh.fragOff[i] + off, dst, at + done, n);
       done += n;
       off = 0;
     }

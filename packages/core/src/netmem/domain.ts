@@ -9,22 +9,38 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { RealClock, type Clock } from '../base/clock.js';
-import { NetmemError } from '../base/errors.js';
-import { NET_IOV_SIZE, PAGE_SIZE } from '../base/units.js';
+import { NetmemError, show } from '../base/errors.js';
+import { PAGE_SIZE } from '../base/units.js';
 import { E } from '../base/validate.js';
-import { ByteCopier } from '../bytes/copy.js';
 import { ByteStorage } from '../bytes/storage.js';
 import { DmaDevice, type DmaDeviceOptions } from '../dma/device.js';
 import { storageRegion, type MemRegion } from '../dma/region.js';
-import { NetIovArea, type NetIovOwner, type NetIovType } from './area.js';
-import { descOf, genOf, GEN_MASK, isNetIov, makeHandle, MAX_DESCS } from './handle.js';
+import type { NetIovArea, NetIovOwner, NetIovType } from './area.js';
+import { NetIovAreas } from './areas.js';
 import type { FaultInjection, MemoryDomainEvents, MemoryDomainOptions, NetmemWarning } from './domain-types.js';
-import { IovSpace } from './iov-space.js';
+import { descOf, genOf, GEN_MASK, isNetIov, makeHandle, MAX_DESCS } from './handle.js';
 import { Ledger, Place } from './ledger.js';
 import { NetmemTable, NM_UNREADABLE, PP_SIGNATURE } from './netmem-table.js';
 import { MAX_PAGE_ORDER, PageAllocator } from './page-allocator.js';
+import { NetmemViews } from './views.js';
 
-/** One simulated machine's memory: pages, net_iov areas, metadata, devices. */
+/** Domains made so far: a checked domain's generations start at its own seed (handles of another domain read as stale). */
+let domainsMade = 0;
+
+/**
+ * One simulated machine's memory: pages, net_iov areas, metadata, devices.
+ * Every method checks its arguments before it changes anything; a handle
+ * must be of the right kind and in this domain's descriptor range (and, in
+ * checked mode, of the current generation).
+ *
+ * @example
+ * ```ts
+ * const domain = new MemoryDomain({ pages: 1024, checked: true });
+ * const page = domain.allocPages(0);   // a page handle, 0 when out of memory
+ * domain.bytes(page)[0] = 42;
+ * domain.putPage(page);
+ * ```
+ */
 export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
   /** @internal Per-netmem metadata (struct netmem_desc as typed arrays); layers above read it through their own APIs. */
   readonly table: NetmemTable;
@@ -46,18 +62,13 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
   leaks = 0;
 
   private readonly nodes: PageAllocator[];
-  /** Copies out of net_iov memory (page bytes go through the storage). */
-  private readonly copier = new ByteCopier();
-  private readonly views: (Uint8Array | undefined)[];
+  private readonly views: NetmemViews;
+  private readonly areas: NetIovAreas;
   private readonly onWarn: ((w: NetmemWarning) => void) | false;
   private readonly warnedOnce = new Set<string>();
   private readonly devices = new WeakSet<DmaDevice>();
   /** Fault injection shared with the domain's devices (they read `dmaMapEvery` on each map). */
   private readonly injection = { dmaMapEvery: 0 };
-  private readonly areas = new Map<number, NetIovArea>();
-  private nextAreaId = 1;
-  /** Free net_iov descriptor ranges. */
-  private readonly iovSpace: IovSpace;
   private pageAllocEvery = 0;
   private pageAllocs = 0;
 
@@ -80,11 +91,14 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
     this.clock = clock ?? new RealClock();
     this.onWarn = opts.onWarn === undefined ? (w) => console.warn(`netmem: ${w.message}`) : opts.onWarn;
     this.table = new NetmemTable(1 + pages + netIovs);
+    // Checked mode: each domain's generations start elsewhere, so a handle of another domain reads as stale.
+    if (this.checked) this.table.gen.fill((domainsMade * 97 + 1) & GEN_MASK, 1);
+    domainsMade++;
     this.ledger = new Ledger(this.table, this.checked);
-    this.views = new Array(1 + pages + netIovs);
-    const bytes = pages * PAGE_SIZE;
-    this.storage = new ByteStorage(bytes, opts.sharedMemory !== false);
+    this.storage = new ByteStorage(pages * PAGE_SIZE, opts.sharedMemory !== false);
     this.pageRegion = storageRegion('pages', this.storage);
+    this.areas = new NetIovAreas(this.table, 1 + pages, netIovs, (d) => this.retireDesc(d));
+    this.views = new NetmemViews(this.table, this.storage, this.areas, pages, (nm, what) => this.checkHandle(nm, what), this.checked ? (nm) => this.checkStale(nm) : null);
     const per = Math.floor(pages / nodes);
     this.nodes = [];
     for (let n = 0; n < nodes; n++) {
@@ -93,7 +107,37 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
       this.nodes.push(new PageAllocator(base, count));
       this.table.nid.fill(n, 1 + base, 1 + base + count);
     }
-    this.iovSpace = new IovSpace(1 + pages, netIovs);
+  }
+
+  // ---- handles -------------------------------------------------------------
+
+  /**
+   * Throws EINVAL unless `nm` is a handle of this domain: an integer, not
+   * NULL, its kind bit agreeing with its descriptor (pages 1..pages, net_iovs
+   * above). In checked mode a handle of an older generation is ESTALE.
+   */
+  checkHandle(nm: number, what: string): void {
+    const d = (nm >>> 1) & 0xfffff;
+    if (typeof nm !== 'number' || (nm | 0) !== nm || nm <= 0 || nm >= 0x40000000 || d >= this.table.size || ((nm & 1) === 1) !== d > this.pages) {
+      throw new NetmemError('EINVAL', `${what}: expected a netmem handle of this domain, got ${show(nm)}`);
+    }
+    if (this.checked) this.checkStale(nm);
+  }
+
+  /** Checked mode: throws ESTALE when the handle's generation is not current. */
+  checkStale(nm: number): void {
+    if (genOf(nm) !== this.table.gen[descOf(nm)]) {
+      throw new NetmemError('ESTALE', `stale netmem handle ${nm}: its buffer was freed and reused (or it is another domain's)`);
+    }
+  }
+
+  /** A live (head) page: the handle checks, then allocated and not the tail of a compound page. */
+  private checkPage(nm: number, op: string): void {
+    this.checkHandle(nm, op);
+    if (isNetIov(nm)) throw new NetmemError('EINVAL', `${op}: expected a page, got net_iov ${nm}`);
+    const d = descOf(nm);
+    if (this.table.pageRef[d] <= 0) throw new NetmemError('EINVAL', `${op}: page ${nm} is free`);
+    if (this.table.head[d] !== 0) throw new NetmemError('EINVAL', `${op}: page ${nm} is a tail page of compound page ${this.table.head[d] << 1}`);
   }
 
   // ---- pages -------------------------------------------------------------
@@ -116,8 +160,14 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
    * Returns its handle, or 0 when memory is exhausted or a fault is injected.
    */
   allocPages(order: number, nid = -1): number {
+    if ((order | 0) !== order || order < 0 || order > MAX_PAGE_ORDER) E.expected(`page order must be an integer 0..${MAX_PAGE_ORDER}`, order);
+    if ((nid | 0) !== nid || nid < -1 || nid >= this.nodes.length) E.expected(`nid must be -1 or a node 0..${this.nodes.length - 1}`, nid);
+    return this.allocFrames(order, nid);
+  }
+
+  private allocFrames(order: number, nid: number): number {
     if (this.pageAllocEvery > 0 && ++this.pageAllocs % this.pageAllocEvery === 0) return 0;
-    const want = nid < 0 || nid >= this.nodes.length ? this.currentNode : nid;
+    const want = nid < 0 ? this.currentNode : nid;
     let pfn = this.nodes[want].alloc(order);
     for (let n = 0; pfn < 0 && n < this.nodes.length; n++) if (n !== want) pfn = this.nodes[n].alloc(order);
     if (pfn < 0) return 0;
@@ -134,9 +184,13 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
    * `at` with up to `count` page handles; returns how many it got.
    */
   allocPagesBulk(nid: number, count: number, out: Int32Array, at = 0): number {
+    if ((nid | 0) !== nid || nid < -1 || nid >= this.nodes.length) E.expected(`nid must be -1 or a node 0..${this.nodes.length - 1}`, nid);
+    if (!(out instanceof Int32Array)) E.expected('allocPagesBulk fills an Int32Array', out);
+    E.int(at, 'at', 0, out.length);
+    E.int(count, 'count', 0, out.length - at);
     let got = 0;
     while (got < count) {
-      const nm = this.allocPages(0, nid);
+      const nm = this.allocFrames(0, nid);
       if (nm === 0) break;
       out[at + got++] = nm;
     }
@@ -146,7 +200,10 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
   /** get_page: takes a page reference. */
   getPage(nm: number): void {
     this.checkPage(nm, 'get_page');
-    this.table.pageRef[descOf(nm)]++;
+    const t = this.table;
+    const d = descOf(nm);
+    if (t.pageRef[d] >= 0x7fffffff) E.fail('EINVAL', `get_page: page ${nm} refcount would overflow`);
+    t.pageRef[d]++;
   }
 
   /** put_page: drops a page reference; the last one frees the page. */
@@ -154,23 +211,24 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
     this.checkPage(nm, 'put_page');
     const t = this.table;
     const d = descOf(nm);
-    if (t.pageRef[d] <= 0) throw new NetmemError('EINVAL', `put_page on free page ${nm}`);
     if (--t.pageRef[d] === 0) this.freePage(d);
   }
 
   /** get_netmem: a page reference, or for a net_iov whatever its owner takes. */
   getNetmem(nm: number): void {
-    if (isNetIov(nm)) (this.areaOf(nm)?.owner as NetIovOwner | null | undefined)?.netIovGet?.(nm);
-    else this.getPage(nm);
+    if (!isNetIov(nm)) return this.getPage(nm);
+    this.checkHandle(nm, 'get_netmem');
+    (this.areas.of(nm)?.owner as NetIovOwner | null | undefined)?.netIovGet?.(nm);
   }
 
   /** put_netmem: drops what {@link getNetmem} took. */
   putNetmem(nm: number): void {
-    if (isNetIov(nm)) (this.areaOf(nm)?.owner as NetIovOwner | null | undefined)?.netIovPut?.(nm);
-    else this.putPage(nm);
+    if (!isNetIov(nm)) return this.putPage(nm);
+    this.checkHandle(nm, 'put_netmem');
+    (this.areas.of(nm)?.owner as NetIovOwner | null | undefined)?.netIovPut?.(nm);
   }
 
-  /** True when the netmem is marked as a pool netmem (netmem_is_pp). */
+  /** True when the netmem is marked as a pool netmem (netmem_is_pp). Readers answer for any number; garbage in, false out. */
   isPp(nm: number): boolean {
     return (this.table.magic[descOf(nm)] & 0xff) === PP_SIGNATURE;
   }
@@ -207,6 +265,8 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
 
   /** Marks or clears a page as allocated under memory pressure (pfmemalloc). */
   setPfmemalloc(nm: number, on: boolean): void {
+    this.checkPage(nm, 'setPfmemalloc');
+    E.bool(on, 'pfmemalloc');
     const t = this.table;
     const d = descOf(nm);
     t.flags[d] = on ? t.flags[d] | 1 : t.flags[d] & ~1;
@@ -214,13 +274,14 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
 
   /** Virtual address of a page's first byte (page_address). */
   pageVa(nm: number): number {
+    this.checkPage(nm, 'page_address');
     return (descOf(nm) - 1) * PAGE_SIZE;
   }
 
   /** virt_to_head_page: the handle of the (compound) page containing `va`. */
   vaToNetmem(va: number): number {
     const pfn = Math.floor(va / PAGE_SIZE);
-    if (!(pfn >= 0 && pfn < this.pages)) throw new NetmemError('EFAULT', `address 0x${va.toString(16)} is not page memory`);
+    if (typeof va !== 'number' || !Number.isInteger(va) || !(pfn >= 0 && pfn < this.pages)) E.expected(`an address of page memory (0..0x${(this.pages * PAGE_SIZE - 1).toString(16)})`, va, 'EFAULT');
     const t = this.table;
     let d = pfn + 1;
     if (t.head[d] !== 0) d = t.head[d];
@@ -253,19 +314,7 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
     t.dma[d] = 0;
     t.place[d] = Place.NONE;
     t.gen[d] = (t.gen[d] + 1) & GEN_MASK;
-    this.views[d] = undefined;
-  }
-
-  private checkPage(nm: number, op: string): void {
-    if (isNetIov(nm) || nm === 0) throw new NetmemError('EINVAL', `${op} on a netmem that is not a page: ${nm}`);
-    if (this.checked) this.checkStale(nm);
-  }
-
-  /** Checked mode: throws ESTALE when the handle's generation is not current. */
-  checkStale(nm: number): void {
-    if (genOf(nm) !== this.table.gen[descOf(nm)]) {
-      throw new NetmemError('ESTALE', `stale netmem handle ${nm}: its buffer was freed and reused`);
-    }
+    this.views.forget(d);
   }
 
   // ---- bytes -------------------------------------------------------------
@@ -275,33 +324,7 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
    * after the first call). A dmabuf net_iov is unreadable: EFAULT.
    */
   bytes(nm: number): Uint8Array {
-    const d = descOf(nm);
-    const v = this.views[d];
-    if (v !== undefined) {
-      if (this.checked) this.checkStale(nm);
-      return v;
-    }
-    return this.makeView(nm, d);
-  }
-
-  private makeView(nm: number, d: number): Uint8Array {
-    if (nm === 0) throw new NetmemError('EINVAL', 'bytes() of the NULL netmem');
-    if (this.checked) this.checkStale(nm);
-    const t = this.table;
-    let v: Uint8Array;
-    if (isNetIov(nm)) {
-      const area = this.areas.get(t.area[d]);
-      if (!area) throw new NetmemError('EINVAL', `netmem ${nm} belongs to no area`);
-      if ((t.flags[d] & NM_UNREADABLE) !== 0) {
-        throw new NetmemError('EFAULT', `netmem ${nm} is unreadable device memory (dmabuf)`);
-      }
-      v = new Uint8Array(area.region.buffer, area.region.u8.byteOffset + area.byteOffset(d - area.baseDesc), NET_IOV_SIZE);
-    } else {
-      if (t.pageRef[d] <= 0) throw new NetmemError('EFAULT', `bytes() of free page ${nm}`);
-      v = new Uint8Array(this.pageRegion.buffer, (d - 1) * PAGE_SIZE, PAGE_SIZE << t.order[d]);
-    }
-    this.views[d] = v;
-    return v;
+    return this.views.bytes(nm);
   }
 
   /**
@@ -310,12 +333,18 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
    * net_iov through its area. EFAULT for unreadable (dmabuf) memory.
    */
   readNetmem(nm: number, off: number, dst: Uint8Array, at: number, n: number): void {
-    if ((nm & 1) === 0) {
-      if (this.checked) this.checkStale(nm);
-      this.storage.copyOut((((nm >>> 1) & 0xfffff) - 1) * PAGE_SIZE + off, dst, at, n); // a page's VA is its storage offset
-      return;
-    }
-    this.copier.between(dst, at, this.bytes(nm), off, n);
+    this.checkHandle(nm, 'readNetmem');
+    if (!(dst instanceof Uint8Array)) E.expected('readNetmem copies into a Uint8Array', dst);
+    const size = isNetIov(nm) ? PAGE_SIZE : PAGE_SIZE << this.table.order[descOf(nm)];
+    E.int(off, 'offset', 0, size);
+    E.int(n, 'length', 0, size - off);
+    E.int(at, 'destination offset', 0, dst.length - n);
+    this.views.read(nm, off, dst, at, n);
+  }
+
+  /** @internal readNetmem for callers inside core that pass checked values (the skb copy path). */
+  copyOut(nm: number, off: number, dst: Uint8Array, at: number, n: number): void {
+    this.views.read(nm, off, dst, at, n);
   }
 
   // ---- net_iov areas ------------------------------------------------------
@@ -325,43 +354,17 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
    * provider's area). Their descriptors get page refcount 1 and no pool.
    */
   createArea(type: NetIovType, count: number, region: MemRegion, offset: number, readable: boolean, owner: unknown = null): NetIovArea {
-    if (!Number.isInteger(count) || count < 1) throw new NetmemError('EINVAL', `area of ${count} net_iovs`);
-    if (offset < 0 || offset + count * NET_IOV_SIZE > region.u8.byteLength) {
-      throw new NetmemError('EINVAL', `area of ${count} net_iovs does not fit region ${region.name}`);
-    }
-    const start = this.iovSpace.take(count);
-    if (start < 0) throw new NetmemError('ENOMEM', `no room for ${count} more net_iovs in this domain (${this.iovSpace.available} free)`);
-    const area = new NetIovArea(this.nextAreaId++, type, count, start, region, offset, readable, owner, this.table);
-    const t = this.table;
-    for (let d = start; d < start + count; d++) {
-      t.area[d] = area.id;
-      t.pageRef[d] = 1;
-      t.flags[d] = readable ? 0 : NM_UNREADABLE;
-    }
-    this.areas.set(area.id, area);
-    return area;
+    return this.areas.create(type, count, region, offset, readable, owner);
   }
 
-  /** Removes an area; none of its net_iovs may still belong to a pool (EBUSY). */
+  /** Removes an area; none of its net_iovs may still belong to a pool (EBUSY). Removing it twice does nothing. */
   destroyArea(area: NetIovArea): void {
-    if (this.areas.get(area.id) !== area) return;
-    const t = this.table;
-    for (let d = area.baseDesc; d < area.baseDesc + area.count; d++) {
-      if (t.pp[d] !== 0) throw new NetmemError('EBUSY', `net_iov ${d - area.baseDesc} of area ${area.id} still belongs to pool ${t.pp[d]}`);
-    }
-    for (let d = area.baseDesc; d < area.baseDesc + area.count; d++) {
-      t.area[d] = 0;
-      t.pageRef[d] = 0;
-      t.magic[d] = 0;
-      this.retireDesc(d);
-    }
-    this.areas.delete(area.id);
-    this.iovSpace.give(area.baseDesc, area.count);
+    this.areas.destroy(area);
   }
 
   /** The area a net_iov belongs to. */
   areaOf(nm: number): NetIovArea | undefined {
-    return isNetIov(nm) ? this.areas.get(this.table.area[descOf(nm)]) : undefined;
+    return this.areas.of(nm);
   }
 
   // ---- devices -----------------------------------------------------------
@@ -370,6 +373,7 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
   createDevice(name: string, opts: DmaDeviceOptions = {}): DmaDevice {
     if (typeof name !== 'string' || name.length === 0) E.expected('a device needs a name (a non-empty string)', name);
     E.options(opts, 'createDevice', ['strict']);
+    if (opts.strict !== undefined) E.bool(opts.strict, 'strict');
     const dev = new DmaDevice(name, opts, this.injection);
     this.devices.add(dev);
     return dev;
@@ -382,6 +386,9 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
 
   /** Sets fault injection for page allocations and DMA maps (0 turns one off). */
   injectFaults(f: FaultInjection): void {
+    E.options(f, 'injectFaults', ['pageAllocEvery', 'dmaMapEvery'], false);
+    if (f.pageAllocEvery !== undefined) E.int(f.pageAllocEvery, 'pageAllocEvery', 0, 0x7fffffff);
+    if (f.dmaMapEvery !== undefined) E.int(f.dmaMapEvery, 'dmaMapEvery', 0, 0x7fffffff);
     if (f.pageAllocEvery !== undefined) {
       this.pageAllocEvery = f.pageAllocEvery;
       this.pageAllocs = 0;
@@ -398,7 +405,7 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
     if (this.onWarn) this.onWarn(w);
   }
 
-  /** Reports a warning only the first time `key` is seen (WARN_ONCE). */
+  /** Reports a warning only the first time `key` is seen (WARN_ONCE); keys are domain-wide, so keep them few. */
   warnOnce(key: string, kind: string, message: string, poolId?: number): void {
     if (this.warnedOnce.has(key)) return;
     this.warnedOnce.add(key);

@@ -5,6 +5,7 @@
  * ring together (one ringFull count if it overflows).
  */
 import { NetmemError } from '../base/errors.js';
+import { E } from '../base/validate.js';
 import { DESC_MASK } from '../netmem/handle.js';
 import type { MemoryDomain } from '../netmem/domain.js';
 import { poolRegistry } from './registry.js';
@@ -18,7 +19,9 @@ let scratch = new Int32Array(64);
  * undefined afterwards, as in the kernel. A bad entry throws before any
  * netmem is recycled, with every reference it dropped restored.
  */
-export function putNetmemBulk(domain: MemoryDomain, data: Int32Array | number[], count = data.length): void {
+export function putNetmemBulk(domain: MemoryDomain, data: Int32Array | number[], count = data?.length): void {
+  if (!(data instanceof Int32Array) && !Array.isArray(data)) E.expected('putNetmemBulk takes an Int32Array or an array of netmems', data);
+  E.int(count, 'count', 0, data.length);
   const ppRef = domain.table.ppRef;
   const registry = poolRegistry(domain);
   // Pass 1: check and drop one pp reference per entry. An entry whose count

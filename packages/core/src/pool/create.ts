@@ -106,6 +106,11 @@ export function poolSettings(p: PagePoolParams): PoolSettings {
   } else if (order > MAX_PAGE_ORDER) {
     E.fail('EINVAL', `page order ${order} above ${MAX_PAGE_ORDER} (the page path allows 0..${MAX_PAGE_ORDER})`);
   }
+  // Beyond the kernel (which trusts the driver): the device writes from `offset` and syncs up to `maxLen` bytes
+  // after it; a range past the buffer would make every sync an IOMMU fault.
+  const bytes = PAGE_SIZE << Math.min(order, MAX_PAGE_ORDER);
+  if (flags & PP_FLAG_DMA_MAP && offset >= bytes) E.fail('EINVAL', `offset must be inside the ${bytes}-byte buffer, got ${offset}`);
+  if (flags & PP_FLAG_DMA_SYNC_DEV && offset + maxLen > bytes) E.fail('EINVAL', `offset + maxLen must fit the ${bytes}-byte buffer the device syncs, got ${offset} + ${maxLen}`);
   const ringSize = poolSize === 0 ? PP_RING_DEFAULT : Math.min(poolSize, PP_RING_MAX);
   return { domain, provider, dev, order, flags, dirCode, maxLen, offset, ringSize, nid, napi, netdev, queueIdx, tracking, fragAlign };
 }

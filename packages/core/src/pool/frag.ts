@@ -9,6 +9,7 @@
  * allocated per frag.
  */
 import { NetmemError } from '../base/errors.js';
+import { E } from '../base/validate.js';
 import { PAGE_SIZE } from '../base/units.js';
 import { setPlace } from '../netmem/ledger.js';
 import { BIAS_MAX, GFP_ATOMIC } from './constants.js';
@@ -33,7 +34,8 @@ export class FragCache {
   alloc(size: number, gfp = GFP_ATOMIC): number {
     const pool = this.pool;
     const max = PAGE_SIZE << pool.order;
-    if (!(size <= max) || !(size >= 0)) {
+    if (typeof size !== 'number' || !(size >= 0)) E.expected('a frag size must be a number ≥ 0', size);
+    if (!(size <= max)) {
       pool.domain.warnOnce(`frag-size-${pool.id}`, 'frag-size', `pool ${pool.id}: frag of ${size} bytes exceeds ${max}`, pool.id);
       return 0;
     }
@@ -67,6 +69,7 @@ export class FragCache {
   allocNetmem(size: number | undefined, gfp = GFP_ATOMIC): number {
     const pool = this.pool;
     const max = PAGE_SIZE << pool.order;
+    if (size !== undefined && (typeof size !== 'number' || !(size >= 0))) E.expected('a buffer size must be a number ≥ 0 (or none for a whole page)', size);
     if (size === undefined || size * 2 > max) {
       pool.lastOffset = 0;
       pool.lastSize = max;

@@ -4,7 +4,7 @@
  * count going below zero. Beyond the kernel, which would corrupt itself or
  * WARN; the error changes nothing.
  */
-import { NetmemError } from '../base/errors.js';
+import { NetmemError, show } from '../base/errors.js';
 import { Place } from '../netmem/ledger.js';
 import type { PoolInternals } from './state.js';
 
@@ -12,6 +12,9 @@ import type { PoolInternals } from './state.js';
 export function badPut(pool: PoolInternals, nm: number, d: number): never {
   const id = pool.id;
   if (nm === 0) throw new NetmemError('EINVAL', `pool ${id}: put of the NULL netmem`);
+  if (typeof nm !== 'number' || (nm | 0) !== nm || nm < 0 || (nm & 1) !== (d > pool.domain.pages ? 1 : 0)) {
+    throw new NetmemError('EINVAL', `pool ${id}: expected a netmem handle of this domain, got ${show(nm)}`);
+  }
   const owner = pool.ppTab[d];
   if (owner !== id) {
     throw new NetmemError('EINVAL', owner === 0 ? `pool ${id}: netmem ${nm} is not a pool netmem (already released?)` : `pool ${id}: netmem ${nm} belongs to pool ${owner}`);
@@ -24,4 +27,20 @@ export function badPut(pool: PoolInternals, nm: number, d: number): never {
 export function ppRefUnderflow(pool: PoolInternals, nm: number, have: number, drop: number): never {
   pool.domain.warn('pp-ref-underflow', `pool ${pool.id}: pp refcount of netmem ${nm} would go below zero (${have} - ${drop})`, pool.id);
   throw new NetmemError('EINVAL', `pool ${pool.id}: pp refcount underflow on netmem ${nm}`);
+}
+
+/** A pp reference count to take or drop that is not an integer ≥ 1 (or would overflow the count): throws EINVAL. */
+export function badRefCount(pool: PoolInternals, nm: number, n: number, what: 'take' | 'drop'): never {
+  throw new NetmemError('EINVAL', `pool ${pool.id}: pp references to ${what} on netmem ${nm} must be an integer ≥ 1 (and keep the count below 2^31), got ${show(n)}`);
+}
+
+/** A put's sync size is not -1 or an integer ≥ 0, or its allowDirect is not a boolean: throws EINVAL. */
+export function badPutArgs(pool: PoolInternals, dmaSyncSize: number, allowDirect: unknown): never {
+  if (allowDirect !== true && allowDirect !== false) throw new NetmemError('EINVAL', `pool ${pool.id}: allowDirect must be true or false, got ${show(allowDirect)}`);
+  throw new NetmemError('EINVAL', `pool ${pool.id}: dmaSyncSize must be -1 (up to maxLen) or an integer ≥ 0, got ${show(dmaSyncSize)}`);
+}
+
+/** gfp flags that are not an integer: throws EINVAL. */
+export function badGfp(pool: PoolInternals, gfp: unknown): never {
+  throw new NetmemError('EINVAL', `pool ${pool.id}: gfp flags must be an integer, got ${show(gfp)}`);
 }

@@ -25,7 +25,7 @@ import { GFP_ATOMIC, PP_ALLOC_CACHE_REFILL, PP_ALLOC_CACHE_SIZE, PP_FLAG_DMA_MAP
 import { clearPpInfo } from './accounting.js';
 import type { PoolSettings } from './create.js';
 import { createDmaTracker, type DmaTracker } from './dma-tracking.js';
-import { badPut, ppRefUnderflow } from './misuse.js';
+import { badGfp, badPut, badPutArgs, badRefCount, ppRefUnderflow } from './misuse.js';
 import { currentNapi, type Napi } from './napi.js';
 import { poolRegistry, type PoolRegistry } from './registry.js';
 import * as S from './stats.js';
@@ -94,6 +94,8 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
   declare readonly placeTab: Uint8Array;
   declare readonly dmaTab: Float64Array;
   declare readonly magicTab: Int32Array;
+  /** Last page descriptor of the domain: a handle's kind bit must agree with its descriptor. */
+  declare readonly lastPage: number;
 
   constructor(s: PoolSettings) {
     super();
@@ -126,6 +128,7 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
     this.placeTab = t.place;
     this.dmaTab = t.dma;
     this.magicTab = t.magic;
+    this.lastPage = domain.pages;
     this.tracker = createDmaTracker(s.tracking, t.magic);
   }
 
@@ -160,6 +163,7 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
 
   private allocSlow(gfp: number): number {
     if (this.destroying) throw new NetmemError('EINVAL', `alloc from pool ${this.id} after destroy`);
+    if ((gfp | 0) !== gfp) badGfp(this.self, gfp);
     let nm = this.refillAllocCache();
     if (nm === 0) nm = this.provider.alloc(this.self, gfp);
     if (nm !== 0) this.placeTab[(nm >>> 1) & 0xfffff /* DESC_MASK */] = 3 /* Place.HANDED_OUT */;
@@ -193,7 +197,8 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
 
   putNetmem(nm: number, dmaSyncSize = -1, allowDirect = false): void {
     const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
-    if (this.ppTab[d] !== this.id || this.placeTab[d] < 3 /* FIRST_OUT_PLACE */ || nm === 0) badPut(this.self, nm, d);
+    if ((dmaSyncSize !== -1 && ((dmaSyncSize | 0) !== dmaSyncSize || dmaSyncSize < 0)) || (allowDirect !== true && allowDirect !== false)) badPutArgs(this.self, dmaSyncSize, allowDirect);
+    if ((nm | 0) !== nm || nm <= 0 || this.ppTab[d] !== this.id || this.placeTab[d] < 3 /* FIRST_OUT_PLACE */ || (nm & 1) !== (d > this.lastPage ? 1 : 0)) badPut(this.self, nm, d);
     if (this.checked) this.domain.checkStale(nm);
     const r = this.ppRefTab[d];
     if (r !== 1) {
@@ -222,7 +227,8 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
 
   putUnrefedNetmem(nm: number, dmaSyncSize = -1, allowDirect = false): void {
     const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
-    if (this.ppTab[d] !== this.id || this.placeTab[d] < 3 /* FIRST_OUT_PLACE */ || nm === 0) badPut(this.self, nm, d);
+    if ((dmaSyncSize !== -1 && ((dmaSyncSize | 0) !== dmaSyncSize || dmaSyncSize < 0)) || (allowDirect !== true && allowDirect !== false)) badPutArgs(this.self, dmaSyncSize, allowDirect);
+    if ((nm | 0) !== nm || nm <= 0 || this.ppTab[d] !== this.id || this.placeTab[d] < 3 /* FIRST_OUT_PLACE */ || (nm & 1) !== (d > this.lastPage ? 1 : 0)) badPut(this.self, nm, d);
     this.putUnrefed(nm, d, dmaSyncSize, allowDirect);
   }
 
@@ -273,21 +279,25 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
 
   checkPut(nm: number): void {
     const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
-    if (this.ppTab[d] !== this.id || this.placeTab[d] < 3 /* FIRST_OUT_PLACE */ || nm === 0) badPut(this.self, nm, d);
+    if ((nm | 0) !== nm || nm <= 0 || this.ppTab[d] !== this.id || this.placeTab[d] < 3 /* FIRST_OUT_PLACE */ || (nm & 1) !== (d > this.lastPage ? 1 : 0)) badPut(this.self, nm, d);
     if (this.checked) this.domain.checkStale(nm);
   }
 
   unrefNetmem(nm: number, n: number): number {
     const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
-    if (this.ppTab[d] !== this.id || nm === 0) badPut(this.self, nm, d);
+    if ((nm | 0) !== nm || nm <= 0 || this.ppTab[d] !== this.id || this.placeTab[d] < 3 /* FIRST_OUT_PLACE */ || (nm & 1) !== (d > this.lastPage ? 1 : 0)) badPut(this.self, nm, d);
+    if ((n | 0) !== n || n < 1) badRefCount(this.self, nm, n, 'drop');
     return this.unref(d, n);
   }
 
   refNetmem(nm: number, n = 1): void {
     const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
-    if (this.ppTab[d] !== this.id || this.placeTab[d] < 3 /* FIRST_OUT_PLACE */ || nm === 0) badPut(this.self, nm, d);
-    this.ppRefTab[d] += n;
+    if ((nm | 0) !== nm || nm <= 0 || this.ppTab[d] !== this.id || this.placeTab[d] < 3 /* FIRST_OUT_PLACE */ || (nm & 1) !== (d > this.lastPage ? 1 : 0)) badPut(this.self, nm, d);
+    const r = this.ppRefTab[d];
+    if ((n | 0) !== n || n < 1 || r + n > 0x7fffffff) badRefCount(this.self, nm, n, 'take');
+    this.ppRefTab[d] = r + n;
   }
+
 
   owns(nm: number): boolean {
     return nm !== 0 && this.ppTab[(nm >>> 1) & 0xfffff /* DESC_MASK */] === this.id;

@@ -8,6 +8,7 @@
  * can see warns every minute that its shutdown stalled.
  */
 import { NetmemError } from '../base/errors.js';
+import { E } from '../base/validate.js';
 import type { TimerHandle } from '../base/clock.js';
 import { DEFER_TIME_MS, DEFER_WARN_INTERVAL_MS } from './constants.js';
 import { unmapDesc } from './dma.js';
@@ -62,6 +63,7 @@ export class PoolLifecycle {
   /** page_pool_update_nid. */
   updateNid(nid: number): void {
     const pool = this.pool;
+    E.int(nid, 'nid', -1, pool.domain.numaNodes - 1);
     const old = pool.nidPref;
     pool.nidPref = nid;
     const tr = pool.registry.tracer;

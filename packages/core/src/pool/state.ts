@@ -47,6 +47,8 @@ export interface PoolInternals extends PagePool {
   readonly placeTab: Uint8Array;
   readonly dmaTab: Float64Array;
   readonly magicTab: Int32Array;
+  /** Last page descriptor of the domain. */
+  readonly lastPage: number;
   /** Domain-clock ms when destroy found netmems in flight (-1: never). */
   readonly detachedAt: number;
 
