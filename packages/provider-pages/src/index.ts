@@ -52,18 +52,33 @@ export function pagesProvider(opts: PagesProviderOptions = {}): MemoryProviderOp
     alloc(pool) {
       if (pool.order > 0) {
         const nm = pool.domain.allocPages(pool.order, pool.nid);
-        if (nm === 0 || !adopt(pool, nm)) return 0;
+        if (nm === 0) return 0;
+        try {
+          if (!adopt(pool, nm)) return 0;
+        } catch (e) {
+          pool.domain.putPage(nm); // a strict IOMMU threw on the map: the page goes back, nothing is lost
+          throw e;
+        }
         mpCountSlowAlloc(pool, true);
         return nm;
       }
       const n = pool.domain.allocPagesBulk(pool.nid, bulk, got);
       let last = 0;
-      for (let i = 0; i < n; i++) {
-        const nm = got[i];
-        if (!adopt(pool, nm)) continue;
-        // All but the last go to the cache; the last is returned (LIFO as the kernel).
+      let i = 0;
+      try {
+        for (; i < n; i++) {
+          const nm = got[i];
+          if (!adopt(pool, nm)) continue;
+          // All but the last go to the cache; the last is returned (LIFO as the kernel).
+          if (last !== 0) mpPlaceInCache(pool, last);
+          last = nm;
+        }
+      } catch (e) {
+        // A strict IOMMU threw while mapping page i (a removed device): the
+        // pages accounted so far stay in the pool's cache, the rest go back.
         if (last !== 0) mpPlaceInCache(pool, last);
-        last = nm;
+        for (; i < n; i++) pool.domain.putPage(got[i]);
+        throw e;
       }
       if (last !== 0) mpCountSlowAlloc(pool, false);
       return last;

@@ -23,7 +23,15 @@ export function dmaMapPage(pool: PoolInternals, nm: number): boolean {
     pool.dmaTab[d] = 0;
     return false;
   }
-  if (pool.syncDev) pool.syncForDevice(d, pool.maxLen);
+  if (pool.syncDev) {
+    try {
+      pool.syncForDevice(d, pool.maxLen);
+    } catch (e) {
+      // A strict IOMMU threw on the sync: undo the mapping so the caller can free the page cleanly.
+      if (pool.tracker.claim(d)) unmapDesc(pool, d);
+      throw e;
+    }
+  }
   return true;
 }
 
