@@ -3,6 +3,7 @@
  * unref'd timers so a detached pool never keeps a program alive; the virtual
  * clock lets tests step time exactly.
  */
+import { E } from './validate.js';
 
 /** An opaque timer handle. */
 export type TimerHandle = unknown;
@@ -49,6 +50,8 @@ export class VirtualClock implements Clock {
     return this.t;
   }
   setTimeout(fn: () => void, ms: number): TimerHandle {
+    if (typeof fn !== 'function') E.expected('setTimeout needs a function', fn);
+    if (typeof ms !== 'number' || !Number.isFinite(ms)) E.expected('a timer delay must be a finite number of ms (negative runs now, as setTimeout does)', ms);
     const timer: VirtualTimer = { at: this.t + Math.max(0, ms), seq: this.seq++, fn, cancelled: false };
     this.timers.push(timer);
     return timer;
@@ -62,6 +65,7 @@ export class VirtualClock implements Clock {
   }
   /** Moves time forward by `ms`, firing every timer that comes due, in order. */
   advance(ms: number): void {
+    if (typeof ms !== 'number' || !(ms >= 0) || ms === Infinity) E.expected('advance takes a finite number of ms ≥ 0', ms);
     const end = this.t + ms;
     for (;;) {
       let next: VirtualTimer | undefined;

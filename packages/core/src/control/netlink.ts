@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { NetmemError } from '../base/errors.js';
+import { E } from '../base/validate.js';
 import { poolRegistry } from '../pool/registry.js';
 import type { PagePoolStats } from '../pool/stats.js';
 import type { PagePool, PagePoolInfo } from '../pool/types.js';
@@ -94,9 +95,10 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
 
   /** queue-get for an rx queue: ENODEV unknown netdev, EINVAL bad queue. */
   queueGet(req: { ifindex?: number; id?: number; type?: 'rx' }): QueueInfo {
-    if (req.ifindex === undefined || req.id === undefined || (req.type ?? 'rx') !== 'rx') {
+    if (req?.ifindex === undefined || req.id === undefined || (req.type ?? 'rx') !== 'rx') {
       throw new NetmemError('EINVAL', 'queue-get needs ifindex, id and type rx');
     }
+    if ((req.ifindex | 0) !== req.ifindex || (req.id | 0) !== req.id) E.expected('queue-get ifindex and id must be integers', `${req.ifindex}/${req.id}`);
     const nd = this.ns.deviceByIfindex(req.ifindex);
     if (!nd) throw new NetmemError('ENODEV', `no netdev with ifindex ${req.ifindex}`);
     if (!nd.up) throw new NetmemError('ENETDOWN', `${nd.name} is down`);
@@ -124,7 +126,8 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
   }
 
   private visiblePool(req: { id?: number }): PagePool {
-    if (req.id === undefined) throw new NetmemError('EINVAL', 'page-pool-get needs an id');
+    if (req?.id === undefined) throw new NetmemError('EINVAL', 'page-pool-get needs an id');
+    if (!Number.isInteger(req.id) || req.id < 0) E.expected('a page pool id must be an integer ≥ 0', req.id);
     const pool = poolRegistry(this.ns.domain).byId(req.id);
     if (!pool || !this.visible(pool)) throw new NetmemError('ENOENT', `no visible page pool ${req.id}`);
     return pool;

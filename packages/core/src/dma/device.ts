@@ -15,7 +15,8 @@
  * at once). 0 is never a valid IOVA (the DMA API's mapping error).
  */
 import { EventEmitter } from 'eventemitter3';
-import { NetmemError } from '../base/errors.js';
+import { NetmemError, show } from '../base/errors.js';
+import { E } from '../base/validate.js';
 import { PAGE_SHIFT, PAGE_SIZE } from '../base/units.js';
 import { ByteCopier } from '../bytes/copy.js';
 import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, dmaDirName } from './direction.js';
@@ -89,6 +90,13 @@ function offsetInMapping(iova: number): number {
   return iova < IOVA_LARGE_BASE ? iova & (IOVA_PAGE_BYTES - 1) : (iova - IOVA_LARGE_BASE) % IOVA_SLOT_BYTES;
 }
 
+/** A device read/write whose array or range is wrong: throws EINVAL (a caller's bug, not a DMA fault). */
+function badCopy(op: string, a: unknown, off: unknown, len: unknown): never {
+  if (op === 'sync') throw new NetmemError('EINVAL', `device sync: offset and length must be integers ≥ 0, got ${show(off)} + ${show(len)}`);
+  if (!(a instanceof Uint8Array)) throw new NetmemError('EINVAL', `device ${op} needs a Uint8Array, got ${show(a)}`);
+  throw new NetmemError('EINVAL', `device ${op}: offset and length must be integers inside the ${a.length}-byte array, got ${show(off)} + ${show(len)}`);
+}
+
 /** Faults kept in {@link DmaDevice.faultLog}. */
 const FAULT_LOG_MAX = 1024;
 
@@ -112,6 +120,10 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
   private nFree = 0;
   private nSlots = 0;
   private regionIds = new Map<MemRegion, number>();
+  /** Live mappings per region id. */
+  private readonly regionMaps: number[] = [];
+  /** Region ids free for reuse. */
+  private readonly freeRegionIds: number[] = [];
 
   private maps = 0;
   private unmaps = 0;
@@ -157,6 +169,10 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
    * device that is gone).
    */
   map(region: MemRegion, offset: number, len: number, dir: number): number {
+    if (!(region?.u8 instanceof Uint8Array)) E.expected('dma map needs a memory region (makeRegion)', region);
+    if ((offset | 0) !== offset && !(Number.isInteger(offset) && offset >= 0)) E.expected('a dma map offset must be an integer ≥ 0', offset);
+    if ((len | 0) !== len) E.expected(`a dma map length must be an integer 1..${IOVA_SLOT_BYTES}`, len);
+    if (dir !== DMA_BIDIRECTIONAL && dir !== DMA_TO_DEVICE && dir !== DMA_FROM_DEVICE) E.expected('a DMA direction code must be 0, 1 or 2', dir);
     if (this.removed) {
       this.fault('device-gone', 'map', 0);
       return 0;
@@ -164,7 +180,7 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
     const every = this.failMapEvery;
     if (every > 0 && ++this.mapAttempts % every === 0) return 0;
     if (len <= 0 || len > IOVA_SLOT_BYTES || offset < 0 || offset + len > region.u8.byteLength) {
-      throw new NetmemError('EINVAL', `dma map of ${len} bytes at ${offset} outside region ${region.name}`);
+      throw new NetmemError('EINVAL', `a dma map must lie inside region ${region.name} (${region.u8.byteLength} bytes) and span 1..${IOVA_SLOT_BYTES} bytes, got ${len} bytes at ${offset}`);
     }
     const slot = this.nFree > 0 ? this.freeSlots[--this.nFree] : this.newSlot();
     this.mapRegion[slot] = this.regionId(region);
@@ -177,20 +193,29 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
     return len <= IOVA_PAGE_BYTES && slot < PAGE_IOVA_SLOTS ? (slot + 1) * IOVA_PAGE_BYTES : IOVA_LARGE_BASE + slot * IOVA_SLOT_BYTES;
   }
 
-  /** Unmaps a mapping made by {@link map}; `dir` must match the map's direction. */
+  /**
+   * Unmaps a mapping made by {@link map}: `iova` must be the address map
+   * returned (an address inside a mapping is not one: the DMA-debug "free
+   * of memory not allocated" fault, recorded as `double-unmap`), and `dir`
+   * must match the map's direction.
+   */
   unmap(iova: number, dir: number): void {
+    if (typeof iova !== 'number' || !Number.isInteger(iova) || iova < 0) E.expected('unmap takes an IOVA that map returned', iova);
+    if (dir !== DMA_BIDIRECTIONAL && dir !== DMA_TO_DEVICE && dir !== DMA_FROM_DEVICE) E.expected('a DMA direction code must be 0, 1 or 2', dir);
     if (this.removed) return this.fault('device-gone', 'unmap', iova);
     const slot = this.slotOf(iova);
-    if (slot < 0 || this.mapDir[slot] < 0) return this.fault('double-unmap', 'unmap', iova);
+    if (slot < 0 || this.mapDir[slot] < 0 || offsetInMapping(iova) !== 0) return this.fault('double-unmap', 'unmap', iova);
     if (this.mapDir[slot] !== dir) return this.fault('direction-mismatch', 'unmap', iova);
     this.mapDir[slot] = -1;
     this.freeSlots[this.nFree++] = slot;
     this.unmaps++;
     this.live--;
+    this.dropRegion(this.mapRegion[slot]);
   }
 
   /** dma_sync_single_range_for_device: hands `len` bytes at `iova + off` to the device. */
   syncForDevice(iova: number, off: number, len: number, dir: number): void {
+    if ((off | 0) !== off || (len | 0) !== len || off < 0 || len < 0) badCopy('sync', undefined, off, len);
     if (this.removed) return this.fault('device-gone', 'sync-for-device', iova);
     if (!this.checkRange(iova, off, len, 'sync-for-device')) return;
     void dir;
@@ -199,6 +224,7 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
 
   /** dma_sync_single_range_for_cpu: hands `len` bytes at `iova + off` back to the CPU. */
   syncForCpu(iova: number, off: number, len: number, dir: number): void {
+    if ((off | 0) !== off || (len | 0) !== len || off < 0 || len < 0) badCopy('sync', undefined, off, len);
     if (this.removed) return this.fault('device-gone', 'sync-for-cpu', iova);
     if (!this.checkRange(iova, off, len, 'sync-for-cpu')) return;
     void dir;
@@ -211,6 +237,7 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
    * write runs past the mapping. Returns true when the bytes landed.
    */
   write(iova: number, src: Uint8Array, srcOff = 0, len = src.length - srcOff): boolean {
+    if (!(src instanceof Uint8Array) || (srcOff | 0) !== srcOff || (len | 0) !== len || srcOff < 0 || len < 0 || srcOff + len > src.length) badCopy('write', src, srcOff, len);
     if (this.removed) {
       this.fault('device-gone', 'write', iova);
       return false;
@@ -233,6 +260,7 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
 
   /** The device reads `len` bytes at `iova` into `dst` (transmit). */
   read(iova: number, dst: Uint8Array, dstOff = 0, len = dst.length - dstOff): boolean {
+    if (!(dst instanceof Uint8Array) || (dstOff | 0) !== dstOff || (len | 0) !== len || dstOff < 0 || len < 0 || dstOff + len > dst.length) badCopy('read', dst, dstOff, len);
     if (this.removed) {
       this.fault('device-gone', 'read', iova);
       return false;
@@ -325,14 +353,30 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
     return slot >= 0 && slot < this.nSlots ? slot : -1;
   }
 
+  /** The id of `region` in this device's table, with one more live mapping counted on it. */
   private regionId(region: MemRegion): number {
     let id = this.regionIds.get(region);
     if (id === undefined) {
-      id = this.regions.length;
-      this.regions.push(region);
+      id = this.freeRegionIds.length > 0 ? this.freeRegionIds.pop()! : this.regions.length;
+      this.regions[id] = region;
+      this.regionMaps[id] = 0;
       this.regionIds.set(region, id);
     }
+    this.regionMaps[id]++;
     return id;
+  }
+
+  /** One mapping of region `id` is gone; the last one lets the device forget the region (D1: no region outlives its mappings). */
+  private dropRegion(id: number): void {
+    if (--this.regionMaps[id] > 0) return;
+    this.regionIds.delete(this.regions[id]!);
+    this.regions[id] = undefined;
+    this.freeRegionIds.push(id);
+  }
+
+  /** Regions the device has live mappings into. */
+  get regionCount(): number {
+    return this.regionIds.size;
   }
 
   private newSlot(): number {

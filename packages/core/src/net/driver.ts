@@ -21,14 +21,14 @@ import type { MemoryDomain } from '../netmem/domain.js';
 import { isNetIov } from '../netmem/handle.js';
 import { Place } from '../netmem/ledger.js';
 import { PP_FLAG_ALLOW_UNREADABLE_NETMEM, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV } from '../pool/constants.js';
-import type { DmaTracking } from '../pool/dma-tracking.js';
+import { DMA_TRACKING_KINDS, type DmaTracking } from '../pool/dma-tracking.js';
 import { Napi } from '../pool/napi.js';
 import { createPagePool } from '../pool/page-pool.js';
 import type { MemoryProviderOps, PagePool } from '../pool/types.js';
 import { DescRing } from './desc-ring.js';
 import type { NetDevice, QueueMgmtOps } from './netdev.js';
 import { MAX_SKB_FRAGS, type SkBuff, type SkbFactory } from './skb.js';
-import type { TcpSocket } from './socket.js';
+import { TcpSocket } from './socket.js';
 
 /** Options for {@link NetdevsimDriver}. */
 export interface NetdevsimOptions {
@@ -65,6 +65,9 @@ export interface RxQueueCounters {
   /** Buffer allocations that failed during refill. */
   allocFail: number;
 }
+
+/** Most descriptors in a netdevsim rx ring. */
+export const MAX_RING_SIZE = 65536;
 
 // Indexes of a queue's counters.
 const C_PACKETS = 0;
@@ -118,10 +121,12 @@ export class NetdevsimDriver implements QueueMgmtOps {
   ) {
     if (!netdev.dev) throw new NetmemError('EINVAL', `${netdev.name}: netdevsim needs a DMA device`);
     E.options(opts, 'NetdevsimDriver', ['pageProvider', 'ringSize', 'hdrBufSize', 'poolSize', 'supportsUnreadable', 'dmaTracking'], false);
-    this.ringSize = opts.ringSize ?? 256;
-    this.hdrBufSize = opts.hdrBufSize ?? 256;
-    if (!Number.isInteger(this.ringSize) || this.ringSize < 1) throw new NetmemError('EINVAL', `ring size ${this.ringSize}`);
-    if (!(this.hdrBufSize >= 64 && this.hdrBufSize <= PAGE_SIZE)) throw new NetmemError('EINVAL', `header buffer size ${this.hdrBufSize}`);
+    this.ringSize = E.int(opts.ringSize ?? 256, 'ringSize', 1, MAX_RING_SIZE);
+    this.hdrBufSize = E.int(opts.hdrBufSize ?? 256, 'hdrBufSize', 64, PAGE_SIZE);
+    if (opts.poolSize !== undefined) E.int(opts.poolSize, 'poolSize', 0, 0xffffffff);
+    if (opts.supportsUnreadable !== undefined) E.bool(opts.supportsUnreadable, 'supportsUnreadable');
+    if (opts.dmaTracking !== undefined) E.oneOf(opts.dmaTracking, 'dmaTracking', DMA_TRACKING_KINDS);
+    if (typeof opts.pageProvider?.alloc !== 'function') E.expected('a netdevsim driver needs a pageProvider', opts.pageProvider);
     this.queues = netdev.rxQueues.map((q) => ({
       napi: new Napi(`${netdev.name}-rx${q.index}`),
       mem: null,
@@ -268,7 +273,9 @@ export class NetdevsimDriver implements QueueMgmtOps {
     const live = this.netdev.realNumRxQueues;
     if (!(idx >= 0 && idx < live && (idx | 0) === idx)) E.expected(`${this.netdev.name}: rx queue must be an integer 0..${live - 1}`, idx, 'ERANGE');
     const q = this.queues[idx];
-    if (!(hdrLen >= 0 && hdrLen <= packet.length)) throw new NetmemError('EINVAL', `header length ${hdrLen} of a ${packet.length}-byte packet`);
+    if (!(packet instanceof Uint8Array)) E.expected('receive takes the packet as a Uint8Array', packet);
+    if ((hdrLen | 0) !== hdrLen || hdrLen < 0 || hdrLen > packet.length) E.expected(`the header length must be an integer 0..${packet.length} (the packet's length)`, hdrLen);
+    if (!(to instanceof TcpSocket) || to.skbs !== this.skbs) E.expected(`receive delivers to a socket of ${this.netdev.name}'s namespace`, to);
     // The headers must fit the buffer they land in (header buffer, or the first payload buffer).
     const m = q.mem;
     if (m !== null && hdrLen > (m.hdrPool !== null ? this.hdrBufSize : (PAGE_SIZE << m.pool.order) - m.pool.offset)) {
@@ -304,26 +311,33 @@ export class NetdevsimDriver implements QueueMgmtOps {
     const dev = this.netdev.dev!;
     const domain = this.domain;
     const skbs = this.skbs;
-    let skb;
+    let skb: SkBuff | null = null;
     let pos = 0;
-    if (split) {
-      const hnm = m.hdr.take();
-      const hoff = m.hdr.takenOff;
-      const iova = m.hdrPool!.dmaAddr(hnm);
-      dev.write(iova + hoff, packet, 0, hdrLen);
-      dev.syncForCpu(iova, hoff, hdrLen, DMA_FROM_DEVICE);
-      skb = skbs.build(hnm, hoff, this.hdrBufSize, hdrLen, true);
-      pos = hdrLen;
-    }
-    for (let i = 0; i < nBufs; i++) {
-      const nm = m.ring.take();
-      const n = Math.min(bufCap, packet.length - pos);
-      const iova = pool.dmaAddr(nm);
-      dev.write(iova + pool.offset, packet, pos, n);
-      if (!isNetIov(nm) || domain.isReadable(nm)) dev.syncForCpu(iova, pool.offset, n, DMA_FROM_DEVICE);
-      if (skb === undefined) skb = skbs.build(nm, pool.offset, bufCap, n, true);
-      else skbs.addFrag(skb, nm, pool.offset, n);
-      pos += n;
+    // Each buffer joins the skb as soon as it leaves the ring, so a DMA fault (strict IOMMU) part-way
+    // frees the skb and every buffer taken goes back to its pool.
+    try {
+      if (split) {
+        const hnm = m.hdr.take();
+        const hoff = m.hdr.takenOff;
+        skb = skbs.build(hnm, hoff, this.hdrBufSize, hdrLen, true);
+        const iova = m.hdrPool!.dmaAddr(hnm);
+        dev.write(iova + hoff, packet, 0, hdrLen);
+        dev.syncForCpu(iova, hoff, hdrLen, DMA_FROM_DEVICE);
+        pos = hdrLen;
+      }
+      for (let i = 0; i < nBufs; i++) {
+        const nm = m.ring.take();
+        const n = Math.min(bufCap, packet.length - pos);
+        if (skb === null) skb = skbs.build(nm, pool.offset, bufCap, n, true);
+        else skbs.addFrag(skb, nm, pool.offset, n);
+        const iova = pool.dmaAddr(nm);
+        dev.write(iova + pool.offset, packet, pos, n);
+        if (!isNetIov(nm) || domain.isReadable(nm)) dev.syncForCpu(iova, pool.offset, n, DMA_FROM_DEVICE);
+        pos += n;
+      }
+    } catch (e) {
+      if (skb !== null) skbs.free(skb);
+      throw e;
     }
     q.counters[C_PACKETS]++;
     q.counters[C_BYTES] += packet.length;

@@ -5,6 +5,7 @@
  * the provider up. Any failure leaves the queue exactly as it was.
  */
 import { NetmemError } from '../base/errors.js';
+import { E } from '../base/validate.js';
 import type { MemoryProviderOps } from '../pool/types.js';
 import type { NetDevice } from './netdev.js';
 
@@ -86,6 +87,7 @@ export function mpOpenRxq(netdev: NetDevice, idx: number, mp: MemoryProviderOps)
  * normal pages. A queue already let go of by unregister is left alone.
  */
 export function mpCloseRxq(netdev: NetDevice, idx: number, mp: MemoryProviderOps): void {
+  if ((idx | 0) !== idx) E.expected('an rx queue index must be an integer', idx);
   if (idx < 0 || idx >= netdev.realNumRxQueues) return;
   const rxq = netdev.rxQueues[idx];
   if (netdev.regState !== 'registered' && !rxq.mp) return;

@@ -50,7 +50,8 @@ export class NetNamespace {
   /** The stack's skb factory. */
   readonly skbs: SkbFactory;
   private readonly devices = new Map<number, NetDevice>();
-  private readonly drivers = new Map<NetDevice, NetdevsimDriver>();
+  /** Weak: a device that was unregistered and dropped takes its driver with it. */
+  private readonly drivers = new WeakMap<NetDevice, NetdevsimDriver>();
   private nextIfindex = LOOPBACK_IFINDEX + 1;
 
   constructor(
@@ -70,9 +71,12 @@ export class NetNamespace {
   /** Creates a netdevsim port: DMA device, NetDevice and driver; up unless `up: false`. */
   createNetdevsim(o: NetdevsimDeviceOptions = {}): NetDevice {
     E.options(o, 'createNetdevsim', NETDEVSIM_KEYS);
-    const ifindex = this.nextIfindex++;
+    const ifindex = this.nextIfindex;
     const name = o.name ?? `eni${ifindex}`;
+    if (typeof name !== 'string' || !/^[^\s/:]{1,15}$/.test(name)) E.expected('a netdev name is 1..15 characters without spaces, "/" or ":"', name);
     for (const d of this.devices.values()) if (d.name === name) throw new NetmemError('EEXIST', `netdev ${name} exists`);
+    for (const k of ['headerSplit', 'strictIommu', 'up', 'supportsUnreadable'] as const) if (o[k] !== undefined) E.bool(o[k], k);
+    // Everything is built and checked first; the device is registered only once it is up (or left down as asked).
     const dev = this.domain.createDevice(name, { strict: o.strictIommu ?? false });
     const nd = new NetDevice({ name, ifindex, rxQueues: o.rxQueues ?? 1, maxRxQueues: o.maxRxQueues, dev, headerSplit: o.headerSplit ?? false });
     const drv = new NetdevsimDriver(nd, this.domain, this.skbs, {
@@ -86,13 +90,21 @@ export class NetNamespace {
     nd.setHooks({ unregistering: (n) => this.unregistered(n) });
     this.devices.set(ifindex, nd);
     this.drivers.set(nd, drv);
-    if (o.up ?? true) nd.open();
+    try {
+      if (o.up ?? true) nd.open(); // all queues or none: a failure leaves nothing started
+    } catch (e) {
+      // Not half built: the device was never announced (no ifindex taken), and it is dropped again.
+      this.devices.delete(ifindex);
+      this.drivers.delete(nd);
+      throw e;
+    }
+    this.nextIfindex++;
     return nd;
   }
 
   /** The driver of a netdevsim device. */
   driver(nd: NetDevice): NetdevsimDriver {
-    const d = this.drivers.get(nd);
+    const d = this.drivers.get(nd as NetDevice);
     if (!d) throw new NetmemError('ENODEV', `${nd.name} has no netdevsim driver`);
     return d;
   }

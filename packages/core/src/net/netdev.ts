@@ -5,6 +5,7 @@
  * created for it. The queue-management ops come from its driver.
  */
 import { NetmemError } from '../base/errors.js';
+import { E } from '../base/validate.js';
 import type { DmaDevice } from '../dma/device.js';
 import type { MemoryProviderOps, PagePool, PoolNetdev, ProviderRxQueue } from '../pool/types.js';
 import type { SkBuff } from './skb.js';
@@ -46,6 +47,9 @@ export class RxQueue implements ProviderRxQueue {
     return this.netdev.ifindex;
   }
 }
+
+/** Most rx queues a model netdev has (the model allocates a queue object per queue up front). */
+export const MAX_RX_QUEUES = 1024;
 
 /** Registration state. */
 export type NetdevRegState = 'registered' | 'unregistered';
@@ -110,11 +114,9 @@ export class NetDevice implements PoolNetdev {
   private hooks: NetdevHooks | null = null;
 
   constructor(opts: NetDeviceOptions) {
-    const n = opts.rxQueues ?? 1;
-    const max = opts.maxRxQueues ?? Math.max(n, 8);
-    if (!Number.isInteger(n) || n < 1 || !Number.isInteger(max) || max < n) {
-      throw new NetmemError('EINVAL', `bad rx queue count ${n} (max ${max})`);
-    }
+    const n = E.int(opts.rxQueues ?? 1, 'rxQueues', 1, MAX_RX_QUEUES);
+    const max = E.int(opts.maxRxQueues ?? Math.max(n, 8), 'maxRxQueues', n, MAX_RX_QUEUES);
+    if (opts.hdsThresh !== undefined) E.int(opts.hdsThresh, 'hdsThresh', 0, 0x7fffffff);
     this.name = opts.name;
     this.ifindex = opts.ifindex;
     this.dev = opts.dev ?? null;
@@ -182,6 +184,7 @@ export class NetDevice implements PoolNetdev {
    * the new setting.
    */
   setHeaderSplit(on: boolean, thresh = this.hdsThresh): void {
+    E.bool(on, 'tcp-data-split');
     if (!Number.isInteger(thresh) || thresh < 0) throw new NetmemError('EINVAL', `${this.name}: hds-thresh ${thresh}`);
     if (this.maxBoundQueue() >= 0 && (!on || thresh !== 0)) {
       throw new NetmemError('EINVAL', `${this.name}: a memory provider needs header split on with threshold 0`);
@@ -195,6 +198,7 @@ export class NetDevice implements PoolNetdev {
 
   /** Attaches or detaches an XDP program. Refused while a provider is bound (EBUSY). */
   setXdp(on: boolean): void {
+    E.bool(on, 'xdp');
     if (on && this.maxBoundQueue() >= 0) throw new NetmemError('EBUSY', `${this.name}: XDP with a memory provider bound`);
     this.xdp = on;
   }

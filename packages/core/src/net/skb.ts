@@ -190,8 +190,12 @@ export class SkbFactory {
    * net_iov references otherwise).
    */
   free(skb: SkBuff): void {
-    this.releaseData(skb, true);
-    this.recycleSkb(skb);
+    if (skb.dead) this.deadSkb(skb, 'free');
+    try {
+      this.releaseData(skb, true);
+    } finally {
+      this.recycleSkb(skb);
+    }
   }
 
   /**
@@ -199,8 +203,12 @@ export class SkbFactory {
    * coalesce (`headStolen`): the head buffer now belongs to another skb.
    */
   freePartial(skb: SkBuff, headStolen: boolean): void {
-    this.releaseData(skb, !headStolen);
-    this.recycleSkb(skb);
+    if (skb.dead) this.deadSkb(skb, 'free');
+    try {
+      this.releaseData(skb, !headStolen);
+    } finally {
+      this.recycleSkb(skb);
+    }
   }
 
   /** __skb_frag_ref: a page (or net_iov owner) reference on frag `i`; never a pp reference. */
@@ -310,17 +318,28 @@ export class SkbFactory {
     if (--sh.dataref > 0) return;
     const ledger = this.ledger;
     const checked = ledger.checked;
+    // Every reference is dropped even if one put throws (a strict IOMMU on a gone device): the first error surfaces after.
+    let first: unknown = undefined;
     for (let i = 0; i < sh.nrFrags; i++) {
-      this.fragUnref(sh.fragNm[i], skb.ppRecycle);
+      try {
+        this.fragUnref(sh.fragNm[i], skb.ppRecycle);
+      } catch (e) {
+        first ??= e;
+      }
       if (checked) ledger.holderLeft(sh.fragNm[i]);
     }
     sh.nrFrags = 0;
     if (withHead && sh.head !== 0) {
-      this.fragUnref(sh.head, skb.ppRecycle);
+      try {
+        this.fragUnref(sh.head, skb.ppRecycle);
+      } catch (e) {
+        first ??= e;
+      }
       if (checked) ledger.holderLeft(sh.head);
     }
     sh.head = 0;
     this.freeShared.push(sh);
+    if (first !== undefined) throw first;
   }
 
   private deadSkb(skb: SkBuff, op: string): never {

@@ -64,8 +64,8 @@ export class TcpSocket {
   set copiedBytes(v: number) {
     this.bytes[1] = v;
   }
-  /** rcvBytes and copiedBytes: doubles from the start, so passing 2^31 does not deoptimise the data path. */
-  private readonly bytes = new Float64Array(2);
+  /** rcvBytes, copiedBytes and the bytes queued now: doubles from the start, so passing 2^31 does not deoptimise the data path. */
+  private readonly bytes = new Float64Array(3);
   /** skbs coalesced into the queue tail. */
   coalesced = 0;
 
@@ -101,7 +101,8 @@ export class TcpSocket {
       f.free(skb);
       return;
     }
-    this.rcvBytes += skb.len;
+    this.bytes[0] += skb.len;
+    this.bytes[2] += skb.len;
     const tail = this.qTail;
     if (this.coalesce && tail !== null && f.tryCoalesce(tail, skb)) {
       this.coalesced++;
@@ -124,9 +125,7 @@ export class TcpSocket {
 
   /** Bytes waiting in the queue. */
   get pendingBytes(): number {
-    let n = -this.offset;
-    for (let s = this.qHead; s !== null; s = s.next) n += s.len;
-    return this.qHead === null ? 0 : n;
+    return this.bytes[2];
   }
 
   // ---- user side -----------------------------------------------------------
@@ -138,6 +137,8 @@ export class TcpSocket {
    * devmem extension's recvmsg); a closed socket → EBADF.
    */
   recvmsg(buf: Uint8Array, flags = 0): number {
+    if (!(buf instanceof Uint8Array)) E.expected('recvmsg copies into a Uint8Array', buf, 'EFAULT');
+    if ((flags | 0) !== flags) E.expected('recvmsg flags must be an integer', flags);
     if (this.state === 'closed') throw new NetmemError('EBADF', `socket ${this.id} is closed`);
     let copied = 0;
     let off = this.offset;
@@ -173,6 +174,9 @@ export class TcpSocket {
    * extension took references of its own first).
    */
   consume(n: number): void {
+    if ((n | 0) !== n && !(Number.isInteger(n) && n >= 0)) E.expected('consume takes a byte count (an integer ≥ 0)', n);
+    if (n < 0 || n > this.bytes[2]) E.fail('EINVAL', `socket ${this.id}: consume of ${n} bytes, ${this.bytes[2]} queued`);
+    this.bytes[2] -= n;
     while (n > 0) {
       const skb = this.qHead;
       if (skb === null) throw new NetmemError('EINVAL', `socket ${this.id}: consume past the queue`);
@@ -194,6 +198,7 @@ export class TcpSocket {
 
   /** Attaches a provider extension (once per name). */
   attach(ext: SocketExtension): void {
+    if (typeof ext?.name !== 'string' || typeof ext.close !== 'function') E.expected('a socket extension has a name and close()', ext);
     if (this.state === 'closed') throw new NetmemError('EBADF', `socket ${this.id} is closed`);
     if (this.extensions.has(ext.name)) throw new NetmemError('EEXIST', `socket ${this.id} already has extension ${ext.name}`);
     this.extensions.set(ext.name, ext);
@@ -211,15 +216,29 @@ export class TcpSocket {
   close(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    for (const ext of this.extensions.values()) ext.close(this);
+    // Everything is let go of even when one release throws (a strict IOMMU on a gone device); the first error surfaces after.
+    let first: unknown = undefined;
+    for (const ext of this.extensions.values()) {
+      try {
+        ext.close(this);
+      } catch (e) {
+        first ??= e;
+      }
+    }
     this.extensions.clear();
     while (this.qHead !== null) {
       const skb = this.qHead;
       this.qHead = skb.next;
-      this.skbs.free(skb);
+      try {
+        this.skbs.free(skb);
+      } catch (e) {
+        first ??= e;
+      }
     }
     this.qTail = null;
     this.qLen = 0;
     this.offset = 0;
+    this.bytes[2] = 0;
+    if (first !== undefined) throw first;
   }
 }

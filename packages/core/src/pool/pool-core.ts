@@ -232,35 +232,48 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
     this.putUnrefed(nm, d, dmaSyncSize, allowDirect);
   }
 
+  // Syncs for the device happen after the netmem is placed (cache or ring): a strict IOMMU that
+  // throws on the sync (a device that is gone) then leaves the pool's books consistent.
   private putUnrefed(nm: number, d: number, dmaSyncSize: number, allowDirect: boolean): void {
     const keep = this.recycleCandidate(nm, d, dmaSyncSize, allowDirect || this.napiLocal());
     if (keep === 0) return;
     if (this.ringCount < this.ringSize) {
       this.ringProduce(nm, d);
       this.st[8 /* S_RING */]++;
+      if (this.syncDev) this.syncForDevice(d, dmaSyncSize);
       return;
     }
     this.st[9 /* S_RING_FULL */]++;
-    this.returnNetmem(nm);
+    this.releaseSynced(nm, d, dmaSyncSize);
   }
 
   recycleCandidate(nm: number, d: number, dmaSyncSize: number, direct: boolean): number {
     if (this.canRecycle(nm, d)) {
-      if (this.syncDev) this.syncForDevice(d, dmaSyncSize);
       if (direct && !this.destroying) {
         if (this.cacheCount < 128 /* PP_ALLOC_CACHE_SIZE */) {
           this.cache[this.cacheCount++] = nm;
           this.placeTab[d] = 1 /* Place.CACHE */;
           this.st[6 /* S_CACHED */]++;
+          if (this.syncDev) this.syncForDevice(d, dmaSyncSize);
           return 0;
         }
         this.st[7 /* S_CACHE_FULL */]++;
       }
-      return nm;
+      return nm; // for the ring: the caller syncs once it is there
     }
     this.st[10 /* S_RELEASED_REFCNT */]++;
     this.returnNetmem(nm);
     return 0;
+  }
+
+  /** A recyclable netmem the ring had no room for: synced (as the kernel does before trying the ring), then released. */
+  private releaseSynced(nm: number, d: number, dmaSyncSize: number): void {
+    if (!this.syncDev) return this.returnNetmem(nm);
+    try {
+      this.syncForDevice(d, dmaSyncSize);
+    } finally {
+      this.returnNetmem(nm);
+    }
   }
 
   recycleRingBulk(list: Int32Array, from: number, n: number): void {
@@ -274,7 +287,25 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
       this.ringProduce(nm, (nm >>> 1) & 0xfffff /* DESC_MASK */);
     }
     this.st[8 /* S_RING */] += i;
-    for (; i < n; i++) this.returnNetmem(list[from + i]);
+    // Every netmem is placed or released even if a strict IOMMU throws on one: the first error surfaces after.
+    let first: unknown = undefined;
+    if (this.syncDev) {
+      for (let j = 0; j < i; j++) {
+        try {
+          this.syncForDevice((list[from + j] >>> 1) & 0xfffff /* DESC_MASK */, -1);
+        } catch (e) {
+          first ??= e;
+        }
+      }
+    }
+    for (; i < n; i++) {
+      try {
+        this.releaseSynced(list[from + i], (list[from + i] >>> 1) & 0xfffff /* DESC_MASK */, -1);
+      } catch (e) {
+        first ??= e;
+      }
+    }
+    if (first !== undefined) throw first;
   }
 
   checkPut(nm: number): void {
