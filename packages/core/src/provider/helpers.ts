@@ -9,7 +9,7 @@ import { NetmemError } from '../base/errors.js';
 import { E } from '../base/validate.js';
 import type { MemoryDomain } from '../netmem/domain.js';
 import { descOf, isNetIov } from '../netmem/handle.js';
-import type { PlaceCode } from '../netmem/ledger.js';
+import { Place, type PlaceCode } from '../netmem/ledger.js';
 import { clearPpInfo, hold, placeInCache, setPpInfo } from '../pool/accounting.js';
 import { dmaMapPage, dmaUnmapPage } from '../pool/dma.js';
 import { internals } from '../pool/state.js';
@@ -23,9 +23,10 @@ import type { PagePool } from '../pool/types.js';
  */
 export function mpSetPool(pool: PagePool, nm: number): void {
   const p = internals(pool);
+  p.domain.checkHandle(nm, 'mpSetPool');
   const d = descOf(nm);
-  if (nm === 0) E.fail('EINVAL', 'mpSetPool of the NULL netmem');
   if (p.ppTab[d] !== 0) throw new NetmemError('EBUSY', `netmem ${nm} already belongs to pool ${p.ppTab[d]}`);
+  if (!isNetIov(nm) && p.domain.pageRefCount(nm) <= 0) E.fail('EINVAL', `mpSetPool: page ${nm} is free`);
   setPpInfo(p, d);
   hold(p, nm);
 }
@@ -35,6 +36,7 @@ export function mpSetPool(pool: PagePool, nm: number): void {
  * (call it from `release`): pool marks and pp reference cleared.
  */
 export function mpClearPool(pool: PagePool, nm: number): void {
+  if (!pool.owns(nm)) E.fail('EINVAL', `mpClearPool: netmem ${nm} is not pool ${pool.id}'s`);
   clearPpInfo(internals(pool), descOf(nm));
 }
 
@@ -44,7 +46,10 @@ export function mpClearPool(pool: PagePool, nm: number): void {
  * false when the cache is full.
  */
 export function mpPlaceInCache(pool: PagePool, nm: number): boolean {
-  return placeInCache(internals(pool), nm);
+  const p = internals(pool);
+  const d = descOf(nm);
+  if (!pool.owns(nm) || p.placeTab[d] === Place.CACHE || p.placeTab[d] === Place.RING) E.fail('EINVAL', `mpPlaceInCache: netmem ${nm} must be accounted to pool ${pool.id} (mpSetPool) and not already in its cache or ring`);
+  return placeInCache(p, nm);
 }
 
 /** alloc_stat_inc(slow / slow_high_order): counts one slow allocation in the pool's stats. */
@@ -62,7 +67,9 @@ export function mpDisableDmaSync(pool: PagePool): void {
 
 /** page_pool_set_dma_addr_netmem for a net_iov: its DMA address, once its area is mapped. */
 export function mpSetDmaAddr(domain: MemoryDomain, nm: number, iova: number): void {
-  if (!isNetIov(nm)) throw new NetmemError('EINVAL', `mpSetDmaAddr on a page: ${nm}`);
+  domain.checkHandle(nm, 'mpSetDmaAddr');
+  if (!isNetIov(nm)) throw new NetmemError('EINVAL', `mpSetDmaAddr sets a net_iov's address (a page's comes from mpDmaMapPage), got page ${nm}`);
+  if (!Number.isInteger(iova) || iova < 0) E.expected('a DMA address must be an integer ≥ 0', iova);
   domain.table.dma[descOf(nm)] = iova;
 }
 
@@ -102,6 +109,7 @@ export function mpSetOrphanRefCount(domain: MemoryDomain, nm: number, n: number)
   const d = descOf(nm);
   if (!isNetIov(nm)) E.fail('EINVAL', `mpSetOrphanRefCount on a page: ${nm}`);
   if (domain.table.pp[d] !== 0) E.fail('EBUSY', `net_iov ${nm} belongs to pool ${domain.table.pp[d]}`);
+  E.int(n, 'pp reference count', 0, 0x7fffffff);
   domain.table.ppRef[d] = n;
 }
 
@@ -111,5 +119,6 @@ export function mpSetOrphanRefCount(domain: MemoryDomain, nm: number, n: number)
  * (`Place.USER`).
  */
 export function mpSetPlace(domain: MemoryDomain, nm: number, place: PlaceCode): void {
+  E.int(place, 'ledger place', Place.DRIVER_RING, Place.USER);
   domain.ledger.record(nm, place);
 }
