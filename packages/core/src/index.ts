@@ -22,7 +22,7 @@ export { NETMEM_NULL, isNetIov } from './netmem/handle.js';
 export { Place, PLACE_NAMES, Ledger, whereIs, type PlaceCode, type PlaceName, type NetmemWhereabouts } from './netmem/ledger.js';
 export { MAX_PAGE_ORDER } from './netmem/page-allocator.js';
 export type { NetIovArea, NetIovType, NetIovOwner } from './netmem/area.js';
-export { MemoryDomain, type MemoryDomainOptions, type MemoryDomainEvents, type FaultInjection, type LeakReport, type NetmemWarning } from './netmem/domain.js';
+export { MemoryDomain, type MemoryDomainOptions, type MemoryDomainEvents, type FaultInjection, type LeakReport, type NetmemWarning, type WarningFacts } from './netmem/domain.js';
 export * from './pool/constants.js';
 export { Napi, currentNapi } from './pool/napi.js';
 export { DMA_TRACKING_KINDS, type DmaTracker, type DmaTracking } from './pool/dma-tracking.js';

@@ -83,19 +83,21 @@ describe('put and recycle', () => {
       expect(pool.ringLength).toBe(1);
     });
 
-    it('underflow is EINVAL with a warning, and changes nothing', () => {
+    it('underflow warns with the netmem and the count, returns the negative count and goes on (as the kernel WARNs)', () => {
       const e = env();
       const pool = e.pool();
       const nm = pool.allocNetmems();
-      const d = nm;
-      expect(codeOf(() => pool.unrefNetmem(nm, 2))).toBe('EINVAL');
-      expect(inspectNetmem(e.dom, d).ppRef).toBe(1);
-      expect(inspectNetmem(e.dom, d).place).toBe(Place.HANDED_OUT);
-      expect(e.warns.map((w) => w.kind)).toEqual(['pp-ref-underflow']);
+      expect(pool.unrefNetmem(nm, 2)).toBe(-1);
+      expect(inspectNetmem(e.dom, nm).ppRef).toBe(-1);
+      expect(inspectNetmem(e.dom, nm).place).toBe(Place.HANDED_OUT);
+      expect(e.warns).toEqual([{ kind: 'pp-ref-underflow', message: expect.stringContaining(`netmem ${nm} went below zero (-1)`), poolId: pool.id, netmem: nm, value: -1 }]);
       expect(pool.inflight).toBe(64);
-      pool.putNetmem(nm); // still a normal put afterwards
-      expect(pool.ringLength).toBe(1);
+      pool.putNetmem(nm); // not the last reference any more: the count goes further down, nothing is recycled
+      expect(inspectNetmem(e.dom, nm).ppRef).toBe(-2);
+      expect(pool.ringLength).toBe(0);
+      expect(e.warns.map((w) => w.value)).toEqual([-1, -2]);
     });
+  });
   });
 
   describe('double free and misuse', () => {

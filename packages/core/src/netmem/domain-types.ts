@@ -1,14 +1,40 @@
 /** The memory domain's options, events and reports. */
 import type { Clock } from '../base/clock.js';
 
-/** A warning the domain reported (the kernel's pr_warn / WARN). */
-export interface NetmemWarning {
+/**
+ * The facts a warning carries besides its text, so a scenario can assert on
+ * them: which pool, which netmem (the full handle, generation bits
+ * included), which errno, which binding, what value.
+ */
+export interface WarningFacts {
+  /** Pool id when the warning is about a pool. */
+  poolId?: number;
+  /** The full netmem handle the warning is about (pp-ref-underflow, ring-refcnt). */
+  netmem?: number;
+  /** The value that was wrong: the pp reference count an unref left (pp-ref-underflow), a page refcount (ring-refcnt). */
+  value?: number;
+  /** Netmems in flight (negative-inflight, stalled-pool). */
+  inflight?: number;
+  /** Seconds since the pool was detached (stalled-pool). */
+  seconds?: number;
+  /** Where the in-flight netmems are (stalled-pool). */
+  places?: Record<string, number>;
+  /** Negative errno of a failure (mem-provider-init). */
+  errno?: number;
+  /** Errno name of a failure (mem-provider-init). */
+  code?: string;
+  /** Name of the memory provider involved. */
+  provider?: string;
+  /** dmabuf binding id (devmem warnings). */
+  bindingId?: number;
+}
+
+/** A warning the domain reported (the kernel's pr_warn / WARN), with its facts as fields. */
+export interface NetmemWarning extends WarningFacts {
   /** Short stable key, e.g. `stalled-pool`, `mem-provider-init`. */
   kind: string;
   /** Human-readable text. */
   message: string;
-  /** Pool id when the warning is about a pool. */
-  poolId?: number;
 }
 
 /** A pool page freed to the page allocator while still marked as a pool page. */

@@ -17,7 +17,7 @@ import { DmaDevice, type DmaDeviceOptions } from '../dma/device.js';
 import { storageRegion, type MemRegion } from '../dma/region.js';
 import type { NetIovArea, NetIovOwner, NetIovType } from './area.js';
 import { NetIovAreas } from './areas.js';
-import type { FaultInjection, MemoryDomainEvents, MemoryDomainOptions, NetmemWarning } from './domain-types.js';
+import type { FaultInjection, MemoryDomainEvents, MemoryDomainOptions, NetmemWarning, WarningFacts } from './domain-types.js';
 import { descOf, genOf, GEN_MASK, isNetIov, makeHandle, MAX_DESCS } from './handle.js';
 import { Ledger, Place } from './ledger.js';
 import { NetmemTable, NM_UNREADABLE, PP_SIGNATURE } from './netmem-table.js';
@@ -398,20 +398,20 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
 
   // ---- warnings ----------------------------------------------------------
 
-  /** Reports a warning (pr_warn). */
-  warn(kind: string, message: string, poolId?: number): void {
-    const w: NetmemWarning = poolId === undefined ? { kind, message } : { kind, message, poolId };
+  /** Reports a warning (pr_warn) with its facts (a number is taken as the pool id). */
+  warn(kind: string, message: string, facts?: number | WarningFacts): void {
+    const w: NetmemWarning = typeof facts === 'number' ? { kind, message, poolId: facts } : { kind, message, ...facts };
     this.emit('warn', w);
     if (this.onWarn) this.onWarn(w);
   }
 
-  /** Reports a warning only the first time `key` is seen (WARN_ONCE); keys are domain-wide, so keep them few. */
-  warnOnce(key: string, kind: string, message: string, poolId?: number): void {
+  /** Reports a warning only the first time `key` is seen (WARN_ONCE); keys are domain-wide, so keep them few (a pool's own go with the pool). */
+  warnOnce(key: string, kind: string, message: string, facts?: number | WarningFacts): void {
     if (this.warnedOnce.has(key)) return;
     this.warnedOnce.add(key);
-    this.warn(kind, message, poolId);
+    this.warn(kind, message, facts);
   }
 }
 
 export { MAX_PAGE_ORDER, PAGE_SIZE };
-export type { FaultInjection, LeakReport, MemoryDomainEvents, MemoryDomainOptions, NetmemWarning } from './domain-types.js';
+export type { FaultInjection, LeakReport, MemoryDomainEvents, MemoryDomainOptions, NetmemWarning, WarningFacts } from './domain-types.js';

@@ -4,6 +4,7 @@
  * exactly one of "the page returns" and "destroy's scrub" unmaps it.
  */
 import { PAGE_SIZE } from '../base/units.js';
+import { poolWarnOnce } from './misuse.js';
 import type { PoolInternals } from './state.js';
 
 /**
@@ -18,7 +19,7 @@ export function dmaMapPage(pool: PoolInternals, nm: number): boolean {
   if (iova === 0) return false;
   pool.dmaTab[d] = iova;
   if (!pool.tracker.track(d)) {
-    pool.domain.warnOnce(`dma-track-${pool.id}`, 'dma-track', `pool ${pool.id}: couldn't track DMA mapping`, pool.id);
+    poolWarnOnce(pool, 'dma-track', 'dma-track', `pool ${pool.id}: couldn't track DMA mapping`);
     dev.unmap(iova, pool.dmaDirCode);
     pool.dmaTab[d] = 0;
     return false;

@@ -13,6 +13,7 @@ import { E } from '../base/validate.js';
 import { PAGE_SIZE } from '../base/units.js';
 import { setPlace } from '../netmem/ledger.js';
 import { BIAS_MAX, GFP_ATOMIC } from './constants.js';
+import { poolWarnOnce } from './misuse.js';
 import type { PoolInternals } from './state.js';
 
 /** A pool's current frag page and how much of it is handed out. */
@@ -36,7 +37,7 @@ export class FragCache {
     const max = PAGE_SIZE << pool.order;
     if (typeof size !== 'number' || !(size >= 0)) E.expected('a frag size must be a number ≥ 0', size);
     if (!(size <= max)) {
-      pool.domain.warnOnce(`frag-size-${pool.id}`, 'frag-size', `pool ${pool.id}: frag of ${size} bytes exceeds ${max}`, pool.id);
+      poolWarnOnce(pool, 'frag-size', 'frag-size', `pool ${pool.id}: frag of ${size} bytes exceeds ${max}`, { value: size });
       return 0;
     }
     size = Math.ceil(size / this.align) * this.align;
@@ -104,7 +105,7 @@ export class FragCache {
     this.page = 0;
     if (nm === 0) return;
     const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
-    if (pool.unref(d, BIAS_MAX - this.users) !== 0) {
+    if (pool.unref(nm, d, BIAS_MAX - this.users) !== 0) {
       setPlace(pool.placeTab, d, 3 /* Place.HANDED_OUT */);
       return;
     }
@@ -126,7 +127,7 @@ export class FragCache {
   private drain(nm: number): number {
     const pool = this.pool;
     const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
-    if (pool.unref(d, BIAS_MAX - this.users) !== 0) {
+    if (pool.unref(nm, d, BIAS_MAX - this.users) !== 0) {
       setPlace(pool.placeTab, d, 3 /* Place.HANDED_OUT */);
       return 0;
     }

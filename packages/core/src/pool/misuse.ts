@@ -6,6 +6,7 @@
  */
 import { NetmemError, show } from '../base/errors.js';
 import { Place } from '../netmem/ledger.js';
+import type { WarningFacts } from '../netmem/domain-types.js';
 import type { PoolInternals } from './state.js';
 
 /** The put of `nm` (descriptor `d`) on `pool` failed its checks: says which and throws. */
@@ -23,10 +24,13 @@ export function badPut(pool: PoolInternals, nm: number, d: number): never {
   throw new NetmemError('EALREADY', `pool ${id}: double free of netmem ${nm}: it is already in the pool's ${where}`);
 }
 
-/** Dropping `drop` pp references of `nm` with `have` left would go below zero: warns and throws. */
-export function ppRefUnderflow(pool: PoolInternals, nm: number, have: number, drop: number): never {
-  pool.domain.warn('pp-ref-underflow', `pool ${pool.id}: pp refcount of netmem ${nm} would go below zero (${have} - ${drop})`, pool.id);
-  throw new NetmemError('EINVAL', `pool ${pool.id}: pp refcount underflow on netmem ${nm}`);
+/**
+ * A pp reference count went below zero (page_pool_unref_netmem's WARN): a
+ * `pp-ref-underflow` warning with the full handle and the count left. The
+ * scenario goes on, as in the kernel.
+ */
+export function ppRefUnderflow(pool: PoolInternals, nm: number, left: number): void {
+  pool.domain.warn('pp-ref-underflow', `pool ${pool.id}: pp refcount of netmem ${nm} went below zero (${left})`, { poolId: pool.id, netmem: nm, value: left });
 }
 
 /** A pp reference count to take or drop that is not an integer ≥ 1 (or would overflow the count): throws EINVAL. */
@@ -43,4 +47,11 @@ export function badPutArgs(pool: PoolInternals, dmaSyncSize: number, allowDirect
 /** gfp flags that are not an integer: throws EINVAL. */
 export function badGfp(pool: PoolInternals, gfp: unknown): never {
   throw new NetmemError('EINVAL', `pool ${pool.id}: gfp flags must be an integer, got ${show(gfp)}`);
+}
+
+/** WARN_ONCE for one pool: the key lives with the pool (a freed pool's keys go with it). */
+export function poolWarnOnce(pool: PoolInternals, key: string, kind: string, message: string, facts: WarningFacts = {}): void {
+  if (pool.warnedOnce.has(key)) return;
+  pool.warnedOnce.add(key);
+  pool.domain.warn(kind, message, { poolId: pool.id, ...facts });
 }

@@ -5,7 +5,7 @@
  * pool-core.ts; see {@link PagePool} for what each member does.
  */
 import type { DmaFault } from '../dma/device.js';
-import { NetmemError } from '../base/errors.js';
+import { ERRNO, NetmemError } from '../base/errors.js';
 import type { LeakReport } from '../netmem/domain.js';
 import { GFP_ATOMIC } from './constants.js';
 import { poolSettings } from './create.js';
@@ -56,7 +56,7 @@ class PagePoolImpl extends PoolCore implements PoolInternals {
       provider.init(this);
     } catch (e) {
       const code = e instanceof NetmemError ? e.code : 'EINVAL';
-      domain.warn('mem-provider-init', `mem-provider init failed: ${provider.name}: ${(e as Error).message} (${code})`);
+      domain.warn('mem-provider-init', `mem-provider init failed: ${provider.name}: ${(e as Error).message} (${code})`, { provider: provider.name, code, errno: -ERRNO[code] });
       throw e;
     }
     (this as { id: number }).id = this.registry.list(this);

@@ -85,6 +85,7 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
   declare napi: Napi | null;
   declare systemPool: boolean;
   destroying = false;
+  readonly warnedOnce = new Set<string>();
   declare readonly checked: boolean;
   declare readonly registry: PoolRegistry;
   declare readonly ppTab: Uint32Array;
@@ -202,8 +203,8 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
     if (this.checked) this.domain.checkStale(nm);
     const r = this.ppRefTab[d];
     if (r !== 1) {
-      if (r < 1) ppRefUnderflow(this.self, nm, r, 1);
       this.ppRefTab[d] = r - 1;
+      if (r < 1) ppRefUnderflow(this.self, nm, r - 1); // the kernel WARNs and leaves the count negative
       return;
     }
     this.putUnrefed(nm, d, dmaSyncSize, allowDirect);
@@ -318,7 +319,7 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
     const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
     if ((nm | 0) !== nm || nm <= 0 || this.ppTab[d] !== this.id || this.placeTab[d] < 3 /* FIRST_OUT_PLACE */ || (nm & 1) !== (d > this.lastPage ? 1 : 0)) badPut(this.self, nm, d);
     if ((n | 0) !== n || n < 1) badRefCount(this.self, nm, n, 'drop');
-    return this.unref(d, n);
+    return this.unref(nm, d, n);
   }
 
   refNetmem(nm: number, n = 1): void {
@@ -338,15 +339,22 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
     return this.dmaTab[(nm >>> 1) & 0xfffff /* DESC_MASK */];
   }
 
-  unref(d: number, n: number): number {
+  /**
+   * page_pool_unref_netmem: drops `n` pp references of `nm` (descriptor `d`);
+   * returns what is left. Exactly `n` left resets the count to 1. Below
+   * zero the kernel WARNs and returns the negative count: so does this
+   * (a `pp-ref-underflow` warning carrying the netmem and the value).
+   */
+  unref(nm: number, d: number, n: number): number {
     const r = this.ppRefTab[d];
     if (r === n) {
       this.ppRefTab[d] = 1;
       return 0;
     }
-    if (r < n) ppRefUnderflow(this.self, d << 1, r, n);
-    this.ppRefTab[d] = r - n;
-    return r - n;
+    const left = r - n;
+    this.ppRefTab[d] = left;
+    if (left < 0) ppRefUnderflow(this.self, nm, left);
+    return left;
   }
 
   canRecycle(nm: number, d: number): boolean {

@@ -88,7 +88,7 @@ export class PoolLifecycle {
       const where = Object.entries(places)
         .map(([k, v]) => `${k} ${v}`)
         .join(', ');
-      pool.domain.warn('stalled-pool', `stalled pool shutdown: id ${pool.id}, ${inflight} inflight ${seconds} sec (${where})`, pool.id);
+      pool.domain.warn('stalled-pool', `stalled pool shutdown: id ${pool.id}, ${inflight} inflight ${seconds} sec (${where})`, { poolId: pool.id, inflight, seconds, places });
       pool.emit('stalled', { id: pool.id, inflight, seconds, places });
     }
   };
@@ -102,7 +102,7 @@ export class PoolLifecycle {
     if (tr !== null && tr.release !== undefined) tr.release(pool, inflight, pool.holdCnt >>> 0, pool.releaseCnt >>> 0, this.destroyCnt);
     if (inflight < 0 && !this.negativeWarned) {
       this.negativeWarned = true;
-      pool.domain.warn('negative-inflight', `pool ${pool.id}: negative (${inflight}) inflight packet-pages`, pool.id);
+      pool.domain.warn('negative-inflight', `pool ${pool.id}: negative (${inflight}) inflight packet-pages`, { poolId: pool.id, inflight });
     }
     if (inflight === 0) this.free();
     return inflight;
@@ -123,7 +123,7 @@ export class PoolLifecycle {
     const domain = pool.domain;
     for (let nm = pool.ringConsume(); nm !== 0; nm = pool.ringConsume()) {
       if (domain.pageRefCount(nm) !== 1) {
-        domain.warn('ring-refcnt', `page_pool refcnt ${domain.pageRefCount(nm)} violation for netmem ${nm} in pool ${pool.id}'s ring`, pool.id);
+        domain.warn('ring-refcnt', `page_pool refcnt ${domain.pageRefCount(nm)} violation for netmem ${nm} in pool ${pool.id}'s ring`, { poolId: pool.id, netmem: nm, value: domain.pageRefCount(nm) });
       }
       pool.returnNetmem(nm);
     }

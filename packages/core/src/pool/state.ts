@@ -37,6 +37,8 @@ export interface PoolInternals extends PagePool {
   systemPool: boolean;
   /** destroy() ran. */
   destroying: boolean;
+  /** Warnings this pool already gave once (keys of poolWarnOnce). */
+  readonly warnedOnce: Set<string>;
   /** The domain is in checked mode. */
   readonly checked: boolean;
   /** The domain's pool registry. */
@@ -55,7 +57,7 @@ export interface PoolInternals extends PagePool {
   /** page_pool_return_netmem: the netmem leaves the pool for good. */
   returnNetmem(nm: number): void;
   /** Drops `n` pp references of descriptor `d`; what is left (0 resets the count to 1). */
-  unref(d: number, n: number): number;
+  unref(nm: number, d: number, n: number): number;
   /** Whether a netmem whose last pp reference went may be recycled. */
   canRecycle(nm: number, d: number): boolean;
   /** Syncs `min(size, maxLen)` bytes of descriptor `d` for the device (-1: maxLen). */
