@@ -98,7 +98,6 @@ describe('put and recycle', () => {
       expect(e.warns.map((w) => w.value)).toEqual([-1, -2]);
     });
   });
-  });
 
   describe('double free and misuse', () => {
     it('a second put is EALREADY and the buffer never sits twice in the ring or cache', () => {
