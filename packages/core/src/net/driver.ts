@@ -16,19 +16,17 @@
 import { NetmemError } from '../base/errors.js';
 import { E } from '../base/validate.js';
 import { PAGE_SIZE } from '../base/units.js';
-import { DMA_FROM_DEVICE } from '../dma/direction.js';
 import type { MemoryDomain } from '../netmem/domain.js';
-import { isNetIov } from '../netmem/handle.js';
-import { Place } from '../netmem/ledger.js';
 import { PP_FLAG_ALLOW_UNREADABLE_NETMEM, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV } from '../pool/constants.js';
 import { DMA_TRACKING_KINDS, type DmaTracking } from '../pool/dma-tracking.js';
 import { Napi } from '../pool/napi.js';
 import { createPagePool } from '../pool/page-pool.js';
 import type { MemoryProviderOps, PagePool } from '../pool/types.js';
-import { DescRing } from './desc-ring.js';
 import type { NetDevice, QueueMgmtOps } from './netdev.js';
-import { MAX_SKB_FRAGS, type SkBuff, type SkbFactory } from './skb.js';
-import { TcpSocket } from './socket.js';
+import { C_ALLOC_FAIL, C_BYTES, C_DROPPED, C_PACKETS, QueueMem, type QueueState } from './queue-mem.js';
+import { NetdevsimRx, type RxLayout } from './rx-path.js';
+import type { SkBuff, SkbFactory } from './skb.js';
+import type { TcpSocket } from './socket.js';
 
 /** Options for {@link NetdevsimDriver}. */
 export interface NetdevsimOptions {
@@ -69,45 +67,16 @@ export interface RxQueueCounters {
 /** Most descriptors in a netdevsim rx ring. */
 export const MAX_RING_SIZE = 65536;
 
-// Indexes of a queue's counters.
-const C_PACKETS = 0;
-const C_BYTES = 1;
-const C_DROPPED = 2;
-const C_ALLOC_FAIL = 3;
-
-/** The memory of one queue incarnation (what ndo_queue_mem_alloc builds). */
-export class QueueMem {
-  /** @internal Payload descriptors: buffers of the queue's pool. */
-  readonly ring: DescRing;
-  /** @internal Header descriptors (header split): frags of the header pool; empty without split. */
-  readonly hdr: DescRing;
-  constructor(
-    /** Queue index. */
-    readonly idx: number,
-    /** The queue's pool (payload buffers; the provider's memory). */
-    readonly pool: PagePool,
-    /** Header pool (normal pages), with header split. */
-    readonly hdrPool: PagePool | null,
-    ringSize: number,
-  ) {
-    this.ring = new DescRing(ringSize);
-    this.hdr = new DescRing(hdrPool ? ringSize : 0);
-  }
-}
-
-interface QueueState {
-  napi: Napi;
-  mem: QueueMem | null;
-  /** packets, bytes, dropped, allocFail (C_* indexes): doubles from the start, so byte counts past 2^31 do not deoptimise the poll. */
-  counters: Float64Array;
-}
-
 export class NetdevsimDriver implements QueueMgmtOps {
   /** Fails the next queue start (restart rollback tests). */
   failNextQueueStart = false;
   private readonly ringSize: number;
   private readonly hdrBufSize: number;
   private readonly queues: QueueState[];
+  private readonly rx: NetdevsimRx;
+  private unreadableOk: boolean;
+  private held = 0;
+  private heldPool: PagePool | null = null;
 
   constructor(
     /** The netdev driven. */
@@ -132,6 +101,8 @@ export class NetdevsimDriver implements QueueMgmtOps {
       mem: null,
       counters: new Float64Array(4),
     }));
+    this.rx = new NetdevsimRx(netdev, domain, skbs, this.hdrBufSize);
+    this.unreadableOk = opts.supportsUnreadable ?? true;
     netdev.ops = this;
   }
 
@@ -140,7 +111,7 @@ export class NetdevsimDriver implements QueueMgmtOps {
   queueMemAlloc(idx: number): QueueMem {
     const nd = this.netdev;
     const napi = this.queues[idx].napi;
-    const flags = PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV | (this.opts.supportsUnreadable === false ? 0 : PP_FLAG_ALLOW_UNREADABLE_NETMEM);
+    const flags = PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV | (this.unreadableOk ? PP_FLAG_ALLOW_UNREADABLE_NETMEM : 0);
     const pool = createPagePool({
       domain: this.domain,
       provider: this.opts.pageProvider,
@@ -197,7 +168,7 @@ export class NetdevsimDriver implements QueueMgmtOps {
     }
     const q = this.queues[idx];
     q.mem = mem as QueueMem;
-    q.napi.poll(() => this.refill(q));
+    q.napi.poll(() => this.rx.refill(q));
   }
 
   queueStop(idx: number): QueueMem {
@@ -234,6 +205,52 @@ export class NetdevsimDriver implements QueueMgmtOps {
     }
   }
 
+  // ---- knobs --------------------------------------------------------------
+
+  /**
+   * Whether the driver passes PP_FLAG_ALLOW_UNREADABLE_NETMEM when it makes
+   * a queue's pool (so the pool takes the queue's memory provider). Set it
+   * false to model a driver that ignores the provider: installing one then
+   * fails with ENODATA. Takes effect at the next queue restart.
+   */
+  get supportsUnreadable(): boolean {
+    return this.unreadableOk;
+  }
+
+  /** Switches it at run time (the next queue restart uses the new setting). */
+  set supportsUnreadable(on: boolean) {
+    this.unreadableOk = E.bool(on, 'supportsUnreadable');
+  }
+
+  /**
+   * netdevsim's `pp_hold` debugfs knob: `true` takes one page from queue 0's
+   * pool and holds it (ENETDOWN when the device is down), `false` puts it
+   * back. Writing the state it already has does nothing, as in netdevsim.
+   */
+  ppHold(on: boolean): void {
+    E.bool(on, 'pp_hold');
+    if (on === (this.held !== 0)) return;
+    if (on) {
+      const pool = this.queues[0].mem?.pool;
+      if (!this.netdev.up || pool === undefined) throw new NetmemError('ENETDOWN', `${this.netdev.name} is down: pp_hold needs queue 0 running`);
+      const nm = pool.allocNetmems();
+      if (nm === 0) throw new NetmemError('ENOMEM', `${this.netdev.name}: pp_hold found queue 0's pool empty`);
+      this.held = nm;
+      this.heldPool = pool;
+      return;
+    }
+    const pool = this.heldPool!;
+    const nm = this.held;
+    this.held = 0;
+    this.heldPool = null;
+    pool.putFullPage(nm, false);
+  }
+
+  /** The page pp_hold holds (0: none). */
+  get ppHeld(): number {
+    return this.held;
+  }
+
   // ---- data path ----------------------------------------------------------
 
   /** The queue's current pool (null when the queue is not running). */
@@ -264,86 +281,54 @@ export class NetdevsimDriver implements QueueMgmtOps {
   }
 
   /**
-   * The NIC receives `packet` on queue `idx`; its first `hdrLen` bytes are
-   * protocol headers. Runs the NAPI poll: DMA-writes the packet into posted
-   * buffers, builds an skb, pulls the headers and queues it on `to`, then
-   * refills the ring. Returns false when the packet was dropped.
+   * The NIC receives `packet` on queue `idx` and the driver's NAPI poll
+   * runs: the device writes the packet into posted buffers, the driver
+   * builds an skb, the stack pulls the protocol headers and queues it on
+   * `to`, then the rings are refilled. `layout` is the protocol header
+   * length the stack pulls, or `{ pull, split }` to set the NIC's
+   * header-split point apart from it (header split only; see
+   * {@link RxLayout}). Returns false when the packet was dropped (no posted
+   * buffer, queue or device down).
    */
-  receive(idx: number, packet: Uint8Array, hdrLen: number, to: TcpSocket): boolean {
-    const live = this.netdev.realNumRxQueues;
-    if (!(idx >= 0 && idx < live && (idx | 0) === idx)) E.expected(`${this.netdev.name}: rx queue must be an integer 0..${live - 1}`, idx, 'ERANGE');
-    const q = this.queues[idx];
-    if (!(packet instanceof Uint8Array)) E.expected('receive takes the packet as a Uint8Array', packet);
-    if ((hdrLen | 0) !== hdrLen || hdrLen < 0 || hdrLen > packet.length) E.expected(`the header length must be an integer 0..${packet.length} (the packet's length)`, hdrLen);
-    if (!(to instanceof TcpSocket) || to.skbs !== this.skbs) E.expected(`receive delivers to a socket of ${this.netdev.name}'s namespace`, to);
-    // The headers must fit the buffer they land in (header buffer, or the first payload buffer).
-    const m = q.mem;
-    if (m !== null && hdrLen > (m.hdrPool !== null ? this.hdrBufSize : (PAGE_SIZE << m.pool.order) - m.pool.offset)) {
-      throw new NetmemError('EINVAL', `header length ${hdrLen} exceeds the ${m.hdrPool !== null ? 'header' : 'rx'} buffer`);
-    }
+  receive(idx: number, packet: Uint8Array, layout: number | RxLayout, to: TcpSocket): boolean {
+    const q = this.queue(idx);
+    this.rx.check(q, packet, layout, to);
     // One NAPI poll: receive the packet, then refill the ring (entered by hand: no closure per packet).
     const prev = q.napi.enter();
     try {
-      const ok = this.rxOne(q, packet, hdrLen, to);
-      this.refill(q);
+      const ok = this.rx.rxOne(q, packet, to);
+      this.rx.refill(q);
       return ok;
     } finally {
       q.napi.exit(prev);
     }
   }
 
-  private rxOne(q: QueueState, packet: Uint8Array, hdrLen: number, to: TcpSocket): boolean {
+  /**
+   * A NAPI poll without a packet: refills queue `idx`'s rings from its
+   * pools (buffers that came back are posted again, so the next packet is
+   * received). Returns the descriptors posted; 0 on a queue that is not
+   * running.
+   */
+  poll(idx: number): number {
+    const q = this.queue(idx);
     const m = q.mem;
-    // A device that is gone (hot unplug without a stop) cannot DMA: drop before touching the ring.
-    if (!m || !this.netdev.up || this.netdev.dev!.removed) {
-      q.counters[C_DROPPED]++;
-      return false;
-    }
-    const pool = m.pool;
-    const bufCap = (PAGE_SIZE << pool.order) - pool.offset;
-    const split = m.hdrPool !== null;
-    const payloadLen = packet.length - (split ? hdrLen : 0);
-    const nBufs = payloadLen > bufCap ? Math.ceil(payloadLen / bufCap) : payloadLen > 0 ? 1 : split ? 0 : 1;
-    if (m.ring.count < nBufs || (split && m.hdr.count < 1) || nBufs > MAX_SKB_FRAGS + (split ? 0 : 1)) {
-      q.counters[C_DROPPED]++;
-      return false;
-    }
-    const dev = this.netdev.dev!;
-    const domain = this.domain;
-    const skbs = this.skbs;
-    let skb: SkBuff | null = null;
-    let pos = 0;
-    // Each buffer joins the skb as soon as it leaves the ring, so a DMA fault (strict IOMMU) part-way
-    // frees the skb and every buffer taken goes back to its pool.
+    if (m === null) return 0;
+    const before = m.ring.count + m.hdr.count;
+    const prev = q.napi.enter();
     try {
-      if (split) {
-        const hnm = m.hdr.take();
-        const hoff = m.hdr.takenOff;
-        skb = skbs.build(hnm, hoff, this.hdrBufSize, hdrLen, true);
-        const iova = m.hdrPool!.dmaAddr(hnm);
-        dev.write(iova + hoff, packet, 0, hdrLen);
-        dev.syncForCpu(iova, hoff, hdrLen, DMA_FROM_DEVICE);
-        pos = hdrLen;
-      }
-      for (let i = 0; i < nBufs; i++) {
-        const nm = m.ring.take();
-        const n = Math.min(bufCap, packet.length - pos);
-        if (skb === null) skb = skbs.build(nm, pool.offset, bufCap, n, true);
-        else skbs.addFrag(skb, nm, pool.offset, n);
-        const iova = pool.dmaAddr(nm);
-        dev.write(iova + pool.offset, packet, pos, n);
-        if (!isNetIov(nm) || domain.isReadable(nm)) dev.syncForCpu(iova, pool.offset, n, DMA_FROM_DEVICE);
-        pos += n;
-      }
-    } catch (e) {
-      if (skb !== null) skbs.free(skb);
-      throw e;
+      this.rx.refill(q);
+    } finally {
+      q.napi.exit(prev);
     }
-    q.counters[C_PACKETS]++;
-    q.counters[C_BYTES] += packet.length;
-    skb!.pull(hdrLen);
-    to.enqueue(skb!);
-    return true;
+    return m.ring.count + m.hdr.count - before;
+  }
+
+  /** A live rx queue's state; ERANGE outside the device's real rx queues. */
+  private queue(idx: number): QueueState {
+    const live = this.netdev.realNumRxQueues;
+    if (!(idx >= 0 && idx < live && (idx | 0) === idx)) E.expected(`${this.netdev.name}: rx queue must be an integer 0..${live - 1}`, idx, 'ERANGE');
+    return this.queues[idx];
   }
 
   /**
@@ -366,34 +351,5 @@ export class NetdevsimDriver implements QueueMgmtOps {
     }
     this.skbs.free(skb);
     return sent;
-  }
-
-  /** Posts buffers until the ring is full or the pool runs dry (counted as allocFail). */
-  private refill(q: QueueState): void {
-    const m = q.mem;
-    if (!m) return;
-    const ledger = this.domain.ledger;
-    const ring = m.ring;
-    while (!ring.full) {
-      const nm = m.pool.allocNetmems();
-      if (nm === 0) {
-        q.counters[C_ALLOC_FAIL]++;
-        break;
-      }
-      ring.post(nm, 0);
-      ledger.record(nm, Place.DRIVER_RING);
-    }
-    const hp = m.hdrPool;
-    if (!hp) return;
-    const hdr = m.hdr;
-    while (!hdr.full) {
-      const nm = hp.allocFrag(this.hdrBufSize);
-      if (nm === 0) {
-        q.counters[C_ALLOC_FAIL]++;
-        break;
-      }
-      hdr.post(nm, hp.lastOffset);
-      ledger.record(nm, Place.DRIVER_RING);
-    }
   }
 }

@@ -6,6 +6,7 @@
  */
 import { NetmemError } from '../base/errors.js';
 import { E } from '../base/validate.js';
+import type { DmaDevice } from '../dma/device.js';
 import type { MemoryDomain } from '../netmem/domain.js';
 import { LOOPBACK_IFINDEX } from '../pool/constants.js';
 import type { DmaTracking } from '../pool/dma-tracking.js';
@@ -34,6 +35,8 @@ export interface NetdevsimDeviceOptions extends Partial<Omit<NetdevsimOptions, '
   headerSplit?: boolean;
   /** IOMMU faults throw. Default false. */
   strictIommu?: boolean;
+  /** An existing DMA device of the namespace's domain to use (several netdevs may share one, as PFs of one NIC). Default: a new device named like the netdev. */
+  dev?: DmaDevice;
   /** Bring the device up at once. Default true. */
   up?: boolean;
   /** DMA tracking of the driver's pools. */
@@ -41,7 +44,7 @@ export interface NetdevsimDeviceOptions extends Partial<Omit<NetdevsimOptions, '
 }
 
 /** Every key of {@link NetdevsimDeviceOptions}. */
-const NETDEVSIM_KEYS = ['name', 'rxQueues', 'maxRxQueues', 'headerSplit', 'strictIommu', 'up', 'dmaTracking', 'ringSize', 'hdrBufSize', 'poolSize', 'supportsUnreadable'];
+const NETDEVSIM_KEYS = ['name', 'rxQueues', 'maxRxQueues', 'headerSplit', 'strictIommu', 'up', 'dmaTracking', 'ringSize', 'hdrBufSize', 'poolSize', 'supportsUnreadable', 'dev'];
 
 /** A network namespace: devices, loopback, the stack's skbs. */
 export class NetNamespace {
@@ -77,7 +80,12 @@ export class NetNamespace {
     for (const d of this.devices.values()) if (d.name === name) throw new NetmemError('EEXIST', `netdev ${name} exists`);
     for (const k of ['headerSplit', 'strictIommu', 'up', 'supportsUnreadable'] as const) if (o[k] !== undefined) E.bool(o[k], k);
     // Everything is built and checked first; the device is registered only once it is up (or left down as asked).
-    const dev = this.domain.createDevice(name, { strict: o.strictIommu ?? false });
+    if (o.dev !== undefined) {
+      if (!this.domain.ownsDevice(o.dev)) E.expected(`the DMA device must be one of this namespace's domain (domain.createDevice)`, o.dev);
+      if (o.dev.removed) E.fail('ENODEV', `DMA device ${o.dev.name} was removed`);
+      if (o.strictIommu !== undefined) E.fail('EINVAL', 'strictIommu belongs to the device: set it on the device given as dev');
+    }
+    const dev = o.dev ?? this.domain.createDevice(name, { strict: o.strictIommu ?? false });
     const nd = new NetDevice({ name, ifindex, rxQueues: o.rxQueues ?? 1, maxRxQueues: o.maxRxQueues, dev, headerSplit: o.headerSplit ?? false });
     const drv = new NetdevsimDriver(nd, this.domain, this.skbs, {
       pageProvider: this.opts.pageProvider,

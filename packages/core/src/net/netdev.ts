@@ -196,6 +196,24 @@ export class NetDevice implements PoolNetdev {
     if (restart) this.open();
   }
 
+  /**
+   * Binds an AF_XDP socket to rx queue `idx` (xsk_bind): EINVAL outside the
+   * real rx queues, EBUSY when the queue already has an AF_XDP socket or a
+   * memory provider. While bound, installing a provider on it is EBUSY.
+   */
+  bindXsk(idx: number): void {
+    if (!Number.isInteger(idx) || idx < 0 || idx >= this.realNumRxQueues) E.expected(`${this.name}: an AF_XDP queue id must be an integer 0..${this.realNumRxQueues - 1}`, idx);
+    const q = this.rxQueues[idx];
+    if (q.xsk) throw new NetmemError('EBUSY', `${this.name}: rx queue ${idx} already has an AF_XDP socket`);
+    if (q.mp) throw new NetmemError('EBUSY', `${this.name}: rx queue ${idx} has memory provider ${q.mp.name}`);
+    q.xsk = true;
+  }
+
+  /** Closes the AF_XDP socket of rx queue `idx` (nothing when none is bound). */
+  unbindXsk(idx: number): void {
+    this.rxQueue(idx).xsk = false;
+  }
+
   /** Attaches or detaches an XDP program. Refused while a provider is bound (EBUSY). */
   setXdp(on: boolean): void {
     E.bool(on, 'xdp');
