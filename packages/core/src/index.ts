@@ -44,6 +44,7 @@ export type {
 export { PoolRegistry, poolRegistry, poolById, allPools, poolOf, setPagePoolTracer, type PoolRegistryEvents } from './pool/registry.js';
 export { ledgerSummary } from './pool/introspect.js';
 export { putNetmemBulk } from './pool/bulk.js';
+export { attachReturnRing, detachReturnRing, ReturnRing, ReturnRingProducer, returnRingBytes, type ReturnRingStats } from './pool/return-ring.js';
 export { SkBuff, SkbShared, SkbFactory, MAX_SKB_FRAGS } from './net/skb.js';
 export { TcpSocket, MSG_SOCK_DEVMEM, MSG_PEEK, type SocketExtension, type SocketState, type TcpSocketOptions } from './net/socket.js';
 export { NetDevice, RxQueue, type QueueMgmtOps, type NetDeviceOptions, type NetdevRegState } from './net/netdev.js';

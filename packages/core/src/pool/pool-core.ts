@@ -85,6 +85,7 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
   declare napi: Napi | null;
   declare systemPool: boolean;
   destroying = false;
+  readonly remoteRings: { drain(): number }[] = [];
   readonly warnedOnce = new Set<string>();
   declare readonly checked: boolean;
   declare readonly registry: PoolRegistry;
@@ -165,6 +166,7 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
   private allocSlow(gfp: number): number {
     if (this.destroying) throw new NetmemError('EINVAL', `alloc from pool ${this.id} after destroy`);
     if ((gfp | 0) !== gfp) badGfp(this.self, gfp);
+    if (this.remoteRings.length !== 0) this.drainRemote();
     let nm = this.refillAllocCache();
     if (nm === 0) nm = this.provider.alloc(this.self, gfp);
     if (nm !== 0) this.placeTab[(nm >>> 1) & 0xfffff /* DESC_MASK */] = 3 /* Place.HANDED_OUT */;
@@ -307,6 +309,35 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
       }
     }
     if (first !== undefined) throw first;
+  }
+
+  /** Drains every attached return ring (workers' returns go to the ptr_ring). */
+  drainRemote(): number {
+    let n = 0;
+    for (const r of this.remoteRings) n += r.drain();
+    return n;
+  }
+
+  putRemote(nm: number): void {
+    const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
+    if ((nm | 0) !== nm || nm <= 0 || this.ppTab[d] !== this.id || this.placeTab[d] < 3 /* FIRST_OUT_PLACE */ || (nm & 1) !== (d > this.lastPage ? 1 : 0)) badPut(this.self, nm, d);
+    const r = this.ppRefTab[d];
+    if (r !== 1) {
+      this.ppRefTab[d] = r - 1;
+      if (r < 1) ppRefUnderflow(this.self, nm, r - 1);
+      return;
+    }
+    // Another thread's return is never direct: the cache belongs to the pool's own context.
+    const keep = this.recycleCandidate(nm, d, -1, false);
+    if (keep === 0) return;
+    if (this.ringCount < this.ringSize) {
+      this.ringProduce(nm, d);
+      this.st[8 /* S_RING */]++;
+      if (this.syncDev) this.syncForDevice(d, -1);
+      return;
+    }
+    this.st[9 /* S_RING_FULL */]++;
+    this.releaseSynced(nm, d, -1);
   }
 
   checkPut(nm: number): void {

@@ -112,6 +112,7 @@ export class PoolLifecycle {
   private scrub(): void {
     const pool = this.pool;
     pool.provider.scrub?.(pool);
+    for (const r of pool.remoteRings) r.drain(); // workers' returns since the last attempt join the ring
     if (this.destroyCnt === 0) {
       while (pool.cacheCount > 0) pool.returnNetmem(pool.cache[--pool.cacheCount]);
     }

@@ -74,6 +74,10 @@ export interface PoolInternals extends PagePool {
   napiLocal(): boolean;
   /** page_pool_free_frag. */
   freeFrag(): void;
+  /** Return rings of worker threads (drained on the slow path and at destroy). */
+  readonly remoteRings: { drain(): number }[];
+  /** A pp reference returned from another thread: dropped, and the last one recycles into the ptr_ring, never the cache. */
+  putRemote(nm: number): void;
   /** Stops listening to the device's faults and the domain's leak reports (the pool is freed). */
   unhook(): void;
   /** The netdev unregistered: move to loopback. */
