@@ -12,7 +12,7 @@
  * uninstalled; once none is left the binding forgets the device, unmapping
  * at that moment so no DMA-API call can reach it later.
  */
-import { DMA_FROM_DEVICE, type DmaDevice, type Dmabuf, type MemoryDomain, type NetDevice } from '@netmem/core';
+import { DMA_FROM_DEVICE, DmaDevice, Dmabuf, NetDevice, type MemoryDomain } from '@netmem/core';
 import {
   NET_IOV_SIZE,
   mpCloseRxq,
@@ -23,6 +23,7 @@ import {
   type NetIovOwner,
   type ProviderRxQueue,
 } from '@netmem/core/provider';
+import { domainArg, fnArg } from './args.js';
 import { ChunkAllocator } from './chunk-allocator.js';
 import { E } from './errors.js';
 import { dmabufProvider, type DmabufProviderBinding } from './provider.js';
@@ -77,16 +78,33 @@ export class DmabufBinding implements NetIovOwner, DmabufProviderBinding {
     readonly dmabuf: Dmabuf,
     opts: BindingOptions,
   ) {
+    checkBindingArgs(domain, dev, dmabuf, opts);
     this.dev = dev;
     this.netdev = opts.netdev ?? null;
     const segs = dmabuf.segments;
     const pages = segs.map((s) => s.length / NET_IOV_SIZE);
-    // dma_buf_map_attachment: one mapping per scatter segment.
+    // dma_buf_map_attachment: one mapping per scatter segment. A failure at
+    // any step (a map error, the device going away, no descriptor space)
+    // undoes the steps before it; a removed device gets no DMA-API call.
     const iovas: number[] = [];
+    const undoMaps = (): void => {
+      if (!dev.removed) for (const v of iovas) dev.unmap(v, DMA_FROM_DEVICE);
+    };
     for (let c = 0; c < segs.length; c++) {
-      const iova = dev.map(dmabuf.region, segs[c].offset, segs[c].length, DMA_FROM_DEVICE);
+      if (dev.removed) {
+        undoMaps();
+        E.fail('ENODEV', `mapping ${dmabuf.name} segment ${c} for ${dev.name}: expected a present device, got one that was removed`);
+      }
+      let iova: number;
+      try {
+        iova = dev.map(dmabuf.region, segs[c].offset, segs[c].length, DMA_FROM_DEVICE);
+      } catch (e) {
+        undoMaps();
+        throw e;
+      }
       if (iova === 0) {
-        for (const v of iovas) dev.unmap(v, DMA_FROM_DEVICE);
+        undoMaps();
+        if (dev.removed) E.fail('ENODEV', `mapping ${dmabuf.name} segment ${c} for ${dev.name}: expected a present device, got one that was removed`);
         E.fail('ENOMEM', `mapping ${dmabuf.name} segment ${c} (${segs[c].length} bytes at ${segs[c].offset}) for ${dev.name}: expected an IOVA, got none`);
       }
       iovas.push(iova);
@@ -96,7 +114,7 @@ export class DmabufBinding implements NetIovOwner, DmabufProviderBinding {
       for (let c = 0; c < segs.length; c++) areas.push(domain.createArea('dmabuf', pages[c], dmabuf.region, segs[c].offset, false, this));
     } catch (e) {
       for (const a of areas) domain.destroyArea(a);
-      for (const v of iovas) dev.unmap(v, DMA_FROM_DEVICE);
+      undoMaps();
       throw e;
     }
     this.iovas = iovas;
@@ -132,23 +150,38 @@ export class DmabufBinding implements NetIovOwner, DmabufProviderBinding {
     return c >= 0 && c < this.areas.length && this.areas[c].id === areaId ? c : -1;
   }
 
-  /** Index (over all chunks) of one of this binding's net_iovs; -1 if it is not one. */
+  /** Index (over all chunks) of one of this binding's net_iovs; -1 if it is not one (or not a handle at all). */
   indexOf(nm: number): number {
+    if (!isHandle(nm)) return -1;
     const c = this.chunkOf(nm);
     if (c < 0) return -1;
     const i = this.areas[c].indexOf(nm);
     return i < 0 ? -1 : this.chunks.chunkStart(c) + i;
   }
 
-  /** Handle of net_iov `idx`. */
+  /** Handle of net_iov `idx` (an integer 0..size-1, EINVAL otherwise). */
   netIov(idx: number): number {
+    if (typeof idx !== 'number' || (idx >>> 0) !== idx || idx >= this.handles.length) E.expected(`a net_iov index of binding ${this.id} must be an integer 0..${this.handles.length - 1}`, idx);
     return this.handles[idx];
   }
 
-  /** Byte offset in the dmabuf of net_iov `nm` (net_iov_virtual_addr). */
+  /** Byte offset in the dmabuf of net_iov `nm` (net_iov_virtual_addr); EINVAL when `nm` is not one of this binding's. */
   virtualAddr(nm: number): number {
     const c = this.domain.areaIdOf(nm) - this.firstAreaId;
+    const i = c >= 0 && c < this.areas.length ? this.areas[c].indexOf(nm) : -1;
+    if (i < 0) this.notOurs('virtualAddr', nm);
+    return this.chunkOffset[c] + i * NET_IOV_SIZE;
+  }
+
+  /** @internal {@link virtualAddr} for the receive path, whose netmem is known to be ours (its area's owner is this binding): no check. */
+  offsetOf(nm: number): number {
+    const c = this.domain.areaIdOf(nm) - this.firstAreaId;
     return this.chunkOffset[c] + this.areas[c].indexOf(nm) * NET_IOV_SIZE;
+  }
+
+  /** The error for a netmem that is not one of ours (out of line: keeps the per-frag callers small). */
+  private notOurs(what: string, nm: unknown): never {
+    return E.expected(`${what} needs a net_iov of binding ${this.id}`, nm);
   }
 
   /**
@@ -164,7 +197,7 @@ export class DmabufBinding implements NetIovOwner, DmabufProviderBinding {
 
   /** net_devmem_free_dmabuf: gives a chunk back. */
   freeNetIov(nm: number): void {
-    const c = this.chunkOf(nm);
+    const c = isHandle(nm) ? this.chunkOf(nm) : -1;
     const i = c < 0 ? -1 : this.areas[c].indexOf(nm);
     if (i < 0) E.fail('EINVAL', `freeNetIov expects a net_iov of binding ${this.id}, got netmem ${nm}`);
     this.chunks.release(c, this.chunks.chunkStart(c) + i);
@@ -218,6 +251,7 @@ export class DmabufBinding implements NetIovOwner, DmabufProviderBinding {
 
   /** Runs `fn` once the binding is freed (at once if it already is). */
   onFreed(fn: () => void): void {
+    fnArg(fn, 'onFreed');
     if (this.freed) fn();
     else this.freedHooks.push(fn);
   }
@@ -226,9 +260,13 @@ export class DmabufBinding implements NetIovOwner, DmabufProviderBinding {
 
   /** net_devmem_bind_dmabuf_to_queue: installs the provider on rx queue `idx` (mpOpenRxq's errors). */
   bindQueue(netdev: NetDevice, idx: number): void {
-    if (this.unbound) E.fail('EINVAL', `bindQueue needs a bound binding, got binding ${this.id}, which is unbound`);
+    if (!(netdev instanceof NetDevice)) E.expected('bindQueue needs a NetDevice', netdev);
+    if (this.unbound || this.freed) E.fail('EINVAL', `bindQueue needs a bound binding, got binding ${this.id}, which is ${this.freed ? 'freed' : 'unbound'}`);
     if (this.netdev !== null && this.netdev !== netdev) {
       E.fail('EINVAL', `binding ${this.id} serves ${this.netdev.name}: expected that netdev, got ${netdev.name}`);
+    }
+    if (this.dev === null || netdev.dev !== this.dev) {
+      E.fail('EINVAL', `binding ${this.id} is mapped for ${this.dev?.name ?? 'no device (forgotten)'}: expected a netdev on that DMA device, got ${netdev.name} on ${netdev.dev?.name ?? 'none'}`);
     }
     mpOpenRxq(netdev, idx, this.provider);
     this.netdev = netdev;
@@ -259,6 +297,7 @@ export class DmabufBinding implements NetIovOwner, DmabufProviderBinding {
 
   /** The provider's uninstall: the netdev unregisters; forget the device once no queue is left. */
   uninstall(rxq: ProviderRxQueue): void {
+    if (typeof rxq !== 'object' || rxq === null) E.expected('uninstall needs an rx queue', rxq);
     const i = this.bound.findIndex((q) => q === rxq || (q.index === rxq.index && q.ifindex === rxq.ifindex));
     if (i < 0) return;
     this.bound.splice(i, 1);
@@ -297,7 +336,14 @@ export class DmabufBinding implements NetIovOwner, DmabufProviderBinding {
         // A net_iov still names a pool (already reported as a leak): keep its area.
       }
     }
-    for (const fn of this.freedHooks.splice(0)) fn();
+    // Every hook runs: one that throws is reported and does not stop the others (or the caller's teardown).
+    for (const fn of this.freedHooks.splice(0)) {
+      try {
+        fn();
+      } catch (e) {
+        this.domain.warn('devmem-hook', `provider-devmem: an onFreed hook of binding ${this.id} threw: ${(e as Error)?.message ?? String(e)}`);
+      }
+    }
   }
 }
 
@@ -305,21 +351,50 @@ export class DmabufBinding implements NetIovOwner, DmabufProviderBinding {
  * net_devmem_bind_dmabuf: maps `dmabuf` for `dev` (one mapping per scatter
  * segment), builds one area per segment and the chunk allocator, and lists
  * the binding under a fresh id. The caller holds the first reference
- * (released by {@link DmabufBinding.unbind}). Nothing is left behind on
- * failure (ENOMEM when a mapping or the descriptor space runs out; EINVAL
- * for an unknown option).
+ * (released by {@link DmabufBinding.unbind}). Argument errors, before
+ * anything is mapped: not a MemoryDomain, not a DmaDevice, a device of
+ * another domain, not a Dmabuf, a bad options object, or an `opts.netdev`
+ * that is not a NetDevice on `dev` → EINVAL; a removed device → ENODEV.
+ * Nothing is left behind on failure (ENOMEM when a mapping or the
+ * descriptor space runs out; ENODEV when the device goes away part-way).
  */
 export function createBinding(domain: MemoryDomain, dev: DmaDevice, dmabuf: Dmabuf, opts: BindingOptions = {}): DmabufBinding {
-  E.options(opts, 'createBinding', ['netdev']);
   return new DmabufBinding(domain, dev, dmabuf, opts);
 }
 
-/** net_devmem_lookup_dmabuf: the listed (bound, not yet unbound or freed) binding with this id, if any. */
+/** {@link createBinding}'s argument checks (the constructor runs them first). */
+function checkBindingArgs(domain: MemoryDomain, dev: DmaDevice, dmabuf: Dmabuf, opts: BindingOptions): void {
+  domainArg(domain, 'createBinding');
+  if (!(dev instanceof DmaDevice)) E.expected('createBinding needs a DmaDevice', dev);
+  if (!domain.ownsDevice(dev)) E.fail('EINVAL', `createBinding needs a device of the binding's domain, got ${dev.name}, made by another domain`);
+  if (!(dmabuf instanceof Dmabuf)) E.expected('createBinding needs a Dmabuf', dmabuf);
+  E.options(opts, 'createBinding', ['netdev'], false);
+  const nd = opts.netdev;
+  if (nd !== undefined && nd !== null) {
+    if (!(nd instanceof NetDevice)) E.expected('createBinding netdev must be a NetDevice or null', nd);
+    if (nd.dev !== dev) E.fail('EINVAL', `createBinding netdev must sit on ${dev.name}, got ${nd.name} on ${nd.dev?.name ?? 'no DMA device'}`);
+  }
+  if (dev.removed) E.fail('ENODEV', `createBinding needs a present device, got ${dev.name}, which was removed`);
+}
+
+/**
+ * net_devmem_lookup_dmabuf: the listed (bound, not yet unbound or freed)
+ * binding with this id, if any; an id that is not a u32 names none. EINVAL
+ * when `domain` is not a MemoryDomain.
+ */
 export function lookupBinding(domain: MemoryDomain, id: number): DmabufBinding | undefined {
+  domainArg(domain, 'lookupBinding');
+  if (typeof id !== 'number' || (id >>> 0) !== id) return undefined;
   return bindings.lookup(domain, id);
 }
 
-/** Every listed binding of the domain, in id order. */
+/** Every listed binding of the domain, in id order (EINVAL when `domain` is not a MemoryDomain). */
 export function listedBindings(domain: MemoryDomain): DmabufBinding[] {
+  domainArg(domain, 'listedBindings');
   return bindings.all(domain);
+}
+
+/** True when `nm` can be a netmem handle (a non-negative int32): one cheap test before a table lookup. */
+function isHandle(nm: unknown): nm is number {
+  return typeof nm === 'number' && (nm | 0) === nm && nm >= 0;
 }

@@ -9,9 +9,10 @@
  *    count equals its tokens plus the skb frags (in the given sockets'
  *    queues) that name it, or 1 when neither holds it.
  */
-import type { TcpSocket } from '@netmem/core';
+import { TcpSocket } from '@netmem/core';
 import { ppRefCount } from '@netmem/core/provider';
-import type { DmabufBinding } from './binding.js';
+import { DmabufBinding } from './binding.js';
+import { E } from './errors.js';
 import { devmemTokens } from './tokens.js';
 
 /** Counts {@link checkDevmemInvariants} found. */
@@ -40,6 +41,9 @@ export interface DevmemCheck {
  * {@link DmabufBinding.allocNetIov} outside a pool.
  */
 export function checkDevmemInvariants(binding: DmabufBinding, sockets: readonly TcpSocket[], allowDirect = false): DevmemCheck {
+  if (!(binding instanceof DmabufBinding)) E.expected('checkDevmemInvariants needs a DmabufBinding', binding);
+  if (!Array.isArray(sockets) || !sockets.every((s) => s instanceof TcpSocket)) E.expected('checkDevmemInvariants needs an array of sockets', sockets);
+  E.bool(allowDirect, 'allowDirect');
   const out: string[] = [];
   const census: DevmemCensus = { free: 0, pooled: 0, user: 0, direct: 0 };
   if (binding.isFreed) return { violations: out, census };

@@ -10,6 +10,9 @@
  */
 import { E } from './errors.js';
 
+/** Most net_iovs one allocator holds (Int32Array indexes). */
+const MAX_TOTAL = 0x7fffffff;
+
 /** gen_pool equivalent: a freelist per chunk of page-sized net_iovs. */
 export class ChunkAllocator {
   /** Net_iovs in all chunks. */
@@ -24,7 +27,14 @@ export class ChunkAllocator {
   /** Lowest chunk that may have room. */
   private first = 0;
 
+  /** One chunk per entry of `chunkSizes` (net_iovs per chunk: integers ≥ 1, at most 2^31 − 1 in all; EINVAL otherwise). */
   constructor(chunkSizes: readonly number[]) {
+    if (!Array.isArray(chunkSizes)) E.expected('ChunkAllocator needs an array of chunk sizes', chunkSizes);
+    let sum = 0;
+    for (let c = 0; c < chunkSizes.length; c++) {
+      sum += E.int(chunkSizes[c], `chunk ${c} size`, 1, MAX_TOTAL);
+      if (sum > MAX_TOTAL) E.expected(`chunk sizes must add up to at most ${MAX_TOTAL}`, sum);
+    }
     const n = chunkSizes.length;
     this.start = new Int32Array(n);
     this.size = new Int32Array(n);
@@ -36,8 +46,12 @@ export class ChunkAllocator {
       total += chunkSizes[c];
     }
     this.total = total;
-    this.stack = new Int32Array(total);
-    this.onFree = new Uint8Array(total).fill(1);
+    try {
+      this.stack = new Int32Array(total);
+      this.onFree = new Uint8Array(total).fill(1);
+    } catch {
+      E.fail('ENOMEM', `a chunk allocator of ${total} net_iovs: expected its freelists to fit in memory, got an allocation failure`);
+    }
     // Each chunk's stack is filled so the lowest index pops first.
     for (let c = 0; c < n; c++) {
       const s = this.start[c];
@@ -55,6 +69,7 @@ export class ChunkAllocator {
 
   /** First net_iov index (global, over all chunks) of chunk `c`. */
   chunkStart(c: number): number {
+    if (typeof c !== 'number' || (c >>> 0) !== c || c >= this.start.length) E.expected(`a chunk number must be an integer 0..${this.start.length - 1}`, c);
     return this.start[c];
   }
 
@@ -71,8 +86,16 @@ export class ChunkAllocator {
     return idx;
   }
 
-  /** Gives net_iov `idx` (of chunk `c`) back. A double free throws EALREADY. */
+  /**
+   * Gives net_iov `idx` (of chunk `c`) back. EINVAL when `c` is not a chunk
+   * or `idx` not one of its net_iovs; a double free throws EALREADY.
+   */
   release(c: number, idx: number): void {
+    const n = this.size.length;
+    if (typeof c !== 'number' || (c >>> 0) !== c || c >= n) E.expected(`release needs a chunk number 0..${n - 1}`, c);
+    if (typeof idx !== 'number' || (idx >>> 0) !== idx || idx < this.start[c] || idx >= this.start[c] + this.size[c]) {
+      E.expected(`release needs a net_iov index of chunk ${c} (${this.start[c]}..${this.start[c] + this.size[c] - 1})`, idx);
+    }
     if (this.onFree[idx] !== 0) E.fail('EALREADY', `net_iov ${idx} freed twice: expected one in use, got one already on the freelist`);
     this.onFree[idx] = 1;
     this.stack[this.start[c] + this.count[c]++] = idx;
@@ -82,6 +105,7 @@ export class ChunkAllocator {
 
   /** True when net_iov `idx` is on a freelist. */
   isFree(idx: number): boolean {
+    if (typeof idx !== 'number' || (idx >>> 0) !== idx || idx >= this.total) E.expected(`a net_iov index must be an integer 0..${this.total - 1}`, idx);
     return this.onFree[idx] !== 0;
   }
 

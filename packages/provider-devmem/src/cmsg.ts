@@ -10,6 +10,8 @@ import { E } from './errors.js';
 export const SCM_DEVMEM_LINEAR = 78;
 /** SCM_DEVMEM_DMABUF: a payload frag left in the dmabuf. */
 export const SCM_DEVMEM_DMABUF = 79;
+/** Most messages a {@link DevmemCmsgBuffer} may hold (2^20: about 21 MiB of columns). */
+export const MAX_DEVMEM_CMSGS = 2 ** 20;
 
 /** One devmem control message as an object. */
 export interface DevmemCmsg {
@@ -42,8 +44,9 @@ export class DevmemCmsgBuffer {
   /** dmabuf_id per message. */
   readonly dmabufId: Uint32Array;
 
+  /** A buffer for `capacity` messages: an integer 1..{@link MAX_DEVMEM_CMSGS} (EINVAL otherwise). */
   constructor(capacity = 1024) {
-    this.capacity = E.int(capacity, 'DevmemCmsgBuffer capacity', 1, Number.MAX_SAFE_INTEGER);
+    this.capacity = E.int(capacity, 'DevmemCmsgBuffer capacity', 1, MAX_DEVMEM_CMSGS);
     this.type = new Uint8Array(capacity);
     this.fragOffset = new Float64Array(capacity);
     this.fragSize = new Uint32Array(capacity);

@@ -7,8 +7,9 @@
  * its pp reference. Returns the number of frags freed.
  */
 import type { TcpSocket } from '@netmem/core';
+import { socketArg, u32 } from './args.js';
 import { E } from './errors.js';
-import { devmemTokens } from './tokens.js';
+import { DEVMEM_EXTENSION, type DevmemTokens } from './tokens.js';
 
 /** SO_DEVMEM_DONTNEED. */
 export const SO_DEVMEM_DONTNEED = 80;
@@ -29,18 +30,21 @@ export interface DmabufToken {
 
 /**
  * SO_DEVMEM_DONTNEED with `optval` as u32 pairs [start, count, start,
- * count, ...] and `optlen` in bytes (default: all of `optval`). Errors:
- * not a TCP socket or closed → EBADF; optlen not a multiple of 8 or above
- * 128 entries → EINVAL; optlen past the end of optval → EFAULT.
+ * count, ...] and `optlen` in bytes (default: all of `optval`). Errors, in
+ * the kernel's order: not a socket, not a TCP socket or closed → EBADF;
+ * optlen not an integer, not a multiple of 8 or above 128 entries →
+ * EINVAL; optval not a Uint32Array, or optlen past its end → EFAULT
+ * (copy_from_sockptr). Every check runs before a token is looked at.
  */
-export function setsockoptDontneed(sk: TcpSocket, optval: Uint32Array, optlen = optval.byteLength): number {
-  if (sk.type !== 'tcp' || sk.state === 'closed') E.fail('EBADF', `DONTNEED needs an open TCP socket, got socket ${sk.id} (${sk.type}, ${sk.state})`);
-  if (!Number.isInteger(optlen) || optlen < 0 || optlen % DMABUF_TOKEN_SIZE !== 0 || optlen > DMABUF_TOKEN_SIZE * MAX_DONTNEED_TOKENS) {
-    E.expected(`DONTNEED optlen must be a multiple of ${DMABUF_TOKEN_SIZE} in 0..${DMABUF_TOKEN_SIZE * MAX_DONTNEED_TOKENS}`, optlen);
-  }
-  if (optlen > optval.byteLength) E.fail('EFAULT', `DONTNEED optlen must stay inside optval (${optval.byteLength} bytes), got ${optlen}`);
-  const tokens = devmemTokens(sk);
-  const n = optlen / DMABUF_TOKEN_SIZE;
+export function setsockoptDontneed(sk: TcpSocket, optval: Uint32Array, optlen?: number): number {
+  checkSocket(sk);
+  if (optlen !== undefined) checkOptlen(optlen);
+  if (!(optval instanceof Uint32Array)) E.expected('DONTNEED optval must be user memory holding u32 pairs (a Uint32Array)', optval, 'EFAULT');
+  const len = optlen ?? optval.byteLength;
+  if (optlen === undefined) checkOptlen(len);
+  if (len > optval.byteLength) E.fail('EFAULT', `DONTNEED optlen must stay inside optval (${optval.byteLength} bytes), got ${len}`);
+  const tokens = sk.extension<DevmemTokens>(DEVMEM_EXTENSION);
+  const n = len / DMABUF_TOKEN_SIZE;
   let inspected = 0;
   let freed = 0;
   for (let i = 0; i < n; i++) {
@@ -51,19 +55,41 @@ export function setsockoptDontneed(sk: TcpSocket, optval: Uint32Array, optlen = 
       if (tokens === undefined) continue;
       const nm = tokens.take((start + j) >>> 0);
       if (nm === 0) continue;
-      tokens.putBack(nm);
+      tokens.putRef(nm);
       freed++;
     }
   }
   return freed;
 }
 
-/** Convenience over {@link setsockoptDontneed} taking entry objects (allocates). */
+/** sk_is_tcp and an open socket, else EBADF. */
+function checkSocket(sk: TcpSocket): void {
+  socketArg(sk, 'SO_DEVMEM_DONTNEED');
+  if (sk.type !== 'tcp' || sk.state === 'closed') E.fail('EBADF', `DONTNEED needs an open TCP socket, got socket ${sk.id} (${sk.type}, ${sk.state})`);
+}
+
+/** optlen % sizeof(struct dmabuf_token) and the 128-entry limit, else EINVAL. */
+function checkOptlen(optlen: number): void {
+  if (typeof optlen !== 'number' || !Number.isInteger(optlen) || optlen < 0 || optlen % DMABUF_TOKEN_SIZE !== 0 || optlen > DMABUF_TOKEN_SIZE * MAX_DONTNEED_TOKENS) {
+    E.expected(`DONTNEED optlen must be a multiple of ${DMABUF_TOKEN_SIZE} in 0..${DMABUF_TOKEN_SIZE * MAX_DONTNEED_TOKENS}`, optlen);
+  }
+}
+
+/**
+ * Convenience over {@link setsockoptDontneed} taking entry objects
+ * (allocates). Every entry must be `{tokenStart, tokenCount}` with u32
+ * values and at most 128 entries may be given (EINVAL): all are checked
+ * before any token is returned.
+ */
 export function dontneed(sk: TcpSocket, entries: readonly DmabufToken[]): number {
+  checkSocket(sk);
+  if (!Array.isArray(entries)) E.expected('DONTNEED entries must be an array of {tokenStart, tokenCount}', entries);
+  if (entries.length > MAX_DONTNEED_TOKENS) E.expected(`DONTNEED takes at most ${MAX_DONTNEED_TOKENS} entries`, entries.length);
   const v = new Uint32Array(entries.length * 2);
-  entries.forEach((e, i) => {
-    v[2 * i] = e.tokenStart;
-    v[2 * i + 1] = e.tokenCount;
-  });
+  for (let i = 0; i < entries.length; i++) {
+    const e = E.options(entries[i], `DONTNEED entry ${i}`, ['tokenStart', 'tokenCount'], false);
+    v[2 * i] = u32(e.tokenStart, `DONTNEED entry ${i} tokenStart`);
+    v[2 * i + 1] = u32(e.tokenCount, `DONTNEED entry ${i} tokenCount`);
+  }
   return setsockoptDontneed(sk, v);
 }

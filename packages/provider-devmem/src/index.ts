@@ -12,7 +12,7 @@ export { DmabufBinding, createBinding, lookupBinding, listedBindings, type Bindi
 export { dmabufProvider, type DmabufProviderBinding } from './provider.js';
 export { NetdevNlSocket, type BindRxRequest, type BindQueue } from './netlink.js';
 export { DevmemTokens, DEVMEM_EXTENSION, devmemTokens } from './tokens.js';
-export { DevmemCmsgBuffer, SCM_DEVMEM_DMABUF, SCM_DEVMEM_LINEAR, type DevmemCmsg } from './cmsg.js';
+export { DevmemCmsgBuffer, MAX_DEVMEM_CMSGS, SCM_DEVMEM_DMABUF, SCM_DEVMEM_LINEAR, type DevmemCmsg } from './cmsg.js';
 export { devmemRecvmsg, devmemRecvmsgObjects, type DevmemRecvOptions, type DevmemRecvResult } from './recvmsg.js';
 export {
   setsockoptDontneed,

@@ -38,8 +38,15 @@ export interface DmabufProviderBinding {
   uninstall(rxq: ProviderRxQueue): void;
 }
 
-/** The provider ops of one binding. */
+/** What a {@link DmabufProviderBinding} must have (checked once, when the ops are made). */
+const BINDING_METHODS = ['get', 'put', 'allocNetIov', 'freeNetIov', 'uninstall'] as const;
+
+/** The provider ops of one binding (EINVAL when `binding` lacks a method of {@link DmabufProviderBinding}). */
 export function dmabufProvider(binding: DmabufProviderBinding): MemoryProviderOps {
+  if (typeof binding !== 'object' || binding === null) E.expected('dmabufProvider needs a binding object', binding);
+  for (const m of BINDING_METHODS) {
+    if (typeof binding[m] !== 'function') E.expected(`dmabufProvider needs a binding with ${BINDING_METHODS.join(', ')}; its ${m}`, binding[m]);
+  }
   return {
     name: 'dmabuf',
     init(pool) {

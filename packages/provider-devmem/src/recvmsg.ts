@@ -13,8 +13,9 @@ import { MSG_PEEK, MSG_SOCK_DEVMEM, type MemoryDomain, type SkBuff, type TcpSock
 import { Place, mpSetPlace, netmemGetPp, type PagePool } from '@netmem/core/provider';
 import { DmabufBinding } from './binding.js';
 import { DevmemCmsgBuffer, SCM_DEVMEM_DMABUF, SCM_DEVMEM_LINEAR, type DevmemCmsg } from './cmsg.js';
+import { socketArg } from './args.js';
 import { E } from './errors.js';
-import { DevmemTokens, devmemTokens } from './tokens.js';
+import { DEVMEM_EXTENSION, DevmemTokens } from './tokens.js';
 
 /** Options of {@link devmemRecvmsg}; reuse one object across calls to keep the path allocation-free. */
 export interface DevmemRecvOptions {
@@ -42,24 +43,29 @@ let lastPool: PagePool | undefined;
 /**
  * recvmsg(MSG_SOCK_DEVMEM). Returns the bytes received (linear + dmabuf),
  * 0 when nothing is queued. Readable data at the head goes through the
- * normal copy path (no cmsgs). Errors: closed socket → EBADF; unreadable
- * data without MSG_SOCK_DEVMEM, a frag that is not a dmabuf net_iov, or no
- * room for a single cmsg → EFAULT (when nothing was received yet).
+ * normal copy path (no cmsgs). Argument errors, before anything changes:
+ * not a socket or a closed one → EBADF; `buf` not a Uint8Array or
+ * `opts.cmsgs` not a {@link DevmemCmsgBuffer} (user memory the call writes)
+ * → EFAULT; `opts` not an options object or with an unknown key, `flags`
+ * not a u32, `len` not an integer 0..buf.length → EINVAL. Receive errors:
+ * unreadable data without MSG_SOCK_DEVMEM, a frag that is not a dmabuf
+ * net_iov, or no room for a single cmsg → EFAULT (when nothing was received
+ * yet). A failure part-way (after some data was received) ends the call
+ * with what was received, as the kernel's `if (!sent) sent = err` does.
  */
 export function devmemRecvmsg(sk: TcpSocket, buf: Uint8Array, opts: DevmemRecvOptions): number {
-  if (sk.state === 'closed') E.fail('EBADF', `recvmsg needs an open socket, got socket ${sk.id}, which is closed`);
+  checkRecvArgs(sk, buf, opts);
   const cm = opts.cmsgs;
+  const flags = opts.flags === undefined ? MSG_SOCK_DEVMEM : opts.flags;
+  const len = opts.len === undefined ? buf.length : opts.len;
   cm.count = 0;
-  const flags = opts.flags ?? MSG_SOCK_DEVMEM;
-  const len = opts.len ?? buf.length;
-  if (!(len >= 0 && len <= buf.length)) E.expected(`recvmsg len must be 0..${buf.length} (the buffer's length)`, len);
   let skb = sk.peek();
   if (skb === null || len === 0) return 0;
   if (!skb.unreadable) return sk.recvmsg(len === buf.length ? buf : buf.subarray(0, len), flags & MSG_PEEK);
   if ((flags & MSG_SOCK_DEVMEM) === 0 || sk.type !== 'tcp') {
     E.fail('EFAULT', `socket ${sk.id}: dmabuf data needs MSG_SOCK_DEVMEM on a TCP socket, got flags 0x${flags.toString(16)} on a ${sk.type} socket`);
   }
-  let tokens = devmemTokens(sk);
+  let tokens = sk.extension<DevmemTokens>(DEVMEM_EXTENSION);
   if (tokens === undefined) {
     tokens = new DevmemTokens(sk.skbs.domain);
     sk.attach(tokens);
@@ -73,14 +79,24 @@ export function devmemRecvmsg(sk: TcpSocket, buf: Uint8Array, opts: DevmemRecvOp
   let budget = len;
   let copied = 0;
   let off = sk.headOffset;
-  while (skb !== null && budget > 0 && skb.unreadable) {
-    const used = Math.min(skb.len - off, budget);
-    const sent = recvDmabufSkb(sk, tokens, skb, off, used, buf, cm);
-    copied += sent;
-    budget -= sent;
-    if (stop !== STOP_NONE || off + sent < skb.len) break;
-    skb = skb.next;
-    off = 0;
+  try {
+    while (skb !== null && budget > 0 && skb.unreadable) {
+      const used = Math.min(skb.len - off, budget);
+      const sent = recvDmabufSkb(sk, tokens, skb, off, used, buf, cm);
+      copied += sent;
+      budget -= sent;
+      if (stop !== STOP_NONE || off + sent < skb.len) break;
+      skb = skb.next;
+      off = 0;
+    }
+  } catch (e) {
+    // A failure part-way: every message written so far stands for bytes received (and each dmabuf one holds
+    // its token and pp reference), so keep them and consume exactly those bytes, as the kernel returns `sent`.
+    copied = 0;
+    for (let i = 0; i < cm.count; i++) copied += cm.fragSize[i];
+    lastBinding = null;
+    lastPool = undefined;
+    if (copied === 0) throw e;
   }
   // Do not keep the last binding or pool alive past the call.
   lastBinding = null;
@@ -94,7 +110,28 @@ export function devmemRecvmsg(sk: TcpSocket, buf: Uint8Array, opts: DevmemRecvOp
   return copied;
 }
 
-/** tcp_recvmsg_dmabuf for one skb from `offset`, at most `remaining` bytes; returns bytes received. */
+/**
+ * {@link devmemRecvmsg}'s argument checks, once per call and out of line.
+ * The options' keys are walked with for-in (the enum cache: no allocation).
+ */
+function checkRecvArgs(sk: TcpSocket, buf: Uint8Array, opts: DevmemRecvOptions): void {
+  socketArg(sk, 'devmem recvmsg');
+  if (sk.state === 'closed') E.fail('EBADF', `recvmsg needs an open socket, got socket ${sk.id}, which is closed`);
+  if (!(buf instanceof Uint8Array)) E.expected('recvmsg buf must be user memory (a Uint8Array)', buf, 'EFAULT');
+  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) E.expected('devmem recvmsg takes an options object {cmsgs, flags?, len?}', opts);
+  for (const k in opts) {
+    if (k !== 'cmsgs' && k !== 'flags' && k !== 'len') E.fail('EINVAL', `devmem recvmsg: unknown option ${JSON.stringify(k)} (known: cmsgs, flags, len)`);
+  }
+  if (!(opts.cmsgs instanceof DevmemCmsgBuffer)) E.expected('recvmsg cmsgs must be a control buffer (a DevmemCmsgBuffer)', opts.cmsgs, 'EFAULT');
+  const flags = opts.flags;
+  if (flags !== undefined && (typeof flags !== 'number' || (flags >>> 0) !== flags)) E.expected('recvmsg flags must be an integer 0..0xffffffff', flags);
+  const len = opts.len;
+  if (len !== undefined && (typeof len !== 'number' || !Number.isInteger(len) || len < 0 || len > buf.length)) {
+    E.expected(`recvmsg len must be an integer 0..${buf.length} (the buffer's length)`, len);
+  }
+}
+
+/** tcp_recvmsg_dmabuf for one skb from `offset`, at most `remaining` bytes; returns bytes received (each with its cmsg). */
 function recvDmabufSkb(sk: TcpSocket, tokens: DevmemTokens, skb: SkBuff, offset: number, remaining: number, buf: Uint8Array, cm: DevmemCmsgBuffer): number {
   const skbs = sk.skbs;
   const domain = skbs.domain;
@@ -133,10 +170,10 @@ function recvDmabufSkb(sk: TcpSocket, tokens: DevmemTokens, skb: SkBuff, offset:
         return sent;
       }
       copy = Math.min(copy, remaining);
-      const token = tokens.add(nm);
+      const token = tokens.record(nm);
       pool.refNetmem(nm, 1);
       if (domain.checked) mpSetPlace(domain, nm, Place.USER);
-      cm.push(SCM_DEVMEM_DMABUF, binding.virtualAddr(nm) + sh.fragOff[i] + offset - start, copy, token, binding.id);
+      cm.push(SCM_DEVMEM_DMABUF, binding.offsetOf(nm) + sh.fragOff[i] + offset - start, copy, token, binding.id);
       offset += copy;
       remaining -= copy;
       sent += copy;

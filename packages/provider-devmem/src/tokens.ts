@@ -11,6 +11,7 @@
 import type { MemoryDomain, TcpSocket } from '@netmem/core';
 import { poolRegistry, type PoolRegistry } from '@netmem/core';
 import type { SocketExtension } from '@netmem/core/provider';
+import { domainArg, fnArg, socketArg } from './args.js';
 import { E } from './errors.js';
 
 /** Name of the devmem socket extension. */
@@ -18,6 +19,16 @@ export const DEVMEM_EXTENSION = 'devmem';
 
 /** Largest token (xa_limit_31b). */
 const MAX_TOKEN = 0x7fffffff;
+
+/** True when `nm` can be a net_iov handle (a positive int32 with the net_iov bit): one cheap test, no lookup. */
+function isNetIovHandle(nm: unknown): boolean {
+  return typeof nm === 'number' && (nm | 0) === nm && nm > 0 && (nm & 1) === 1;
+}
+
+/** The error for a bad handle, out of line so the per-frag callers stay small enough to inline. */
+function notAHandle(what: string, nm: unknown): never {
+  return E.expected(`${what} needs a dmabuf net_iov of this domain (a positive odd handle in a dmabuf area)`, nm);
+}
 
 /** The per-socket devmem token table, attached as the `devmem` socket extension. */
 export class DevmemTokens implements SocketExtension {
@@ -39,6 +50,7 @@ export class DevmemTokens implements SocketExtension {
     /** The domain whose pools the net_iovs belong to. */
     readonly domain: MemoryDomain,
   ) {
+    domainArg(domain, 'a devmem token table');
     this.used[0] = 1; // token 0 is never handed out
     this.pools = poolRegistry(domain);
   }
@@ -49,26 +61,38 @@ export class DevmemTokens implements SocketExtension {
    * no pool's is warned about and otherwise left alone.
    */
   putBack(nm: number): void {
+    if (!isNetIovHandle(nm) || this.domain.areaOf(nm)?.type !== 'dmabuf') notAHandle('putBack', nm);
+    this.putRef(nm);
+  }
+
+  /** @internal {@link putBack} for a netmem the table itself held (DONTNEED's loop): no check. */
+  putRef(nm: number): void {
     if (!this.pools.napiPpPutPage(nm)) {
       this.domain.warn('devmem-put', `provider-devmem: token netmem ${nm} belongs to no pool`);
     }
   }
 
-  /** Records `nm` under the lowest free token and returns it (the caller took the pp reference). */
+  /** Records `nm` (a dmabuf net_iov of the domain; EINVAL otherwise) under the lowest free token and returns it (the caller took the pp reference). */
   add(nm: number): number {
+    if (!isNetIovHandle(nm) || this.domain.areaOf(nm)?.type !== 'dmabuf') notAHandle('a devmem token', nm);
+    return this.record(nm);
+  }
+
+  /** @internal {@link add} for the receive path, whose netmem is a frag already known to be a dmabuf net_iov: no check. */
+  record(nm: number): number {
     const used = this.used;
     let w = this.hint >>> 5;
     while (w < used.length && used[w] === 0xffffffff) w++;
     if (w === used.length) {
       this.grow();
-      return this.add(nm);
+      return this.record(nm);
     }
     const free = ~used[w];
     const token = (w << 5) | (31 - Math.clz32(free & -free));
     if (token > MAX_TOKEN) E.fail('EBUSY', `out of devmem tokens: expected a free token up to ${MAX_TOKEN}, got ${token}`);
     if (token >= this.frags.length) {
       this.grow();
-      return this.add(nm);
+      return this.record(nm);
     }
     used[w] |= 1 << (token & 31);
     this.frags[token] = nm;
@@ -78,9 +102,14 @@ export class DevmemTokens implements SocketExtension {
     return token;
   }
 
-  /** Removes a token; returns its net_iov, or 0 when the token is not held (never issued, or already returned). */
+  /**
+   * Removes a token; returns its net_iov, or 0 when the token is not held
+   * (never issued, already returned, or not a token number at all: a
+   * non-integer, negative, NaN or out-of-range value names no token).
+   */
   take(token: number): number {
-    if (!(token > 0 && token < this.frags.length)) return 0;
+    // The range test first (as before), then one integer test: 1.5 would otherwise pick token 1's bit.
+    if (!(token > 0 && token < this.frags.length) || typeof token !== 'number' || (token | 0) !== token) return 0;
     const w = token >>> 5;
     const bit = 1 << (token & 31);
     if ((this.used[w] & bit) === 0) return 0;
@@ -92,14 +121,16 @@ export class DevmemTokens implements SocketExtension {
     return nm;
   }
 
-  /** The net_iov a held token names, or 0. */
+  /** The net_iov a held token names, or 0 (also for anything that is not a token number). */
   lookup(token: number): number {
-    if (!(token > 0 && token < this.frags.length)) return 0;
+    // The range test first (as before), then one integer test: 1.5 would otherwise pick token 1's bit.
+    if (!(token > 0 && token < this.frags.length) || typeof token !== 'number' || (token | 0) !== token) return 0;
     return (this.used[token >>> 5] & (1 << (token & 31))) !== 0 ? this.frags[token] : 0;
   }
 
   /** Calls `fn(token, nm)` for every held token, in token order. */
   forEach(fn: (token: number, nm: number) => void): void {
+    fnArg(fn, 'DevmemTokens.forEach');
     const used = this.used;
     for (let w = 0; w < used.length; w++) {
       let bits = w === 0 ? used[w] & ~1 : used[w];
@@ -114,12 +145,18 @@ export class DevmemTokens implements SocketExtension {
 
   /**
    * The socket is closing (tcp_release_user_frags): every token still held
-   * gives its pp reference back.
+   * gives its pp reference back. Runs to the end: a reference that cannot
+   * be given back is reported (a warning) and the others still go back, so
+   * the socket's close is never cut short.
    */
   close(): void {
     this.forEach((token, nm) => {
       this.take(token);
-      this.putBack(nm);
+      try {
+        this.putBack(nm);
+      } catch (e) {
+        this.domain.warn('devmem-put', `provider-devmem: returning token ${token} (netmem ${nm}) at socket close: ${(e as Error).message}`);
+      }
     });
   }
 
@@ -136,5 +173,6 @@ export class DevmemTokens implements SocketExtension {
 
 /** The devmem token table of a socket, if it has one. */
 export function devmemTokens(sk: TcpSocket): DevmemTokens | undefined {
+  socketArg(sk, 'devmemTokens');
   return sk.extension<DevmemTokens>(DEVMEM_EXTENSION);
 }

@@ -10,7 +10,28 @@
  * a small overflow list (rare path), as the kernel's overflow list; zcrx data
  * CQEs never overflow: they fail (ENOSPC).
  */
-import { CQ_CQES_OFF, CQ_ENTRIES, CQ_HEAD, CQ_MASK, CQ_OVERFLOW, CQ_TAIL, CQE_SIZE } from './constants.js';
+import { CQ_CQES_OFF, CQ_ENTRIES, CQ_HEAD, CQ_MASK, CQ_OVERFLOW, CQ_TAIL, CQE_SIZE, IORING_MAX_CQ_ENTRIES } from './constants.js';
+import { E } from './errors.js';
+import { isPow2, isU32 } from './user-errors.js';
+
+/** user_data is a u64; as a number it stays exact up to 2^53 − 1. */
+function isUserData(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
+/** res is an s32. */
+function isS32(v: unknown): v is number {
+  return typeof v === 'number' && (v | 0) === v;
+}
+
+/** Names the first bad CQE field (rare path). */
+function badCqe(userData: number, res: number, flags: number, offLo = 0, offHi = 0): never {
+  if (!isUserData(userData)) E.expected('CQE user_data must be an integer 0..2^53-1', userData);
+  if (!isS32(res)) E.expected('CQE res must be an s32', res);
+  if (!isU32(flags)) E.expected('CQE flags must be a u32', flags);
+  if (!isU32(offLo)) E.expected('CQE offLo must be a u32', offLo);
+  return E.expected('CQE offHi must be a u32', offHi);
+}
 
 /** A completion waiting for room (the CQ overflow list). */
 interface OverflowCqe {
@@ -32,7 +53,9 @@ export class CompletionQueue {
   private cachedHead = 0;
   private readonly overflow: OverflowCqe[] = [];
 
+  /** A CQ of `entries` CQEs: a power of two 1..65536 (EINVAL otherwise). */
   constructor(entries: number) {
+    if (!isPow2(entries, IORING_MAX_CQ_ENTRIES)) E.expected(`CQ entries must be a power of two 1..${IORING_MAX_CQ_ENTRIES}`, entries);
     this.entries = entries;
     this.mask = entries - 1;
     this.buffer = new SharedArrayBuffer(CQ_CQES_OFF + entries * CQE_SIZE);
@@ -61,9 +84,17 @@ export class CompletionQueue {
 
   /**
    * Writes one big CQE (io_defer_get_uncommited_cqe + fill). False when the
-   * CQ is full. `offLo`/`offHi` are big_cqe[0]; big_cqe[1] is zero.
+   * CQ is full. `offLo`/`offHi` are big_cqe[0]; big_cqe[1] is zero. EINVAL
+   * unless userData is an integer 0..2^53-1, res an s32, and flags, offLo,
+   * offHi u32s.
    */
   post(userData: number, res: number, flags: number, offLo: number, offHi: number): boolean {
+    if (!isUserData(userData) || !isS32(res) || !isU32(flags) || !isU32(offLo) || !isU32(offHi)) badCqe(userData, res, flags, offLo, offHi);
+    return this.write(userData, res, flags, offLo, offHi);
+  }
+
+  /** @internal {@link post} for callers that checked the fields once (RECV_ZC: per request, not per CQE). */
+  write(userData: number, res: number, flags: number, offLo: number, offHi: number): boolean {
     if (this.overflow.length > 0 || !this.hasRoom()) return false;
     const w = (CQ_CQES_OFF + (this.tail & this.mask) * CQE_SIZE) >>> 2;
     const u = this.u32;
@@ -81,10 +112,12 @@ export class CompletionQueue {
 
   /**
    * Posts a request's completion: never lost, it waits on the overflow list
-   * when the CQ is full (flushed by {@link commit}).
+   * when the CQ is full (flushed by {@link commit}). The fields are checked
+   * as {@link post} checks them.
    */
   complete(userData: number, res: number, flags: number): void {
-    if (!this.post(userData, res, flags, 0, 0)) {
+    if (!isUserData(userData) || !isS32(res) || !isU32(flags)) badCqe(userData, res, flags);
+    if (!this.write(userData, res, flags, 0, 0)) {
       this.overflow.push({ userData, res, flags });
       this.i32[CQ_OVERFLOW]++;
     }

@@ -10,7 +10,7 @@
  * `userRefs[i]` ≤ pp refs), or a copy-fallback buffer (no pool, one pp ref
  * and one user ref) until the user returns it.
  */
-import { DMA_FROM_DEVICE, type DmaDevice, type Dmabuf, type MemoryDomain, type NetDevice } from '@netmem/core';
+import { DMA_FROM_DEVICE, MemoryDomain, type DmaDevice, type Dmabuf, type NetDevice } from '@netmem/core';
 import {
   NET_IOV_SIZE,
   PP_ALLOC_CACHE_REFILL,
@@ -28,8 +28,9 @@ import {
   type ProviderRxQueue,
 } from '@netmem/core/provider';
 import { ZcrxArea } from './area.js';
-import { ZCRX_RQ_HEAD_OFF, ZCRX_RQ_TAIL_OFF, ZCRX_RQE_SIZE, ZCRX_RQES_OFF } from './constants.js';
+import { IO_RQ_MAX_ENTRIES, ZCRX_RQ_HEAD_OFF, ZCRX_RQ_TAIL_OFF, ZCRX_RQE_SIZE, ZCRX_RQES_OFF } from './constants.js';
 import { E } from './errors.js';
+import { isPow2, isU32 } from './user-errors.js';
 import type { ZcrxRqOffsets } from './user.js';
 
 /** The memory an ifq's area is built on. */
@@ -157,16 +158,25 @@ export class ZcrxIfq {
 
   /**
    * Builds an ifq: the refill ring and the area (net_iovs, freelist, user
-   * refs). Nothing is mapped until the first pool's init. Throws EINVAL for a
-   * region too small or an area that is not a page multiple.
+   * refs). Nothing is mapped until the first pool's init. Everything is
+   * checked before anything is made: EINVAL for an unknown key, a domain
+   * that is not a MemoryDomain, refill entries that are not a power of two
+   * 1..32768, an id that is not a u32, a region too small or an area that
+   * is not a page multiple (the area's own checks: {@link ZcrxArea});
+   * EFAULT for a region buffer that is not a SharedArrayBuffer.
    */
   static create(p: ZcrxIfqParams): ZcrxIfq {
+    E.options(p, 'ZcrxIfq.create', ['domain', 'dev', 'area', 'rqEntries', 'rqBuffer', 'id'], false);
+    if (!(p.domain instanceof MemoryDomain)) E.expected('an ifq needs a MemoryDomain', p.domain);
+    if (!isPow2(p.rqEntries, IO_RQ_MAX_ENTRIES)) E.expected(`refill entries must be a power of two 1..${IO_RQ_MAX_ENTRIES}`, p.rqEntries);
+    if (p.id !== undefined && !isU32(p.id)) E.expected('an ifq id must be an integer 0..0xffffffff', p.id);
     const need = ZCRX_RQES_OFF + ZCRX_RQE_SIZE * p.rqEntries;
-    const rq = p.rqBuffer ?? new SharedArrayBuffer(need);
-    if (rq.byteLength < need) E.expected(`the refill region must hold ${ZCRX_RQES_OFF} + ${ZCRX_RQE_SIZE} × ${p.rqEntries} = ${need} bytes`, rq.byteLength);
-    if (!(p.rqEntries > 0) || (p.rqEntries & (p.rqEntries - 1)) !== 0) E.expected('refill entries must be a power of two', p.rqEntries);
-    if (!(p.area.len > 0) || p.area.len % NET_IOV_SIZE !== 0) E.expected(`the area length must be a positive multiple of ${NET_IOV_SIZE} bytes`, p.area.len);
+    if (p.rqBuffer !== undefined) {
+      if (!(p.rqBuffer instanceof SharedArrayBuffer)) E.expected('the refill region must be shared memory (a SharedArrayBuffer)', p.rqBuffer, 'EFAULT');
+      if (p.rqBuffer.byteLength < need) E.expected(`the refill region must hold ${ZCRX_RQES_OFF} + ${ZCRX_RQE_SIZE} × ${p.rqEntries} = ${need} bytes`, p.rqBuffer.byteLength);
+    }
     const area = new ZcrxArea(p.domain, p.dev, p.area);
+    const rq = p.rqBuffer ?? new SharedArrayBuffer(need);
     return new ZcrxIfq(p, area, rq);
   }
 
@@ -270,11 +280,11 @@ export class ZcrxIfq {
         continue;
       }
       urefs[idx]--;
-      const nm = area.niov(idx);
+      const nm = area.nia.niov(idx);
       const mine = pool.owns(nm);
       if ((mine ? pool.unrefNetmem(nm, 1) : this.unrefOther(nm, 1)) !== 0) continue;
       if (!mine) {
-        this.returnNiov(nm, idx);
+        this.putNiov(nm, idx);
         st.rqReturned++;
         continue;
       }
@@ -293,7 +303,7 @@ export class ZcrxIfq {
     let pending = 0;
     let n = 0;
     while (area.freeCount > 0 && n < PP_ALLOC_CACHE_REFILL) {
-      const nm = area.niov(area.popFree());
+      const nm = area.nia.niov(area.popFree());
       mpSetPool(pool, nm);
       this.syncForDevice(pool, nm);
       if (pending !== 0) mpPlaceInCache(pool, pending);
@@ -321,8 +331,20 @@ export class ZcrxIfq {
     return r - n;
   }
 
-  /** io_zcrx_return_niov: a copy buffer goes to the freelist, a pool buffer back to its pool. */
+  /**
+   * io_zcrx_return_niov: a copy buffer goes to the freelist, a pool buffer
+   * back to its pool. EINVAL unless `idx` is an index of the area and `nm`
+   * its net_iov (the caller dropped the last reference).
+   */
   returnNiov(nm: number, idx: number): void {
+    if (!isU32(idx) || idx >= this.area.count || this.area.nia.niov(idx) !== nm) {
+      E.expected(`returnNiov needs net_iov ${isU32(idx) && idx < this.area.count ? this.area.nia.niov(idx) : '(none)'} for index ${idx} of ifq ${this.id}'s area`, nm);
+    }
+    this.putNiov(nm, idx);
+  }
+
+  /** {@link returnNiov} without the checks (callers inside the package know the pair is right). */
+  private putNiov(nm: number, idx: number): void {
     if (this.domain.ppIdOf(nm) === 0) {
       mpSetOrphanRefCount(this.domain, nm, 0);
       this.area.pushFree(idx);
@@ -333,8 +355,9 @@ export class ZcrxIfq {
 
   /** Takes a free net_iov for a copy (io_zcrx_alloc_fallback): no pool, one pp ref. -1 when none. */
   allocFallback(): number {
+    if (this.freedFlag) return -1;
     const i = this.area.popFree();
-    if (i >= 0) mpSetOrphanRefCount(this.domain, this.area.niov(i), 1);
+    if (i >= 0) mpSetOrphanRefCount(this.domain, this.area.nia.niov(i), 1);
     return i;
   }
 
@@ -354,18 +377,24 @@ export class ZcrxIfq {
       if (nr === 0) continue;
       urefs[i] = 0;
       this.stats.scrubbed++;
-      const nm = area.niov(i);
-      if (this.unrefOther(nm, nr) === 0) this.returnNiov(nm, i);
+      const nm = area.nia.niov(i);
+      if (this.unrefOther(nm, nr) === 0) this.putNiov(nm, i);
     }
   }
 
-  /** io_close_queue: unbinds the provider from its rx queue (restarting it on pages), once. */
+  /**
+   * io_close_queue: unbinds the provider from its rx queue (restarting it on
+   * pages), once. The ifq lets go of the queue even when the restart fails
+   * (the error is thrown after): it is unbound either way, and a second
+   * call does nothing.
+   */
   closeQueue(): void {
     if (this.ifRxq === -1) return;
     const nd = this.netdev;
+    const idx = this.ifRxq;
     this.netdev = null;
-    if (nd) mpCloseRxq(nd, this.ifRxq, this.ops);
     this.ifRxq = -1;
+    if (nd) mpCloseRxq(nd, idx, this.ops);
   }
 
   /**
@@ -375,8 +404,12 @@ export class ZcrxIfq {
   release(): void {
     if (!this.ownerHeld) return;
     this.ownerHeld = false;
-    this.closeQueue();
-    this.maybeFree();
+    try {
+      this.closeQueue();
+    } finally {
+      // Let go either way: a queue that failed to restart keeps its pool, whose destroy frees the ifq later.
+      this.maybeFree();
+    }
   }
 
   private maybeFree(): void {

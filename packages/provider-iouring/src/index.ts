@@ -9,13 +9,14 @@ export * from './constants.js';
 export { CompletionQueue } from './cq.js';
 export { ZcrxArea } from './area.js';
 export { ZcrxIfq, ZCRX_PROVIDER_NAME, type ZcrxIfqParams, type ZcrxIfqStats, type ZcrxAreaMemory } from './ifq.js';
-export { registerZcrxIfq, ZCRX_USER_BASE, type ZcrxIfqReg, type ZcrxAreaReg, type ZcrxRegionDesc, type ZcrxRingContext } from './register.js';
+export { registerZcrxIfq, ZCRX_USER_BASE, ZCRX_MAX_REGION, type ZcrxIfqReg, type ZcrxAreaReg, type ZcrxRegionDesc, type ZcrxRingContext } from './register.js';
 export { RecvZcRequest, type RecvZcStatus } from './recv.js';
 export { IoUring, type IoUringOptions, type RecvZcOptions } from './ring.js';
 export { CqConsumer, RefillProducer, zcrxIndexOf, zcrxAreaOf, type ZcrxRqOffsets } from './user.js';
 export { checkZcrxInvariants } from './invariants.js';
 export {
   zcrxWorkerLoop,
+  zcrxMaxHoldBack,
   ZW_STOP,
   ZW_BUFS,
   ZW_WORKER_IDLE,
@@ -26,6 +27,7 @@ export {
   ZW_FINALS,
   ZW_READY,
   ZW_KIB,
+  ZW_ERROR,
   ZW_CONTROL_BYTES,
   type ZcrxWorkerData,
 } from './worker-loop.js';

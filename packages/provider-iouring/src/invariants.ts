@@ -4,7 +4,8 @@
  */
 import { allPools, poolById } from '@netmem/core';
 import { ppRefCount } from '@netmem/core/provider';
-import type { ZcrxIfq } from './ifq.js';
+import { E } from './errors.js';
+import { ZcrxIfq } from './ifq.js';
 
 /**
  * Item 7: every net_iov of the area is in exactly one state — on the
@@ -12,14 +13,19 @@ import type { ZcrxIfq } from './ifq.js';
  * user (no pool, user refs > 0) — so free + held-by-pools + held-by-users
  * equals the total; the freelist holds no duplicate; user refs are ≥ 0 and
  * ≤ pp refs. Item 9: once the ifq's queue is closed no live (not
- * destroying) pool uses its provider, and a freed ifq has no net_iovs left.
+ * destroying) pool uses its provider, and a freed ifq has no net_iovs left:
+ * its own area is no longer registered. (Its descriptors may already
+ * belong to another area: that is reuse, not a leftover, so only the
+ * identity of the registered area counts.) EINVAL when `ifq` is not a
+ * ZcrxIfq.
  */
 export function checkZcrxInvariants(ifq: ZcrxIfq): string[] {
+  if (!(ifq instanceof ZcrxIfq)) E.expected('checkZcrxInvariants needs a ZcrxIfq', ifq);
   const out: string[] = [];
   const area = ifq.area;
   const domain = ifq.domain;
   if (ifq.freed) {
-    if (domain.areaOf(area.niov(0)) !== undefined) out.push('freed ifq still has its area registered');
+    if (domain.areaOf(area.nia.niov(0)) === area.nia) out.push('freed ifq still has its area registered');
     return out;
   }
   const n = area.count;

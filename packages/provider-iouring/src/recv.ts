@@ -11,11 +11,13 @@
  * allocating nothing. Copies go through `domain.readNetmem` (no allocation
  * in steady state).
  */
-import type { MemoryDomain, SkBuff, TcpSocket } from '@netmem/core';
+import { TcpSocket, type MemoryDomain, type SkBuff } from '@netmem/core';
 import { PAGE_SIZE, Place, isNetIov, mpSetPlace, netmemGetPp, type PagePool } from '@netmem/core/provider';
-import type { CompletionQueue } from './cq.js';
+import { CompletionQueue } from './cq.js';
 import { CQE_ERR, IO_SKBS_PER_CALL_LIMIT, IORING_CQE_F_32, IORING_CQE_F_MORE } from './constants.js';
-import type { ZcrxIfq } from './ifq.js';
+import { E } from './errors.js';
+import { ZcrxIfq } from './ifq.js';
+import { isU32 } from './user-errors.js';
 
 /** What one issue did: wait for data (armed), run again at once, or the request is over. */
 export type RecvZcStatus = 'retry' | 'requeue' | 'complete';
@@ -52,6 +54,15 @@ export class RecvZcRequest {
     mixed: boolean,
     private readonly onDone: (r: RecvZcRequest) => void,
   ) {
+    // Checked once here, so the per-frag path writes CQEs without checks of its own.
+    if (!(cq instanceof CompletionQueue)) E.expected('a RECV_ZC request needs the ring\'s CompletionQueue', cq);
+    if (!(ifq instanceof ZcrxIfq)) E.expected('a RECV_ZC request needs a ZcrxIfq', ifq);
+    if (!(sk instanceof TcpSocket)) E.expected('RECV_ZC needs a socket', sk, 'EBADF');
+    if (sk.skbs.domain !== ifq.domain) E.fail('EINVAL', `RECV_ZC needs a socket of the ifq's memory domain, got socket ${sk.id}, which receives into another domain's buffers`);
+    if (!Number.isSafeInteger(userData) || userData < 0) E.expected('RECV_ZC user_data must be an integer 0..2^53-1', userData);
+    if (!isU32(len)) E.expected('the RECV_ZC byte limit must be an integer 0..2^32-1', len);
+    if (typeof mixed !== 'boolean') E.expected('mixed (CQE_MIXED ring) must be true or false', mixed);
+    if (typeof onDone !== 'function') E.expected('a RECV_ZC request needs its completion callback', onDone);
     this.left = len;
     this.cqeFlags = IORING_CQE_F_MORE | (mixed ? IORING_CQE_F_32 : 0);
     this.domain = ifq.domain;
@@ -70,6 +81,8 @@ export class RecvZcRequest {
    */
   issue(): RecvZcStatus {
     if (this.done) return 'complete';
+    // The ifq is gone (its ring exited without this request, or it was released by hand): cancelled, its area untouched.
+    if (this.ifq.freed) return this.finish(CQE_ERR.ECANCELED);
     if (this.sk.type !== 'tcp') return this.finish(CQE_ERR.EPROTONOSUPPORT);
     const limited = this.left !== 0;
     const ret = this.tcpRecvmsg();
@@ -80,8 +93,9 @@ export class RecvZcRequest {
     return 'retry';
   }
 
-  /** Ends the request with a final CQE (no MORE flag). */
+  /** Ends the request with a final CQE (no MORE flag) of result `res` (an s32: 0 or −errno; EINVAL otherwise). Once only. */
   finish(res: number): RecvZcStatus {
+    if (typeof res !== 'number' || (res | 0) !== res) E.expected('a RECV_ZC result must be an s32 (0 or a negative errno)', res);
     if (this.done) return 'complete';
     this.done = true;
     this.result = res;
@@ -177,7 +191,7 @@ export class RecvZcRequest {
     }
     const area = ifq.area;
     const idx = area.indexOf(nm);
-    if (!this.cq.post(this.userData, len, this.cqeFlags, idx * PAGE_SIZE + off, area.areaId << 16)) return CQE_ERR.ENOSPC;
+    if (!this.cq.write(this.userData, len, this.cqeFlags, idx * PAGE_SIZE + off, area.areaId << 16)) return CQE_ERR.ENOSPC;
     // Keep it from being recycled while the user reads it, then count the user's reference.
     pool.refNetmem(nm, 1);
     area.userRefs[idx]++;
@@ -204,7 +218,7 @@ export class RecvZcRequest {
       const n = len < PAGE_SIZE ? len : PAGE_SIZE;
       const at = area.nia.byteOffset(i);
       domain.readNetmem(nm, srcOff, dst, at, n);
-      if (!this.cq.post(this.userData, n, this.cqeFlags, i * PAGE_SIZE, area.areaId << 16)) {
+      if (!this.cq.write(this.userData, n, this.cqeFlags, i * PAGE_SIZE, area.areaId << 16)) {
         ifq.returnNiov(area.niov(i), i);
         ret = CQE_ERR.ENOSPC;
         break;

@@ -4,7 +4,7 @@
  * ifqs registered on it, RECV_ZC requests, and ring exit (scrub every ifq,
  * close its queue, free it once no pool uses it).
  */
-import type { NetNamespace, TcpSocket } from '@netmem/core';
+import { NetNamespace, TcpSocket } from '@netmem/core';
 import { CompletionQueue } from './cq.js';
 import {
   CQE_ERR,
@@ -24,6 +24,13 @@ import { E } from './errors.js';
 import type { ZcrxIfq } from './ifq.js';
 import { RecvZcRequest } from './recv.js';
 import { registerZcrxIfq, type ZcrxIfqReg } from './register.js';
+import { isU32 } from './user-errors.js';
+
+/** A u32 option (the io_uring_params / SQE field width): EINVAL otherwise. */
+function u32(v: unknown, name: string): number {
+  if (!isU32(v)) E.expected(`${name} must be an integer 0..0xffffffff`, v);
+  return v;
+}
 
 /** Options of {@link IoUring} (io_uring_params). */
 export interface IoUringOptions {
@@ -72,15 +79,24 @@ export class IoUring {
   private exited = false;
 
   /**
-   * io_uring_setup. EINVAL: unknown flags, DEFER_TASKRUN without
-   * SINGLE_ISSUER, CQE32 with CQE_MIXED, zero entries, too many entries
-   * without CLAMP, a CQ size below the SQ size.
+   * io_uring_setup. EINVAL: `ns` not a NetNamespace; an options object with
+   * an unknown key; entries, flags or cqEntries not a u32 (the fields'
+   * width: NaN, 1.5, -1, 2^32 are refused, not truncated); admin not a
+   * boolean; then, as the kernel checks them: unknown flags, DEFER_TASKRUN
+   * without SINGLE_ISSUER, CQE32 with CQE_MIXED, zero entries, too many
+   * entries without CLAMP, a CQ size below the SQ size.
    */
   constructor(
     /** The namespace whose netdevs ifqs bind to. */
     readonly ns: NetNamespace,
     opts: IoUringOptions = {},
   ) {
+    if (!(ns instanceof NetNamespace)) E.expected('an io_uring needs a NetNamespace', ns);
+    E.options(opts, 'io_uring_setup', ['entries', 'flags', 'cqEntries', 'admin']);
+    if (opts.entries !== undefined) u32(opts.entries, 'io_uring entries');
+    if (opts.flags !== undefined) u32(opts.flags, 'io_uring_setup flags');
+    if (opts.cqEntries !== undefined) u32(opts.cqEntries, 'cqEntries');
+    if (opts.admin !== undefined) E.bool(opts.admin, 'admin');
     const flags = opts.flags ?? IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_CQE32;
     if (flags & ~IORING_SETUP_KNOWN) E.fail('EINVAL', `io_uring_setup flags must be within 0x${IORING_SETUP_KNOWN.toString(16)}, got 0x${flags.toString(16)}`);
     if (flags & IORING_SETUP_DEFER_TASKRUN && !(flags & IORING_SETUP_SINGLE_ISSUER)) {
@@ -138,11 +154,22 @@ export class IoUring {
   }
 
   /**
-   * Prepares a RECV_ZC request on `sk` (io_recvzc_prep). EINVAL: unknown
-   * ifq, unknown flags, no IORING_RECV_MULTISHOT.
+   * Prepares a RECV_ZC request on `sk` (io_recvzc_prep). EBADF: the ring
+   * exited, or `sk` is not a socket. EINVAL: a socket of another memory
+   * domain (its skbs hold another domain's buffers); an options object with an
+   * unknown key; ifq or len not a u32, flags not a u16 (sqe->ioprio),
+   * userData not an integer 0..2^53-1; unknown ifq, unknown flags, no
+   * IORING_RECV_MULTISHOT.
    */
   recvZc(sk: TcpSocket, opts: RecvZcOptions = {}): RecvZcRequest {
     this.live();
+    if (!(sk instanceof TcpSocket)) E.expected('RECV_ZC needs a socket', sk, 'EBADF');
+    if (sk.skbs.domain !== this.ns.domain) E.fail('EINVAL', `RECV_ZC needs a socket of the ring's memory domain, got socket ${sk.id}, which receives into another domain's buffers`);
+    E.options(opts, 'RECV_ZC', ['ifq', 'len', 'flags', 'userData']);
+    if (opts.ifq !== undefined) u32(opts.ifq, 'RECV_ZC zcrx_ifq_idx');
+    if (opts.len !== undefined) u32(opts.len, 'the RECV_ZC byte limit (sqe->len)');
+    if (opts.flags !== undefined && !(isU32(opts.flags) && opts.flags <= 0xffff)) E.expected('RECV_ZC flags (sqe->ioprio) must be an integer 0..0xffff', opts.flags);
+    if (opts.userData !== undefined && !(Number.isSafeInteger(opts.userData) && opts.userData >= 0)) E.expected('RECV_ZC user_data must be an integer 0..2^53-1', opts.userData);
     const ifq = this.ifqs.get(opts.ifq ?? 0);
     if (!ifq) E.expected(`RECV_ZC must name a zcrx ifq registered on this ring (ids: ${[...this.ifqs.keys()].join(', ') || 'none'})`, opts.ifq ?? 0);
     const flags = opts.flags ?? IORING_RECV_MULTISHOT;
@@ -159,16 +186,27 @@ export class IoUring {
   /**
    * Ring exit (io_ring_exit_work): armed requests end with -ECANCELED; every
    * ifq is scrubbed (user references taken back) and its queue closed; each
-   * ifq is freed once no pool uses its provider any more.
+   * ifq is freed once no pool uses its provider any more. Idempotent, and it
+   * always runs to the end: a step that fails for one ifq (a queue that
+   * does not restart, say) is reported as a warning (the kernel WARNs) and
+   * every other ifq is still scrubbed, closed and released.
    */
   exit(): void {
     if (this.exited) return;
     this.exited = true;
     for (const r of [...this.requests]) r.finish(CQE_ERR.ECANCELED);
     for (const ifq of this.ifqs.values()) {
-      ifq.scrub();
-      ifq.closeQueue();
+      this.exitStep(ifq, 'scrub', () => ifq.scrub());
+      this.exitStep(ifq, 'close its queue', () => ifq.closeQueue());
     }
-    for (const ifq of this.ifqs.values()) ifq.release();
+    for (const ifq of this.ifqs.values()) this.exitStep(ifq, 'release', () => ifq.release());
+  }
+
+  private exitStep(ifq: ZcrxIfq, what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.ns.domain.warn('zcrx-exit', `provider-iouring: ring exit could not ${what} for ifq ${ifq.id}: ${(e as Error)?.message ?? String(e)}`);
+    }
   }
 }

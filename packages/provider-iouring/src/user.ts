@@ -15,9 +15,12 @@ import {
   CQ_MASK,
   CQ_TAIL,
   CQE_SIZE,
+  IO_RQ_MAX_ENTRIES,
+  IORING_MAX_CQ_ENTRIES,
   ZCRX_RQE_SIZE,
   USER_PAGE_SIZE,
 } from './constants.js';
+import { isPow2, isU32, userExpected } from './user-errors.js';
 
 /** Offsets of the refill ring inside its region (io_uring_zcrx_offsets). */
 export interface ZcrxRqOffsets {
@@ -42,13 +45,26 @@ export class CqConsumer {
   private avail = 0;
   private seenTail = 0;
 
+  /**
+   * EINVAL unless `buffer` is a SharedArrayBuffer laid out as a CQ: a
+   * header whose entry count is a power of two up to 65536 with the
+   * matching mask, and room for that many CQEs.
+   */
   constructor(
     /** The CQ buffer (IoUring.cq.buffer). */
     readonly buffer: SharedArrayBuffer,
   ) {
-    this.i32 = new Int32Array(buffer);
+    if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength < CQ_CQES_OFF) {
+      userExpected(`a CQ consumer needs the CQ's SharedArrayBuffer (at least ${CQ_CQES_OFF} bytes)`, buffer);
+    }
+    const i32 = new Int32Array(buffer);
+    const entries = i32[CQ_ENTRIES];
+    if (!isPow2(entries, IORING_MAX_CQ_ENTRIES) || i32[CQ_MASK] !== entries - 1 || buffer.byteLength < CQ_CQES_OFF + entries * CQE_SIZE) {
+      userExpected(`a CQ buffer's header must give a power-of-two entry count up to ${IORING_MAX_CQ_ENTRIES}, its mask, and fit the buffer (${buffer.byteLength} bytes); entries`, entries);
+    }
+    this.i32 = i32;
     this.u32 = new Uint32Array(buffer);
-    this.mask = this.i32[CQ_MASK];
+    this.mask = entries - 1;
   }
 
   /** CQ capacity. */
@@ -106,8 +122,9 @@ export class CqConsumer {
     return this.u32[w + 4] + this.u32[w + 5] * 0x100000000;
   }
 
-  /** Marks `n` CQEs consumed and publishes the head (one atomic store). */
+  /** Marks `n` CQEs consumed (an integer 0..the ready count; EINVAL otherwise) and publishes the head (one atomic store). */
   end(n = this.avail): void {
+    if (!isU32(n) || n > this.avail) userExpected(`CQEs consumed must be an integer 0..${this.avail} (what begin() found ready)`, n);
     this.head = (this.head + n) | 0;
     this.avail -= n;
     Atomics.store(this.i32, CQ_HEAD, this.head);
@@ -129,6 +146,11 @@ export class RefillProducer {
   private tail: number;
   private cachedHead: number;
 
+  /**
+   * EINVAL unless `buffer` is a SharedArrayBuffer, `entries` a power of two
+   * up to 32768, and `offsets` ({head, tail, rqes}: 4-byte aligned) place
+   * head, tail and the entries inside the buffer.
+   */
   constructor(
     /** The refill-ring region buffer. */
     readonly buffer: SharedArrayBuffer,
@@ -137,6 +159,9 @@ export class RefillProducer {
     /** Entry count (a power of two, as registration rounded it). */
     readonly entries: number,
   ) {
+    if (!(buffer instanceof SharedArrayBuffer)) userExpected('a refill producer needs the refill region (a SharedArrayBuffer)', buffer);
+    if (!isPow2(entries, IO_RQ_MAX_ENTRIES)) userExpected(`refill entries must be a power of two 1..${IO_RQ_MAX_ENTRIES}`, entries);
+    checkRqOffsets(offsets, buffer.byteLength, entries);
     this.i32 = new Int32Array(buffer);
     this.u32 = new Uint32Array(buffer);
     this.headIdx = offsets.head >>> 2;
@@ -162,6 +187,8 @@ export class RefillProducer {
    * offset, `pad` must be 0 for the kernel to take it. False when full.
    */
   push(offLo: number, offHi: number, len = USER_PAGE_SIZE, pad = 0): boolean {
+    // u32 fields of struct io_uring_zcrx_rqe: one integer test each, nothing written for a bad one.
+    if (!isU32(offLo) || !isU32(offHi) || !isU32(len) || !isU32(pad)) badRqe(offLo, offHi, len, pad);
     if (this.space() <= 0) return false;
     const w = this.rqesWord + (this.tail & this.mask) * (ZCRX_RQE_SIZE >>> 2);
     this.u32[w] = offLo;
@@ -172,8 +199,9 @@ export class RefillProducer {
     return true;
   }
 
-  /** Queues an entry from a whole offset number (areaId << 48 | index << 12 | inPage). */
+  /** Queues an entry from a whole offset number (areaId << 48 | index << 12 | inPage; an integer 0..2^53-1, EINVAL otherwise). */
   pushOff(off: number, len = USER_PAGE_SIZE, pad = 0): boolean {
+    if (!Number.isSafeInteger(off) || off < 0) userExpected('a refill offset must be an integer 0..2^53-1', off);
     return this.push(off >>> 0, Math.floor(off / 0x100000000) >>> 0, len, pad);
   }
 
@@ -188,12 +216,30 @@ export class RefillProducer {
   }
 }
 
-/** Index of the buffer an offset names (bits 12..47). */
+/** Which push argument was bad (the rare path, out of line). */
+function badRqe(offLo: number, offHi: number, len: number, pad: number): never {
+  const [name, v] = !isU32(offLo) ? ['offLo', offLo] : !isU32(offHi) ? ['offHi', offHi] : !isU32(len) ? ['len', len] : ['pad', pad];
+  return userExpected(`a refill entry's ${name} must be a u32 (an integer 0..0xffffffff)`, v);
+}
+
+/** The refill offsets fit the region: 4-byte aligned head and tail inside it, the entries after `rqes` too. */
+function checkRqOffsets(o: ZcrxRqOffsets, bytes: number, entries: number): void {
+  if (typeof o !== 'object' || o === null) userExpected('refill offsets must be an object {head, tail, rqes}', o);
+  for (const k of Object.keys(o)) if (k !== 'head' && k !== 'tail' && k !== 'rqes') userExpected('refill offsets take head, tail and rqes only; unknown key', k);
+  const ok = (v: unknown, room: number): boolean => isU32(v) && v % 4 === 0 && v + room <= bytes;
+  if (!ok(o.head, 4)) userExpected(`the refill head offset must be 4-byte aligned inside the ${bytes}-byte region`, o.head);
+  if (!ok(o.tail, 4)) userExpected(`the refill tail offset must be 4-byte aligned inside the ${bytes}-byte region`, o.tail);
+  if (!ok(o.rqes, entries * ZCRX_RQE_SIZE)) userExpected(`the refill entries (${entries} × ${ZCRX_RQE_SIZE} bytes) must start 4-byte aligned inside the ${bytes}-byte region; rqes`, o.rqes);
+}
+
+/** Index of the buffer an offset names (bits 12..47); EINVAL unless both halves are u32. */
 export function zcrxIndexOf(offLo: number, offHi: number): number {
+  if (!isU32(offLo) || !isU32(offHi)) userExpected('offset halves must be u32 (integers 0..0xffffffff)', isU32(offLo) ? offHi : offLo);
   return (offHi & 0xffff) * 0x100000 + (offLo >>> 12);
 }
 
-/** Area id an offset names (bits 48..63). */
+/** Area id an offset names (bits 48..63); EINVAL unless `offHi` is a u32. */
 export function zcrxAreaOf(offHi: number): number {
+  if (!isU32(offHi)) userExpected('the high offset half must be a u32 (an integer 0..0xffffffff)', offHi);
   return offHi >>> 16;
 }

@@ -12,6 +12,7 @@
  */
 import { CQ_TAIL, IORING_CQE_F_MORE, USER_PAGE_SIZE } from './constants.js';
 import { CqConsumer, RefillProducer, zcrxIndexOf, type ZcrxRqOffsets } from './user.js';
+import { userExpected } from './user-errors.js';
 
 /** Control word: set to 1 to stop the worker. */
 export const ZW_STOP = 0;
@@ -33,6 +34,8 @@ export const ZW_FINALS = 7;
 export const ZW_READY = 8;
 /** Control word: bytes received, in KiB (wraps past 2^31 KiB). */
 export const ZW_KIB = 9;
+/** Control word: 1 when the worker failed (its loop or its start threw); the thread then ends with that error. */
+export const ZW_ERROR = 10;
 /** Most CQEs handled before the refill ring is committed. */
 export const ZW_BATCH = 32;
 /** Bytes of the control block. */
@@ -60,14 +63,44 @@ export interface ZcrxWorkerData {
   checkPattern: boolean;
 }
 
-/** Runs the loop until ZW_STOP (blocking the calling thread). */
+const DATA_KEYS: readonly string[] = ['cq', 'rq', 'offsets', 'rqEntries', 'area', 'areaOffset', 'control', 'holdBack', 'checkPattern'];
+
+/**
+ * The most buffers the loop can be told to hold: every buffer of the area
+ * (beyond that it could never give one back). Also what spawnZcrxWorker
+ * allows.
+ */
+export function zcrxMaxHoldBack(areaBytes: number, areaOffset: number): number {
+  return Math.max(0, Math.floor((areaBytes - areaOffset) / USER_PAGE_SIZE));
+}
+
+/**
+ * Checks worker data before anything runs or is written (EINVAL): only the
+ * known keys; SharedArrayBuffers for cq, rq, area and a control block of at
+ * least ZW_CONTROL_BYTES; areaOffset an integer inside the area; holdBack
+ * an integer 0..(buffers in the area); checkPattern a boolean; the CQ and
+ * refill layouts as CqConsumer and RefillProducer check them.
+ */
+function checkWorkerData(d: ZcrxWorkerData): void {
+  if (typeof d !== 'object' || d === null || Array.isArray(d)) userExpected('the worker needs its data object', d);
+  for (const k of Object.keys(d)) if (!DATA_KEYS.includes(k)) userExpected(`worker data takes ${DATA_KEYS.join(', ')}; unknown key`, k);
+  if (!(d.control instanceof SharedArrayBuffer) || d.control.byteLength < ZW_CONTROL_BYTES) userExpected(`the worker control block must be a SharedArrayBuffer of at least ${ZW_CONTROL_BYTES} bytes`, d.control);
+  if (!(d.area instanceof SharedArrayBuffer)) userExpected('the worker area must be the area memory (a SharedArrayBuffer)', d.area);
+  if (!Number.isSafeInteger(d.areaOffset) || d.areaOffset < 0 || d.areaOffset > d.area.byteLength) userExpected(`the area offset must be an integer 0..${d.area.byteLength}`, d.areaOffset);
+  const max = zcrxMaxHoldBack(d.area.byteLength, d.areaOffset);
+  if (!Number.isInteger(d.holdBack) || d.holdBack < 0 || d.holdBack > max) userExpected(`holdBack must be an integer 0..${max} (the area's buffers)`, d.holdBack);
+  if (typeof d.checkPattern !== 'boolean') userExpected('checkPattern must be true or false', d.checkPattern);
+}
+
+/** Runs the loop until ZW_STOP (blocking the calling thread). Bad data is refused (EINVAL) before anything is written. */
 export function zcrxWorkerLoop(d: ZcrxWorkerData): void {
+  checkWorkerData(d);
+  const cq = new CqConsumer(d.cq);
+  const rq = new RefillProducer(d.rq, d.offsets, d.rqEntries);
   const ctl = new Int32Array(d.control);
   const cqI32 = new Int32Array(d.cq);
   const rqI32 = new Int32Array(d.rq);
   const tailIdx = d.offsets.tail >>> 2;
-  const cq = new CqConsumer(d.cq);
-  const rq = new RefillProducer(d.rq, d.offsets, d.rqEntries);
   const area = new Uint8Array(d.area);
   const cap = d.holdBack + 1;
   const heldLo = new Uint32Array(cap);
