@@ -17,6 +17,8 @@ export const SO_DEVMEM_DONTNEED = 80;
 export const MAX_DONTNEED_TOKENS = 128;
 /** Most tokens looked at per call (MAX_DONTNEED_FRAGS). */
 export const MAX_DONTNEED_FRAGS = 1024;
+/** sizeof(int): the least optlen sk_setsockopt accepts. */
+const INT_SIZE = 4;
 /** Bytes of one struct dmabuf_token {u32 token_start; u32 token_count}. */
 export const DMABUF_TOKEN_SIZE = 8;
 
@@ -31,17 +33,21 @@ export interface DmabufToken {
 /**
  * SO_DEVMEM_DONTNEED with `optval` as u32 pairs [start, count, start,
  * count, ...] and `optlen` in bytes (default: all of `optval`). Errors, in
- * the kernel's order: not a socket, not a TCP socket or closed → EBADF;
- * optlen not an integer, not a multiple of 8 or above 128 entries →
- * EINVAL; optval not a Uint32Array, or optlen past its end → EFAULT
- * (copy_from_sockptr). Every check runs before a token is looked at.
+ * the kernel's order: not a socket or closed → EBADF (the fd lookup);
+ * optlen below sizeof(int) → EINVAL and optval not a Uint32Array → EFAULT
+ * (sk_setsockopt reads an int before dispatching); not a TCP socket →
+ * EBADF; optlen not an integer, not a multiple of 8 or above 128 entries →
+ * EINVAL; optlen past the end of optval → EFAULT (copy_from_sockptr).
+ * Every check runs before a token is looked at.
  */
 export function setsockoptDontneed(sk: TcpSocket, optval: Uint32Array, optlen?: number): number {
   checkSocket(sk);
-  if (optlen !== undefined) checkOptlen(optlen);
+  if (typeof optlen === 'number' && optlen < INT_SIZE) tooShort(optlen);
   if (!(optval instanceof Uint32Array)) E.expected('DONTNEED optval must be user memory holding u32 pairs (a Uint32Array)', optval, 'EFAULT');
-  const len = optlen ?? optval.byteLength;
-  if (optlen === undefined) checkOptlen(len);
+  const len = optlen === undefined ? optval.byteLength : optlen;
+  if (len < INT_SIZE) tooShort(len);
+  checkTcp(sk);
+  checkOptlen(len);
   if (len > optval.byteLength) E.fail('EFAULT', `DONTNEED optlen must stay inside optval (${optval.byteLength} bytes), got ${len}`);
   const tokens = sk.extension<DevmemTokens>(DEVMEM_EXTENSION);
   const n = len / DMABUF_TOKEN_SIZE;
@@ -62,10 +68,20 @@ export function setsockoptDontneed(sk: TcpSocket, optval: Uint32Array, optlen?: 
   return freed;
 }
 
-/** sk_is_tcp and an open socket, else EBADF. */
+/** A socket that is open (the fd lookup), else EBADF. */
 function checkSocket(sk: TcpSocket): void {
   socketArg(sk, 'SO_DEVMEM_DONTNEED');
-  if (sk.type !== 'tcp' || sk.state === 'closed') E.fail('EBADF', `DONTNEED needs an open TCP socket, got socket ${sk.id} (${sk.type}, ${sk.state})`);
+  if (sk.state === 'closed') E.fail('EBADF', `DONTNEED needs an open socket, got socket ${sk.id} (closed)`);
+}
+
+/** sk_setsockopt's first check: an int's worth of option. */
+function tooShort(optlen: number): never {
+  return E.expected(`setsockopt optlen must be at least sizeof(int) = ${INT_SIZE}`, optlen);
+}
+
+/** sk_is_tcp, else EBADF (sock_devmem_dontneed's first check). */
+function checkTcp(sk: TcpSocket): void {
+  if (sk.type !== 'tcp') E.fail('EBADF', `DONTNEED needs a TCP socket, got socket ${sk.id} (${sk.type})`);
 }
 
 /** optlen % sizeof(struct dmabuf_token) and the 128-entry limit, else EINVAL. */
@@ -77,13 +93,15 @@ function checkOptlen(optlen: number): void {
 
 /**
  * Convenience over {@link setsockoptDontneed} taking entry objects
- * (allocates). Every entry must be `{tokenStart, tokenCount}` with u32
- * values and at most 128 entries may be given (EINVAL): all are checked
- * before any token is returned.
+ * (allocates). One to 128 entries (none is optlen 0: EINVAL before the
+ * socket type is looked at), each `{tokenStart, tokenCount}` with u32
+ * values (EINVAL): all are checked before any token is returned.
  */
 export function dontneed(sk: TcpSocket, entries: readonly DmabufToken[]): number {
   checkSocket(sk);
   if (!Array.isArray(entries)) E.expected('DONTNEED entries must be an array of {tokenStart, tokenCount}', entries);
+  if (entries.length === 0) tooShort(0);
+  checkTcp(sk);
   if (entries.length > MAX_DONTNEED_TOKENS) E.expected(`DONTNEED takes at most ${MAX_DONTNEED_TOKENS} entries`, entries.length);
   const v = new Uint32Array(entries.length * 2);
   for (let i = 0; i < entries.length; i++) {
