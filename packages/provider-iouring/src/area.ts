@@ -11,7 +11,7 @@
 import { DMA_FROM_DEVICE, DmaDevice, Dmabuf, MemoryDomain } from '@netmem/core';
 import { NET_IOV_SIZE, makeRegion, mpSetDmaAddr, type MemRegion, type NetIovArea } from '@netmem/core/provider';
 import { E } from './errors.js';
-import type { ZcrxAreaMemory } from './ifq.js';
+import type { ZcrxAreaMemory } from './ifq-types.js';
 
 /** Largest area (io_validate_user_buf_range: 1 GiB). */
 export const ZCRX_MAX_AREA = 2 ** 30;

@@ -10,7 +10,7 @@
  * `userRefs[i]` ≤ pp refs), or a copy-fallback buffer (no pool, one pp ref
  * and one user ref) until the user returns it.
  */
-import { DMA_FROM_DEVICE, MemoryDomain, type DmaDevice, type Dmabuf, type NetDevice } from '@netmem/core';
+import { DMA_FROM_DEVICE, MemoryDomain, type DmaDevice, type NetDevice } from '@netmem/core';
 import {
   NET_IOV_SIZE,
   PP_ALLOC_CACHE_REFILL,
@@ -30,63 +30,9 @@ import {
 import { ZcrxArea } from './area.js';
 import { IO_RQ_MAX_ENTRIES, ZCRX_RQ_HEAD_OFF, ZCRX_RQ_TAIL_OFF, ZCRX_RQE_SIZE, ZCRX_RQES_OFF } from './constants.js';
 import { E } from './errors.js';
+import type { ZcrxIfqParams, ZcrxIfqStats, ZcrxRefillResult } from './ifq-types.js';
 import { isPow2, isU32 } from './user-errors.js';
 import type { ZcrxRqOffsets } from './user.js';
-
-/** The memory an ifq's area is built on. */
-export type ZcrxAreaMemory =
-  | {
-      /** User memory. */
-      buffer: SharedArrayBuffer;
-      /** Byte offset of the area in `buffer`. */
-      offset: number;
-      /** Bytes (a page multiple). */
-      len: number;
-    }
-  | {
-      /** Device memory. */
-      dmabuf: Dmabuf;
-      /** Bytes (the dmabuf's size). */
-      len: number;
-    };
-
-/** What {@link ZcrxIfq.create} needs (registration builds it; tests may use it directly). */
-export interface ZcrxIfqParams {
-  /** The memory domain. */
-  domain: MemoryDomain;
-  /** The DMA device of the netdev (the area is mapped for it). */
-  dev: DmaDevice;
-  /** Area memory. */
-  area: ZcrxAreaMemory;
-  /** Refill-ring entries (a power of two). */
-  rqEntries: number;
-  /** The refill-ring region; made when absent. Must hold 64 + 16 × rqEntries bytes. */
-  rqBuffer?: SharedArrayBuffer;
-  /** Id within its ring. Default 0. */
-  id?: number;
-}
-
-/** Counters of an ifq's provider and receive path. */
-export interface ZcrxIfqStats {
-  /** Refill entries consumed (head advanced over them). */
-  rqConsumed: number;
-  /** Entries skipped: pad ≠ 0, wrong area or index out of range. */
-  rqBad: number;
-  /** Entries skipped: the user held no reference on that buffer. */
-  rqNoUserRef: number;
-  /** Buffers a refill put straight into the pool's cache. */
-  rqRecycled: number;
-  /** Buffers a refill returned elsewhere (an older pool, or the freelist for copy buffers). */
-  rqReturned: number;
-  /** Net_iovs taken from the freelist into a pool. */
-  freelistAllocs: number;
-  /** Zero-copy frags posted. */
-  zcFrags: number;
-  /** Copy-fallback buffers posted. */
-  copyBufs: number;
-  /** Buffers whose user references scrub took back. */
-  scrubbed: number;
-}
 
 /** Provider name (the kernel's NETDEV_A_PAGE_POOL_IO_URING). */
 export const ZCRX_PROVIDER_NAME = 'io_uring';
@@ -118,6 +64,7 @@ export class ZcrxIfq {
     rqConsumed: 0,
     rqBad: 0,
     rqNoUserRef: 0,
+    rqStillReferenced: 0,
     rqRecycled: 0,
     rqReturned: 0,
     freelistAllocs: 0,
@@ -252,7 +199,7 @@ export class ZcrxIfq {
     let entries = (Atomics.load(this.rqI32, ZCRX_RQ_TAIL_OFF >>> 2) - this.cachedRqHead) >>> 0;
     if (entries > this.rqEntries) entries = this.rqEntries;
     const room = PP_ALLOC_CACHE_REFILL - pool.cacheSize;
-    if (entries > room) entries = room;
+    if (entries > room) entries = room > 0 ? room : 0;
     if (entries === 0) return 0;
     const u32 = this.rqU32;
     const area = this.area;
@@ -282,7 +229,10 @@ export class ZcrxIfq {
       urefs[idx]--;
       const nm = area.nia.niov(idx);
       const mine = pool.owns(nm);
-      if ((mine ? pool.unrefNetmem(nm, 1) : this.unrefOther(nm, 1)) !== 0) continue;
+      if ((mine ? pool.unrefNetmem(nm, 1) : this.unrefOther(nm, 1)) !== 0) {
+        st.rqStillReferenced++;
+        continue;
+      }
       if (!mine) {
         this.putNiov(nm, idx);
         st.rqReturned++;
@@ -295,6 +245,32 @@ export class ZcrxIfq {
     } while (--entries > 0);
     Atomics.store(this.rqI32, ZCRX_RQ_HEAD_OFF >>> 2, this.cachedRqHead);
     return pending;
+  }
+
+  /**
+   * Runs the refill-ring consumption alone (io_zcrx_ring_refill) for
+   * `pool`, a live pool of this ifq's provider (EINVAL otherwise): consumes
+   * at most min(tail − head, entries, 64 − cached) entries, moves head over
+   * each, and puts the buffers whose last reference went into the pool's
+   * cache. The freelist is never touched, so a scenario sees exactly what
+   * the ring did.
+   */
+  refillRing(pool: PagePool): ZcrxRefillResult {
+    if (typeof pool !== 'object' || pool === null || pool.provider !== this.ops) E.expected(`refillRing needs a pool of ifq ${this.id}'s provider`, pool);
+    if (pool.destroyStarted) E.fail('EINVAL', `refillRing needs a live pool, got pool ${pool.id}, which was destroyed`);
+    const st = this.stats;
+    const [c, r, ret, bad, nu, held] = [st.rqConsumed, st.rqRecycled, st.rqReturned, st.rqBad, st.rqNoUserRef, st.rqStillReferenced];
+    const nm = this.ringRefill(pool);
+    if (nm !== 0) mpPlaceInCache(pool, nm); // ringRefill keeps the last one out for alloc to hand over
+    return {
+      consumed: st.rqConsumed - c,
+      recycled: st.rqRecycled - r,
+      returned: st.rqReturned - ret,
+      bad: st.rqBad - bad,
+      noUserRef: st.rqNoUserRef - nu,
+      stillReferenced: st.rqStillReferenced - held,
+      head: this.cachedRqHead >>> 0,
+    };
   }
 
   /** io_zcrx_refill_slow: up to 64 net_iovs from the freelist into the pool. */

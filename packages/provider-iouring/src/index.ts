@@ -8,7 +8,8 @@
 export * from './constants.js';
 export { CompletionQueue } from './cq.js';
 export { ZcrxArea } from './area.js';
-export { ZcrxIfq, ZCRX_PROVIDER_NAME, type ZcrxIfqParams, type ZcrxIfqStats, type ZcrxAreaMemory } from './ifq.js';
+export { ZcrxIfq, ZCRX_PROVIDER_NAME } from './ifq.js';
+export type { ZcrxIfqParams, ZcrxIfqStats, ZcrxAreaMemory, ZcrxRefillResult } from './ifq-types.js';
 export { registerZcrxIfq, ZCRX_USER_BASE, ZCRX_MAX_REGION, type ZcrxIfqReg, type ZcrxAreaReg, type ZcrxRegionDesc, type ZcrxRingContext } from './register.js';
 export { RecvZcRequest, type RecvZcStatus } from './recv.js';
 export { IoUring, type IoUringOptions, type RecvZcOptions } from './ring.js';
