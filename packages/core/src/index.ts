@@ -47,7 +47,7 @@ export { putNetmemBulk } from './pool/bulk.js';
 export { attachReturnRing, detachReturnRing, ReturnRing, ReturnRingProducer, returnRingBytes, type ReturnRingStats } from './pool/return-ring.js';
 export { SkBuff, SkbShared, SkbFactory, MAX_SKB_FRAGS } from './net/skb.js';
 export { TcpSocket, MSG_SOCK_DEVMEM, MSG_PEEK, type SocketExtension, type SocketState, type TcpSocketOptions } from './net/socket.js';
-export { NetDevice, RxQueue, type QueueMgmtOps, type NetDeviceOptions, type NetdevRegState } from './net/netdev.js';
+export { NetDevice, RxQueue, HDS_THRESH_MAX, type QueueMgmtOps, type NetDeviceOptions, type NetdevRegState } from './net/netdev.js';
 export { NetdevsimDriver, type NetdevsimOptions, type RxQueueCounters, type PostedCounts } from './net/driver.js';
 export type { QueueMem } from './net/queue-mem.js';
 export type { RxLayout } from './net/rx-path.js';

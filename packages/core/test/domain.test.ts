@@ -62,9 +62,11 @@ describe('MemoryDomain', () => {
       const dom = testDomain(16);
       const nm = dom.allocPages(2);
       const va = dom.pageVa(nm);
-      expect(va).toBe((descOf(nm) - 1) * PAGE_SIZE);
+      expect(va).toBe(descOf(nm) * PAGE_SIZE); // pfn + 1 pages up: no page at address 0
       expect(dom.vaToNetmem(va + 3 * PAGE_SIZE + 17)).toBe(nm);
-      expect(codeOf(() => dom.vaToNetmem(16 * PAGE_SIZE))).toBe('EFAULT');
+      expect(codeOf(() => dom.vaToNetmem(17 * PAGE_SIZE))).toBe('EFAULT');
+      expect(codeOf(() => dom.vaToNetmem(PAGE_SIZE - 1))).toBe('EFAULT'); // NULL's page
+      expect(codeOf(() => dom.vaToNetmem(0))).toBe('EFAULT');
       expect(codeOf(() => dom.vaToNetmem(-1))).toBe('EFAULT');
     });
 
@@ -110,9 +112,9 @@ describe('MemoryDomain', () => {
       expect(dom.bytes(nm)).toBe(v);
       expect(v.byteLength).toBe(2 * PAGE_SIZE);
       expect(v.buffer).toBe(dom.pageRegion.buffer);
-      expect(v.byteOffset).toBe(dom.pageVa(nm));
+      expect(v.byteOffset).toBe(dom.pageVa(nm) - PAGE_SIZE); // addresses start one page up: none is 0
       v[5] = 99;
-      expect(dom.pageRegion.u8[dom.pageVa(nm) + 5]).toBe(99);
+      expect(dom.pageRegion.u8[dom.pageVa(nm) - PAGE_SIZE + 5]).toBe(99);
     });
 
     it('drops the cached view when the page is freed (a reuse with another order gets its own)', () => {

@@ -199,4 +199,24 @@ describe('core: hostile input', () => {
     pa.recycleDirect(ha);
     pb.recycleDirect(hb);
   });
+
+  it('page frame 0 has a non-zero address (allocVa never answers 0 for a page it took); cached views still check the handle; a free page cannot be read', () => {
+    const w = quietWorld({ pages: 8 });
+    const nm = w.domain.allocPages(0);
+    expect(w.domain.pfnOf(nm)).toBe(0);
+    expect(w.domain.pageVa(nm)).toBe(4096);
+    w.domain.putPage(nm);
+    const pool = createPagePool({ domain: w.domain, provider: onePageProvider(), flags: 0 });
+    const va = pool.allocVa(4096);
+    expect(va).not.toBe(0);
+    expect(pool.inflight).toBe(1);
+    pool.freeVa(va);
+    const p = w.domain.allocPages(0);
+    w.domain.bytes(p); // a cached view now exists
+    for (const bad of [p + 0.5, String(p), -p, p ^ 1]) expect(errnoOf(() => w.domain.bytes(bad as never))).toBe('EINVAL');
+    w.domain.putPage(p);
+    expect(errnoOf(() => w.domain.readNetmem(p, 0, new Uint8Array(8), 0, 8))).toBe('EFAULT');
+    pool.destroy();
+    expect(checkDomainInvariants(w.domain)).toEqual([]);
+  });
 });

@@ -10,7 +10,8 @@ import { E } from '../base/validate.js';
 import { poolRegistry } from '../pool/registry.js';
 import type { PagePoolStats } from '../pool/stats.js';
 import type { PagePool, PagePoolInfo } from '../pool/types.js';
-import type { NetNamespace } from '../net/namespace.js';
+import { namespaceOf, type NetNamespace } from '../net/namespace.js';
+import type { MemoryDomain } from '../netmem/domain.js';
 
 /** The pool a stats reply is about. */
 export interface PagePoolRef {
@@ -63,10 +64,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
   /** Use {@link controlPlane}: one control plane per namespace. */
   constructor(private readonly ns: NetNamespace) {
     super();
-    const r = poolRegistry(ns.domain);
-    r.on('add', (p) => this.notify('page-pool-add', p));
-    r.on('change', (p) => this.notify('page-pool-change', p));
-    r.on('del', (p) => this.notify('page-pool-del', p));
+    wire(ns.domain);
   }
 
   /** page-pool-get: EINVAL without an id; ENOENT for an unknown or invisible pool. */
@@ -132,13 +130,31 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     if (!pool || !this.visible(pool)) throw new NetmemError('ENOENT', `no visible page pool ${req.id}`);
     return pool;
   }
-
-  private notify(kind: keyof ControlPlaneEvents, pool: PagePool): void {
-    if (this.visible(pool)) this.emit(kind, pool.info());
-  }
 }
 
 const planes = new WeakMap<NetNamespace, ControlPlane>();
+
+/**
+ * Pool events reach a control plane through one listener per registry that
+ * looks the plane up from the pool's device (device → namespace → plane,
+ * all weak): the registry holds no namespace, so a dropped namespace and
+ * its control plane are collected.
+ */
+const wired = new WeakSet<object>();
+
+function wire(domain: MemoryDomain): void {
+  const r = poolRegistry(domain);
+  if (wired.has(r)) return;
+  wired.add(r);
+  const fan = (kind: keyof ControlPlaneEvents) => (p: PagePool) => {
+    const ns = p.netdev === null ? undefined : namespaceOf(p.netdev);
+    const cp = ns === undefined ? undefined : planes.get(ns);
+    if (cp !== undefined) cp.emit(kind, p.info());
+  };
+  r.on('add', fan('page-pool-add'));
+  r.on('change', fan('page-pool-change'));
+  r.on('del', fan('page-pool-del'));
+}
 
 /** The control plane of `ns` (made on first use; one per namespace). */
 export function controlPlane(ns: NetNamespace): ControlPlane {

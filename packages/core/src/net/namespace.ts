@@ -46,6 +46,14 @@ export interface NetdevsimDeviceOptions extends Partial<Omit<NetdevsimOptions, '
 /** Every key of {@link NetdevsimDeviceOptions}. */
 const NETDEVSIM_KEYS = ['name', 'rxQueues', 'maxRxQueues', 'headerSplit', 'strictIommu', 'up', 'dmaTracking', 'ringSize', 'hdrBufSize', 'poolSize', 'supportsUnreadable', 'dev'];
 
+/** The namespace each device lives in (weak: a dropped device takes its entry with it). */
+const homes = new WeakMap<NetDevice, NetNamespace>();
+
+/** @internal The namespace `nd` is (or was) a device of, loopback included. */
+export function namespaceOf(nd: unknown): NetNamespace | undefined {
+  return homes.get(nd as NetDevice);
+}
+
 /** A network namespace: devices, loopback, the stack's skbs. */
 export class NetNamespace {
   /** The loopback device (ifindex 1). */
@@ -68,6 +76,7 @@ export class NetNamespace {
     this.loopback = new NetDevice({ name: 'lo', ifindex: LOOPBACK_IFINDEX });
     this.loopback.up = true;
     this.devices.set(LOOPBACK_IFINDEX, this.loopback);
+    homes.set(this.loopback, this);
     this.skbs = new SkbFactory(domain);
   }
 
@@ -98,12 +107,14 @@ export class NetNamespace {
     nd.setHooks({ unregistering: (n) => this.unregistered(n) });
     this.devices.set(ifindex, nd);
     this.drivers.set(nd, drv);
+    homes.set(nd, this);
     try {
       if (o.up ?? true) nd.open(); // all queues or none: a failure leaves nothing started
     } catch (e) {
       // Not half built: the device was never announced (no ifindex taken), and it is dropped again.
       this.devices.delete(ifindex);
       this.drivers.delete(nd);
+      homes.delete(nd);
       throw e;
     }
     this.nextIfindex++;
@@ -134,7 +145,7 @@ export class NetNamespace {
 
   /** True when `nd` is (or was) one of this namespace's devices, loopback included. */
   owns(nd: unknown): boolean {
-    return nd === this.loopback || this.drivers.has(nd as NetDevice);
+    return homes.get(nd as NetDevice) === this;
   }
 
   private unregistered(nd: NetDevice): void {

@@ -28,6 +28,9 @@ export interface QueueMgmtOps {
   transmit?(skb: SkBuff): boolean;
 }
 
+/** Largest hds-thresh netdevsim takes (NSIM_HDS_THRESHOLD_MAX); above it ethtool answers ERANGE. */
+export const HDS_THRESH_MAX = 1024;
+
 /** One rx queue (struct netdev_rx_queue). */
 export class RxQueue implements ProviderRxQueue {
   /** Memory provider bound to the queue (mp_params), or null. */
@@ -178,14 +181,16 @@ export class NetDevice implements PoolNetdev {
   }
 
   /**
-   * ethtool -G tcp-data-split / hds-thresh. Refused (EINVAL) while a
+   * ethtool -G tcp-data-split / hds-thresh (a u32, EINVAL; at most
+   * {@link HDS_THRESH_MAX}, ERANGE). Refused (EINVAL) while a
    * provider needs them. A running device is reconfigured (its queues are
    * restarted) when split turns on or off, so every queue's buffers follow
    * the new setting.
    */
   setHeaderSplit(on: boolean, thresh = this.hdsThresh): void {
     E.bool(on, 'tcp-data-split');
-    if (!Number.isInteger(thresh) || thresh < 0) throw new NetmemError('EINVAL', `${this.name}: hds-thresh ${thresh}`);
+    if (typeof thresh !== 'number' || (thresh >>> 0) !== thresh) E.expected(`${this.name}: hds-thresh must be a u32 byte count`, thresh);
+    if (thresh > HDS_THRESH_MAX) throw new NetmemError('ERANGE', `${this.name}: hds-thresh ${thresh} is greater than the max ${HDS_THRESH_MAX}`);
     if (this.maxBoundQueue() >= 0 && (!on || thresh !== 0)) {
       throw new NetmemError('EINVAL', `${this.name}: a memory provider needs header split on with threshold 0`);
     }

@@ -8,7 +8,8 @@
  * path allocates nothing in steady state. Frag arrays are Int32Arrays
  * allocated once per shared info.
  */
-import { NetmemError } from '../base/errors.js';
+import { NetmemError, show } from '../base/errors.js';
+import { NET_IOV_SIZE } from '../base/units.js';
 import type { MemoryDomain } from '../netmem/domain.js';
 import { isNetIov } from '../netmem/handle.js';
 import { Place, type Ledger, type PlaceCode } from '../netmem/ledger.js';
@@ -60,8 +61,14 @@ export class SkBuff {
   mark = 0;
   /** Set while the skb object sits in the factory's free cache (double-free detection). */
   dead = false;
+  /** Set while the skb sits on a socket's receive queue (only the socket may free it then). */
+  queued = false;
 
-  constructor(shinfo: SkbShared) {
+  constructor(
+    shinfo: SkbShared,
+    /** The factory that made it (and alone may free it). */
+    readonly factory: SkbFactory,
+  ) {
     this.shinfo = shinfo;
   }
 
@@ -123,6 +130,11 @@ export class SkbFactory {
    * capacity `cap`). The skb takes over the caller's reference on `head`.
    */
   build(head: number, start: number, cap: number, len: number, ppRecycle: boolean): SkBuff {
+    if (head !== 0) this.domain.checkHandle(head, 'skb head');
+    if (!isCount(start) || !isCount(cap) || !isCount(len) || len > cap || (head !== 0 && start + cap > this.bufferBytes(head))) {
+      badLayout(`an skb head of len ≤ cap inside its buffer${head === 0 ? '' : ` (${this.bufferBytes(head)} bytes)`}`, start, cap, len);
+    }
+    if (typeof ppRecycle !== 'boolean') throw new NetmemError('EINVAL', `skb build: ppRecycle must be a boolean, got ${show(ppRecycle)}`);
     const sh = this.freeShared.pop() ?? new SkbShared();
     sh.head = head;
     sh.headStart = start;
@@ -131,7 +143,7 @@ export class SkbFactory {
     sh.dataref = 1;
     let skb = this.freeSkbs.pop();
     if (skb) skb.shinfo = sh;
-    else skb = new SkBuff(sh);
+    else skb = new SkBuff(sh, this);
     skb.dataOff = 0;
     skb.headLen = len;
     skb.len = len;
@@ -141,6 +153,7 @@ export class SkbFactory {
     skb.next = null;
     skb.mark = 0;
     skb.dead = false;
+    skb.queued = false;
     this.live++;
     if (head !== 0) this.ledger.record(head, Place.SKB);
     return skb;
@@ -152,6 +165,9 @@ export class SkbFactory {
    * unreadable.
    */
   addFrag(skb: SkBuff, nm: number, off: number, len: number): void {
+    this.own(skb, 'addFrag');
+    this.domain.checkHandle(nm, 'skb frag');
+    if (!isCount(off) || !isCount(len) || off + len > this.bufferBytes(nm)) badLayout(`a frag inside its buffer (${this.bufferBytes(nm)} bytes)`, off, len);
     const sh = skb.shinfo;
     if (sh.nrFrags >= MAX_SKB_FRAGS) throw new NetmemError('EINVAL', `skb already has ${MAX_SKB_FRAGS} frags`);
     const i = sh.nrFrags++;
@@ -165,10 +181,11 @@ export class SkbFactory {
 
   /** skb_clone: a second skb over the same data. */
   clone(skb: SkBuff): SkBuff {
+    this.own(skb, 'clone');
     if (skb.dead) this.deadSkb(skb, 'clone');
     let c = this.freeSkbs.pop();
     if (c) c.shinfo = skb.shinfo;
-    else c = new SkBuff(skb.shinfo);
+    else c = new SkBuff(skb.shinfo, this);
     c.dataOff = skb.dataOff;
     c.headLen = skb.headLen;
     c.len = skb.len;
@@ -177,6 +194,7 @@ export class SkbFactory {
     c.next = null;
     c.mark = skb.mark;
     c.dead = false;
+    c.queued = false;
     c.clonedFlag = true;
     skb.clonedFlag = true;
     skb.shinfo.dataref++;
@@ -190,6 +208,8 @@ export class SkbFactory {
    * net_iov references otherwise).
    */
   free(skb: SkBuff): void {
+    this.own(skb, 'free');
+    if (skb.queued) throw new NetmemError('EINVAL', `${'free'}: the skb is on a socket's receive queue (the socket frees it)`);
     if (skb.dead) this.deadSkb(skb, 'free');
     try {
       this.releaseData(skb, true);
@@ -203,6 +223,8 @@ export class SkbFactory {
    * coalesce (`headStolen`): the head buffer now belongs to another skb.
    */
   freePartial(skb: SkBuff, headStolen: boolean): void {
+    this.own(skb, 'freePartial');
+    if (skb.queued) throw new NetmemError('EINVAL', `${'freePartial'}: the skb is on a socket's receive queue (the socket frees it)`);
     if (skb.dead) this.deadSkb(skb, 'free');
     try {
       this.releaseData(skb, !headStolen);
@@ -213,6 +235,8 @@ export class SkbFactory {
 
   /** __skb_frag_ref: a page (or net_iov owner) reference on frag `i`; never a pp reference. */
   fragRef(skb: SkBuff, i: number): void {
+    this.own(skb, 'fragRef');
+    if (!isCount(i) || i >= skb.shinfo.nrFrags) throw new NetmemError('EINVAL', `fragRef: expected a frag index below ${skb.shinfo.nrFrags}, got ${show(i)}`);
     netmemRef(this.domain, skb.shinfo.fragNm[i], false);
   }
 
@@ -229,6 +253,8 @@ export class SkbFactory {
    * {@link freePartial}(from, {@link lastHeadStolen}).
    */
   tryCoalesce(to: SkBuff, from: SkBuff): boolean {
+    this.own(to, 'tryCoalesce');
+    this.own(from, 'tryCoalesce');
     this.lastHeadStolen = false;
     if (to === from || to.cloned) return false;
     if (to.ppRecycle !== from.ppRecycle) return false;
@@ -271,6 +297,11 @@ export class SkbFactory {
 
   /** Copies `len` bytes of readable data starting at `off` into `dst` at `at`; returns bytes copied. */
   copyBits(skb: SkBuff, off: number, dst: Uint8Array, at: number, len: number): number {
+    this.own(skb, 'copyBits');
+    if (!(dst instanceof Uint8Array)) throw new NetmemError('EFAULT', `copyBits: expected a Uint8Array to copy into, got ${show(dst)}`);
+    if (!isCount(off) || !isCount(at) || !isCount(len) || off + len > skb.len || at + len > dst.length) {
+      badLayout(`a copy inside the skb (${skb.len} bytes) and the destination (${dst.length} bytes)`, off, at, len);
+    }
     const sh = skb.shinfo;
     let done = 0;
     if (off < skb.headLen) {
@@ -297,10 +328,27 @@ export class SkbFactory {
 
   /** Records in the ledger that every buffer of `skb` is at `place` (checked mode only). */
   setPlaces(skb: SkBuff, place: PlaceCode): void {
+    this.own(skb, 'setPlaces');
     const sh = skb.shinfo;
     const ledger = this.ledger;
     if (sh.head !== 0) ledger.record(sh.head, place);
     for (let i = 0; i < sh.nrFrags; i++) ledger.record(sh.fragNm[i], place);
+  }
+
+  /** EINVAL unless `skb` is an skb of this factory (not a look-alike, not another domain's). */
+  own(skb: SkBuff, what: string): void {
+    if (!(skb instanceof SkBuff) || skb.factory !== this) notOurs(what, skb);
+  }
+
+  /** EINVAL unless `skb` is a live skb of this factory on no queue: what may be handed to a socket or a device. */
+  checkLoose(skb: SkBuff, what: string): void {
+    this.own(skb, what);
+    if (skb.dead || skb.queued) throw new NetmemError('EINVAL', `${what}: expected a live skb on no queue, got one ${skb.dead ? 'already freed' : 'already queued'}`);
+  }
+
+  /** Bytes of the buffer `nm` (a page of its order, or one net_iov). */
+  private bufferBytes(nm: number): number {
+    return isNetIov(nm) ? NET_IOV_SIZE : this.domain.bytes(nm).length;
   }
 
   private copyInto(to: SkBuff, from: SkBuff, len: number): void {
@@ -352,4 +400,20 @@ export class SkbFactory {
     this.live--;
     this.freeSkbs.push(skb);
   }
+}
+
+/** A non-negative integer below 2^31 (byte offsets, lengths, indexes). */
+function isCount(v: unknown): v is number {
+  return typeof v === 'number' && (v | 0) === v && v >= 0;
+}
+
+/** The rare path: numbers that do not describe bytes inside a buffer. */
+function badLayout(what: string, ...got: unknown[]): never {
+  throw new NetmemError('EINVAL', `expected ${what}, got ${got.map(show).join(', ')}`);
+}
+
+/** The rare path: an object that is not this factory's skb. */
+function notOurs(what: string, skb: unknown): never {
+  const why = skb instanceof SkBuff ? "another domain's skb" : show(skb);
+  throw new NetmemError('EINVAL', `${what}: expected an skb of this domain, got ${why}`);
 }

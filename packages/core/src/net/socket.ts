@@ -96,6 +96,7 @@ export class TcpSocket {
    */
   enqueue(skb: SkBuff): void {
     const f = this.skbs;
+    f.checkLoose(skb, `socket ${this.id}: enqueue`);
     // A closed socket drops everything; a segment without data (a pure ACK) is not queued.
     if (this.state === 'closed' || skb.len === 0) {
       f.free(skb);
@@ -111,6 +112,7 @@ export class TcpSocket {
       return;
     }
     skb.next = null;
+    skb.queued = true;
     if (tail === null) this.qHead = skb;
     else tail.next = skb;
     this.qTail = skb;
@@ -190,6 +192,7 @@ export class TcpSocket {
       this.qHead = skb.next;
       if (this.qHead === null) this.qTail = null;
       this.qLen--;
+      skb.queued = false;
       this.skbs.free(skb);
     }
   }
@@ -229,6 +232,7 @@ export class TcpSocket {
     while (this.qHead !== null) {
       const skb = this.qHead;
       this.qHead = skb.next;
+      skb.queued = false;
       try {
         this.skbs.free(skb);
       } catch (e) {

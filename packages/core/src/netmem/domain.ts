@@ -272,16 +272,21 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
     t.flags[d] = on ? t.flags[d] | 1 : t.flags[d] & ~1;
   }
 
-  /** Virtual address of a page's first byte (page_address). */
+  /**
+   * Virtual address of a page's first byte (page_address): (pfn + 1) ×
+   * PAGE_SIZE, so no page sits at address 0 and 0 stays the failure value
+   * of {@link PagePool.allocVa}, as NULL is in the kernel. The page's bytes
+   * are at `va - PAGE_SIZE` in {@link pageRegion}.
+   */
   pageVa(nm: number): number {
     this.checkPage(nm, 'page_address');
-    return (descOf(nm) - 1) * PAGE_SIZE;
+    return descOf(nm) * PAGE_SIZE;
   }
 
   /** virt_to_head_page: the handle of the (compound) page containing `va`. */
   vaToNetmem(va: number): number {
-    const pfn = Math.floor(va / PAGE_SIZE);
-    if (typeof va !== 'number' || !Number.isInteger(va) || !(pfn >= 0 && pfn < this.pages)) E.expected(`an address of page memory (0..0x${(this.pages * PAGE_SIZE - 1).toString(16)})`, va, 'EFAULT');
+    const pfn = Math.floor(va / PAGE_SIZE) - 1;
+    if (typeof va !== 'number' || !Number.isInteger(va) || !(pfn >= 0 && pfn < this.pages)) E.expected(`an address of page memory (0x1000..0x${((this.pages + 1) * PAGE_SIZE - 1).toString(16)})`, va, 'EFAULT');
     const t = this.table;
     let d = pfn + 1;
     if (t.head[d] !== 0) d = t.head[d];
@@ -334,6 +339,7 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
    */
   readNetmem(nm: number, off: number, dst: Uint8Array, at: number, n: number): void {
     this.checkHandle(nm, 'readNetmem');
+    if (!isNetIov(nm) && this.table.pageRef[descOf(nm)] <= 0) E.fail('EFAULT', `readNetmem: page ${nm} is free`);
     if (!(dst instanceof Uint8Array)) E.expected('readNetmem copies into a Uint8Array', dst);
     const size = isNetIov(nm) ? PAGE_SIZE : PAGE_SIZE << this.table.order[descOf(nm)];
     E.int(off, 'offset', 0, size);

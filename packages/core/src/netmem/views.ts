@@ -37,8 +37,8 @@ export class NetmemViews {
   bytes(nm: number): Uint8Array {
     const d = (nm >>> 1) & 0xfffff;
     const v = this.views[d];
-    // The kind bit must agree with the descriptor range: `niov ^ 1` is no page.
-    if (v !== undefined && (nm & 1) === (d > this.lastPage ? 1 : 0) && nm < 0x40000000) {
+    // A cached view still needs a real handle: an int32 > 0 whose kind bit agrees with the descriptor range (`niov ^ 1` is no page).
+    if (v !== undefined && (nm | 0) === nm && nm > 0 && (nm & 1) === (d > this.lastPage ? 1 : 0) && nm < 0x40000000) {
       if (this.stale !== null) this.stale(nm);
       return v;
     }

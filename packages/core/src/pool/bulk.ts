@@ -22,8 +22,8 @@ let scratch = new Int32Array(64);
 export function putNetmemBulk(domain: MemoryDomain, data: Int32Array | number[], count = data?.length): void {
   if (!(data instanceof Int32Array) && !Array.isArray(data)) E.expected('putNetmemBulk takes an Int32Array or an array of netmems', data);
   E.int(count, 'count', 0, data.length);
-  const ppRef = domain.table.ppRef;
   const registry = poolRegistry(domain);
+  const ppRef = domain.table.ppRef;
   // Pass 1: check and drop one pp reference per entry. An entry whose count
   // is already 0 was listed more often than it has references: a double free.
   let i = 0;

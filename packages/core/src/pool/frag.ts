@@ -35,7 +35,7 @@ export class FragCache {
   alloc(size: number, gfp = GFP_ATOMIC): number {
     const pool = this.pool;
     const max = PAGE_SIZE << pool.order;
-    if (typeof size !== 'number' || !(size >= 0)) E.expected('a frag size must be a number ≥ 0', size);
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) E.expected('a frag size must be an integer ≥ 0 (bytes)', size);
     if (!(size <= max)) {
       poolWarnOnce(pool, 'frag-size', 'frag-size', `pool ${pool.id}: frag of ${size} bytes exceeds ${max}`, { value: size });
       return 0;
@@ -70,11 +70,12 @@ export class FragCache {
   allocNetmem(size: number | undefined, gfp = GFP_ATOMIC): number {
     const pool = this.pool;
     const max = PAGE_SIZE << pool.order;
-    if (size !== undefined && (typeof size !== 'number' || !(size >= 0))) E.expected('a buffer size must be a number ≥ 0 (or none for a whole page)', size);
+    if (size !== undefined && (typeof size !== 'number' || !Number.isInteger(size) || size < 0)) E.expected('a buffer size must be an integer ≥ 0 (bytes; or none for a whole page)', size);
     if (size === undefined || size * 2 > max) {
+      const nm = pool.allocNetmems(gfp); // first: a refused alloc leaves the out values alone
       pool.lastOffset = 0;
       pool.lastSize = max;
-      return pool.allocNetmems(gfp);
+      return nm;
     }
     const nm = this.alloc(size, gfp);
     if (nm === 0) return 0;
@@ -89,6 +90,7 @@ export class FragCache {
   /** page_pool_alloc_va; see PagePool.allocVa. */
   allocVa(size: number, gfp = GFP_ATOMIC): number {
     const pool = this.pool;
+    if (typeof size !== 'number') E.expected('allocVa needs a size: an integer ≥ 0 (bytes)', size);
     const nm = this.allocNetmem(size, gfp);
     if (nm === 0) return 0;
     if ((nm & 1) === 1) {

@@ -46,7 +46,7 @@ export function badPutArgs(pool: PoolInternals, dmaSyncSize: number, allowDirect
 
 /** gfp flags that are not an integer: throws EINVAL. */
 export function badGfp(pool: PoolInternals, gfp: unknown): never {
-  throw new NetmemError('EINVAL', `pool ${pool.id}: gfp flags must be an integer, got ${show(gfp)}`);
+  throw new NetmemError('EINVAL', `pool ${pool.id}: gfp flags must be a u32 integer, got ${show(gfp)}`);
 }
 
 /** WARN_ONCE for one pool: the key lives with the pool (a freed pool's keys go with it). */

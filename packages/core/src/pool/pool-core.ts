@@ -154,6 +154,7 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
   // ---- allocation --------------------------------------------------------
 
   allocNetmems(gfp = GFP_ATOMIC): number {
+    if ((gfp >>> 0) !== gfp) badGfp(this.self, gfp); // one compare, so a malformed call fails on the fast path too
     if (this.cacheCount > 0) {
       const nm = this.cache[--this.cacheCount];
       this.st[0 /* S_FAST */]++;
@@ -165,7 +166,6 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
 
   private allocSlow(gfp: number): number {
     if (this.destroying) throw new NetmemError('EINVAL', `alloc from pool ${this.id} after destroy`);
-    if ((gfp | 0) !== gfp) badGfp(this.self, gfp);
     if (this.remoteRings.length !== 0) this.drainRemote();
     let nm = this.refillAllocCache();
     if (nm === 0) nm = this.provider.alloc(this.self, gfp);
@@ -231,7 +231,7 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
   putUnrefedNetmem(nm: number, dmaSyncSize = -1, allowDirect = false): void {
     const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
     if ((dmaSyncSize !== -1 && ((dmaSyncSize | 0) !== dmaSyncSize || dmaSyncSize < 0)) || (allowDirect !== true && allowDirect !== false)) badPutArgs(this.self, dmaSyncSize, allowDirect);
-    if ((nm | 0) !== nm || nm <= 0 || this.ppTab[d] !== this.id || this.placeTab[d] < 3 /* FIRST_OUT_PLACE */ || (nm & 1) !== (d > this.lastPage ? 1 : 0)) badPut(this.self, nm, d);
+    this.checkPut(nm);
     this.putUnrefed(nm, d, dmaSyncSize, allowDirect);
   }
 
@@ -340,6 +340,7 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
     this.releaseSynced(nm, d, -1);
   }
 
+  /** EINVAL unless `nm` is this pool's and out of the pool (handed out, in an skb, with a user); ESTALE for an old handle in checked mode. */
   checkPut(nm: number): void {
     const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
     if ((nm | 0) !== nm || nm <= 0 || this.ppTab[d] !== this.id || this.placeTab[d] < 3 /* FIRST_OUT_PLACE */ || (nm & 1) !== (d > this.lastPage ? 1 : 0)) badPut(this.self, nm, d);
@@ -348,19 +349,18 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
 
   unrefNetmem(nm: number, n: number): number {
     const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
-    if ((nm | 0) !== nm || nm <= 0 || this.ppTab[d] !== this.id || this.placeTab[d] < 3 /* FIRST_OUT_PLACE */ || (nm & 1) !== (d > this.lastPage ? 1 : 0)) badPut(this.self, nm, d);
+    this.checkPut(nm);
     if ((n | 0) !== n || n < 1) badRefCount(this.self, nm, n, 'drop');
     return this.unref(nm, d, n);
   }
 
   refNetmem(nm: number, n = 1): void {
     const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
-    if ((nm | 0) !== nm || nm <= 0 || this.ppTab[d] !== this.id || this.placeTab[d] < 3 /* FIRST_OUT_PLACE */ || (nm & 1) !== (d > this.lastPage ? 1 : 0)) badPut(this.self, nm, d);
+    this.checkPut(nm);
     const r = this.ppRefTab[d];
     if ((n | 0) !== n || n < 1 || r + n > 0x7fffffff) badRefCount(this.self, nm, n, 'take');
     this.ppRefTab[d] = r + n;
   }
-
 
   owns(nm: number): boolean {
     return nm !== 0 && this.ppTab[(nm >>> 1) & 0xfffff /* DESC_MASK */] === this.id;

@@ -14,7 +14,8 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { NetmemError } from '../base/errors.js';
-import type { MemoryDomain } from '../netmem/domain.js';
+import { E } from '../base/validate.js';
+import { MemoryDomain } from '../netmem/domain.js';
 import { descOf } from '../netmem/handle.js';
 import { PP_SIGNATURE } from '../netmem/netmem-table.js';
 import type { PagePool, PagePoolTracer } from './types.js';
@@ -143,6 +144,8 @@ export function poolRegistry(domain: MemoryDomain): PoolRegistry {
   if (domain === lastDomain) return lastRegistry!;
   let r = registries.get(domain);
   if (r === undefined) {
+    // The one door every domain-taking pool call goes through: a look-alike is refused here, once per call.
+    if (!(domain instanceof MemoryDomain)) E.expected('a MemoryDomain', domain);
     r = new PoolRegistry(domain);
     registries.set(domain, r);
   }
