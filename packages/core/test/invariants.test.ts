@@ -98,6 +98,14 @@ describe('checkPoolInvariants', () => {
     }
   });
 
+  it('the domain check reports a device fault once, naming every pool on that device', () => {
+    const { pool, dev } = setup();
+    const second = createPagePool({ domain: pool.domain, dev, provider: onePageProvider(), flags: PP_FLAG_DMA_MAP });
+    dev.unmap(12345 << 22, 2);
+    expect(checkPoolInvariants(second)).toEqual([`pool ${second.id}: device ${dev.name}: 1 double unmap(s)`]);
+    expect(checkDomainInvariants(pool.domain)).toEqual([`pools ${pool.id}, ${second.id}: device ${dev.name}: 1 double unmap(s)`]);
+  });
+
   it('catches a duplicate in the ring', () => {
     const { pool, nms } = setup();
     // Forge a double free past the checks through the internal bulk helper.

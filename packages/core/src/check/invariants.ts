@@ -129,7 +129,17 @@ export function checkPoolInvariants(pool: PagePool): string[] {
 export function checkDomainInvariants(domain: MemoryDomain): string[] {
   const out: string[] = [];
   const pools = poolRegistry(domain).all();
-  for (const pool of pools) out.push(...checkPoolInvariants(pool));
+  // A device fault is the device's, not each pool's: pools sharing a device report it once, naming them all.
+  const deviceLines = new Map<string, number[]>();
+  for (const pool of pools) {
+    const prefix = `pool ${pool.id}: `;
+    for (const v of checkPoolInvariants(pool)) {
+      const rest = v.slice(prefix.length);
+      if (!rest.startsWith('device ')) out.push(v);
+      else deviceLines.set(rest, [...(deviceLines.get(rest) ?? []), pool.id]);
+    }
+  }
+  for (const [line, ids] of deviceLines) out.push(`${ids.length === 1 ? 'pool' : 'pools'} ${ids.join(', ')}: ${line}`);
   const t = domain.table;
   const live = new Set(pools.map((p) => p.id));
   // Page descriptors are 1..pages; a free frame has refcount 0 and no head.
