@@ -32,6 +32,7 @@ export {
   ppRefCount,
   mpSetOrphanRefCount,
   mpSetPlace,
+  mpWarnOnce,
 } from './provider/helpers.js';
 export { napiPpPutPage, ppPutNetmemRefs, ppPutUnrefedNetmem, ppRefNetmem, ppUnrefNetmem, netmemGetPp, netmemRef, netmemUnref } from './pool/owner.js';
 export { mpOpenRxq, mpCloseRxq } from './net/mp-rxq.js';

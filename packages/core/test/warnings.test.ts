@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createPagePool, NetmemError, type MemoryProviderOps } from '../src/index.js';
+import { mpWarnOnce } from '../src/provider.js';
 import { injectExtraRelease, quietWorld } from '../src/testing.js';
 import { onePageProvider } from './helpers/test-provider.js';
 
@@ -41,5 +42,19 @@ describe('structured warnings', () => {
     expect(nm >>> 21).not.toBe(0); // the handle carries generation bits in a checked domain
     expect(pool.unrefNetmem(nm, 3)).toBe(-2);
     expect(w.warningsOf('pp-ref-underflow')).toEqual([{ kind: 'pp-ref-underflow', message: expect.any(String), poolId: pool.id, netmem: nm, value: -2 }]);
+  });
+
+  it('mpWarnOnce: once per pool and key, with the pool id among the facts; another pool warns again', () => {
+    const w = quietWorld();
+    const a = createPagePool({ domain: w.domain, provider: onePageProvider() });
+    const b = createPagePool({ domain: w.domain, provider: onePageProvider() });
+    mpWarnOnce(a, 'k', 'my-provider', 'first', { value: 7 });
+    mpWarnOnce(a, 'k', 'my-provider', 'again');
+    mpWarnOnce(b, 'k', 'my-provider', 'other pool');
+    expect(w.warningsOf('my-provider')).toEqual([
+      { kind: 'my-provider', message: 'first', poolId: a.id, value: 7 },
+      { kind: 'my-provider', message: 'other pool', poolId: b.id },
+    ]);
+    expect(() => mpWarnOnce(a, 1 as never, 'x', 'y')).toThrow(expect.objectContaining({ code: 'EINVAL' }));
   });
 });

@@ -12,7 +12,7 @@
  * uninstalled; once none is left the binding forgets the device, unmapping
  * at that moment so no DMA-API call can reach it later.
  */
-import { DMA_FROM_DEVICE, DmaDevice, Dmabuf, NetDevice, type MemoryDomain } from '@netmem/core';
+import { DMA_FROM_DEVICE, DmaDevice, Dmabuf, NetDevice, isNetmemError, type MemoryDomain } from '@netmem/core';
 import {
   NET_IOV_SIZE,
   mpCloseRxq,
@@ -289,7 +289,7 @@ export class DmabufBinding implements NetIovOwner, DmabufProviderBinding {
         mpCloseRxq(nd, q.index, this.provider);
       } catch (e) {
         // The kernel WARNs and goes on: the binding must still be let go of.
-        this.domain.warn('devmem-unbind', `provider-devmem: closing ${nd.name} rx queue ${q.index}: ${(e as Error).message}`);
+        this.domain.warn('devmem-unbind', `provider-devmem: closing ${nd.name} rx queue ${q.index}: ${(e as Error).message}`, { bindingId: this.id, ...errnoFacts(e) });
       }
     }
     this.put();
@@ -325,7 +325,7 @@ export class DmabufBinding implements NetIovOwner, DmabufProviderBinding {
     const out = this.chunks.total - this.chunks.free;
     if (out !== 0) {
       this.leaked += out;
-      this.domain.warn('devmem-leak', `provider-devmem: destroying dmabuf binding ${this.id} with outstanding net_iovs: total=${this.chunks.total}, free=${this.chunks.free}`);
+      this.domain.warn('devmem-leak', `provider-devmem: destroying dmabuf binding ${this.id} with outstanding net_iovs: total=${this.chunks.total}, free=${this.chunks.free}`, { bindingId: this.id, value: out });
     }
     this.unmapAll();
     this.dev = null;
@@ -341,7 +341,7 @@ export class DmabufBinding implements NetIovOwner, DmabufProviderBinding {
       try {
         fn();
       } catch (e) {
-        this.domain.warn('devmem-hook', `provider-devmem: an onFreed hook of binding ${this.id} threw: ${(e as Error)?.message ?? String(e)}`);
+        this.domain.warn('devmem-hook', `provider-devmem: an onFreed hook of binding ${this.id} threw: ${(e as Error)?.message ?? String(e)}`, { bindingId: this.id });
       }
     }
   }
@@ -397,4 +397,9 @@ export function listedBindings(domain: MemoryDomain): DmabufBinding[] {
 /** True when `nm` can be a netmem handle (a non-negative int32): one cheap test before a table lookup. */
 function isHandle(nm: unknown): nm is number {
   return typeof nm === 'number' && (nm | 0) === nm && nm >= 0;
+}
+
+/** The errno facts of a caught error, for a warning (none when it is not a NetmemError). */
+function errnoFacts(e: unknown): { errno?: number; code?: string } {
+  return isNetmemError(e) ? { errno: e.errno, code: e.code } : {};
 }

@@ -14,6 +14,7 @@ import {
   mpClearPool,
   mpDisableDmaSync,
   mpSetPool,
+  mpWarnOnce,
   ppRefCount,
   type MemoryProviderOps,
   type ProviderRxQueue,
@@ -68,7 +69,8 @@ export function dmabufProvider(binding: DmabufProviderBinding): MemoryProviderOp
       const domain = pool.domain;
       if (!isNetIov(nm) || ppRefCount(domain, nm) !== 1) {
         // Kernel: WARN_ON_ONCE and keep it (a leak rather than a corrupt freelist).
-        domain.warnOnce(`devmem-release-${pool.id}`, 'devmem-release', `provider-devmem: release of netmem ${nm} with pp refcount ${ppRefCount(domain, nm)}`, pool.id);
+        const r = ppRefCount(domain, nm);
+        mpWarnOnce(pool, 'devmem-release', 'devmem-release', `provider-devmem: release of netmem ${nm} with pp refcount ${r}`, { netmem: nm, value: r, bindingId: binding.id });
         return false;
       }
       mpClearPool(pool, nm);

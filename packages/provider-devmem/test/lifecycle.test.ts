@@ -169,6 +169,7 @@ describe('binding lifetime', () => {
     expect(b.leaked).toBe(1);
     expect(w.warns.map((x) => x.kind)).toEqual(['devmem-leak']);
     expect(w.warns[0].message).toContain('total=128, free=127');
+    expect(w.warns[0]).toMatchObject({ bindingId: b.id, value: 1 }); // the facts as fields, not only in the text
   });
 
   it('a page-style reference to a net_iov (skb frag ref) holds the binding', () => {

@@ -8,10 +8,12 @@
 import { NetmemError } from '../base/errors.js';
 import { E } from '../base/validate.js';
 import type { MemoryDomain } from '../netmem/domain.js';
+import type { WarningFacts } from '../netmem/domain-types.js';
 import { descOf, isNetIov } from '../netmem/handle.js';
 import { Place, type PlaceCode } from '../netmem/ledger.js';
 import { clearPpInfo, hold, placeInCache, setPpInfo } from '../pool/accounting.js';
 import { dmaMapPage, dmaUnmapPage } from '../pool/dma.js';
+import { poolWarnOnce } from '../pool/misuse.js';
 import { internals } from '../pool/state.js';
 import * as S from '../pool/stats.js';
 import type { PagePool } from '../pool/types.js';
@@ -121,4 +123,15 @@ export function mpSetOrphanRefCount(domain: MemoryDomain, nm: number, n: number)
 export function mpSetPlace(domain: MemoryDomain, nm: number, place: PlaceCode): void {
   E.int(place, 'ledger place', Place.DRIVER_RING, Place.USER);
   domain.ledger.record(nm, place);
+}
+
+/**
+ * WARN_ONCE for a provider, scoped to one pool: the first call with `key`
+ * warns (with the pool id among the facts), later ones are silent. The key
+ * lives and dies with the pool, so a program that makes many pools keeps no
+ * keys of freed ones.
+ */
+export function mpWarnOnce(pool: PagePool, key: string, kind: string, message: string, facts: WarningFacts = {}): void {
+  if (typeof key !== 'string' || typeof kind !== 'string' || typeof message !== 'string') E.expected('mpWarnOnce takes a key, a kind and a message (strings)', [key, kind, message].find((v) => typeof v !== 'string'));
+  poolWarnOnce(internals(pool), key, kind, message, { poolId: pool.id, ...facts });
 }
