@@ -102,7 +102,10 @@ async function measure(c: BenchCase, opts: BenchOptions): Promise<BenchResult> {
   const inst = c.setup();
   const ops = c.ops ?? opts.ops;
   let acc = 0;
-  for (let r = 0; r < opts.warmupRounds; r++) acc ^= inst.run(ops);
+  for (let r = 0; r < opts.warmupRounds; r++) {
+    const v = inst.run(ops);
+    acc ^= typeof v === 'number' ? v : await v;
+  }
   await settle();
 
   const windows = new Float64Array(opts.rounds * 2);
@@ -110,8 +113,10 @@ async function measure(c: BenchCase, opts: BenchOptions): Promise<BenchResult> {
   for (let r = 0; r < opts.rounds; r++) {
     windows[2 * r] = performance.now();
     const t0 = process.hrtime.bigint();
-    acc ^= inst.run(ops);
+    let v = inst.run(ops);
+    if (typeof v !== 'number') v = await v; // an I/O case: its round ends when its promise does
     const t1 = process.hrtime.bigint();
+    acc ^= v;
     windows[2 * r + 1] = performance.now();
     perOp.push(Number(t1 - t0) / ops);
   }

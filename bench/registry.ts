@@ -9,6 +9,8 @@ import { rxCases } from './cases/rx.js';
 import { devmemCases } from './cases/devmem.js';
 import { zcrxCases } from './cases/zcrx.js';
 import { traceCases } from './cases/trace.js';
+import { tcpCases } from './cases/tcp.js';
+import { xthreadCases } from './cases/xthread.js';
 import type { BenchCase } from './types.js';
 
 /**
@@ -30,6 +32,8 @@ export const GROUPS: readonly BenchGroup[] = [
   { name: 'devmem', cases: devmemCases },
   { name: 'zcrx', cases: zcrxCases },
   { name: 'trace', cases: traceCases },
+  { name: 'tcp', cases: tcpCases },
+  { name: 'xthread', cases: xthreadCases },
 ];
 
 /** Every case, in run and report order. */

@@ -48,6 +48,10 @@ export const RATIOS: readonly RatioSpec[] = [
   { num: 'rx_e2e', den: 'rx_e2e_private_memory', note: 'shared vs plain ArrayBuffer page memory' },
   { num: 'zcrx_worker', den: 'zcrx_same_thread', note: 'zcrx buffers returned by a worker vs same thread' },
   { num: 'trace_parse_4m', den: 'trace_parse', note: 'per-event cost at 4M vs 1M events (≈1: linear time)' },
+  { num: 'tcp_plain', den: 'tcp_pooled', note: "loopback TCP: Node's 'data' path vs PooledReader (= pooled MB/s ÷ plain MB/s)" },
+  { num: 'tcp_pooled_worker', den: 'tcp_pooled', note: 'pooled reads checked in a worker and returned via the return ring vs put at once' },
+  { num: 'xthread_return', den: 'xthread_ptr_ring', note: 'buffers returned by a worker through the return ring vs ptr_ring on one thread' },
+  { num: 'xthread_return_postmessage', den: 'xthread_return', note: 'one postMessage per hand-out vs the shared hand-out ring' },
 ];
 
 /** The receive-path issue's ratio: `name` at least 10× faster than baseline_rx_alloc. */
@@ -75,6 +79,9 @@ function rateAtLeast(name: string, min: number, unit: string): TargetSpec {
 }
 
 const x = (v: number): string => `${v.toFixed(2)}×`;
+
+/** A byte-per-op case's throughput in MB/s. */
+const mbps = (r: BenchResult): string => (r.opsPerSec / 1e6).toFixed(0);
 
 const TARGETS: readonly TargetSpec[] = [
   {
@@ -142,6 +149,39 @@ const TARGETS: readonly TargetSpec[] = [
       const a = r('trace_parse').peakHeapBytes ?? Number.NaN;
       const b = r('trace_parse_4m').peakHeapBytes ?? Number.NaN;
       return { measured: `${(a / 1e6).toFixed(1)} MB at 1M events, ${(b / 1e6).toFixed(1)} MB at 4M (${x(b / a)})`, pass: b <= 1.25 * a };
+    },
+  },
+  {
+    target: 'tcp_pooled ≥ 2× tcp_plain (MB/s)',
+    needs: ['tcp_pooled', 'tcp_plain'],
+    check: (r) => {
+      const v = r('tcp_plain').nsPerOp / r('tcp_pooled').nsPerOp;
+      return { measured: `${x(v)} (${mbps(r('tcp_pooled'))} vs ${mbps(r('tcp_plain'))} MB/s)`, pass: v >= 2 };
+    },
+  },
+  {
+    target: 'tcp_pooled ≥ 10× fewer GC events than tcp_plain',
+    needs: ['tcp_pooled', 'tcp_plain'],
+    check: (r) => {
+      const p = r('tcp_pooled').gcEvents;
+      const q = r('tcp_plain').gcEvents;
+      return { measured: `${p} vs ${q}`, pass: q > 0 && p * 10 <= q };
+    },
+  },
+  {
+    target: 'tcp_pooled_worker ≥ ½ tcp_pooled (MB/s)',
+    needs: ['tcp_pooled_worker', 'tcp_pooled'],
+    check: (r) => {
+      const v = r('tcp_pooled').nsPerOp / r('tcp_pooled_worker').nsPerOp;
+      return { measured: `${x(v)} (${mbps(r('tcp_pooled_worker'))} MB/s)`, pass: v >= 0.5 };
+    },
+  },
+  {
+    target: 'xthread_return within 2× xthread_ptr_ring (buffers/s)',
+    needs: ['xthread_return', 'xthread_ptr_ring'],
+    check: (r) => {
+      const v = r('xthread_return').nsPerOp / r('xthread_ptr_ring').nsPerOp;
+      return { measured: `${x(v)} (${(r('xthread_return').opsPerSec / 1e6).toFixed(1)} vs ${(r('xthread_ptr_ring').opsPerSec / 1e6).toFixed(1)} M buffers/s)`, pass: v <= 2 };
     },
   },
   {

@@ -11,9 +11,11 @@ export interface BenchInstance {
   /**
    * Performs exactly `ops` operations in the case's own loop (so every loop
    * is monomorphic) and returns a value derived from every result, which the
-   * harness keeps, so the work cannot be optimised away.
+   * harness keeps, so the work cannot be optimised away. A case doing real
+   * I/O (sockets, threads) returns a promise; the harness awaits it inside
+   * the timed window. Synchronous cases are timed exactly as before.
    */
-  run(ops: number): number;
+  run(ops: number): number | Promise<number>;
   /**
    * Checks that the intended code path was really taken over all `totalOps`
    * operations `run` performed since setup (warm-up included). Throws an

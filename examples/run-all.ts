@@ -12,6 +12,7 @@ import { main as echoRx } from './echo-rx/main.js';
 import { main as devmemTcp } from './devmem-tcp/main.js';
 import { main as iouringZcrx } from './iouring-zcrx/main.js';
 import { main as traceReplay } from './trace-replay/main.js';
+import { main as tcpPooled } from './tcp-pooled/main.js';
 
 /** The examples, in order. Adding one is one import and one line here. */
 const EXAMPLES: [name: string, main: () => ExampleResult | Promise<ExampleResult>][] = [
@@ -22,6 +23,7 @@ const EXAMPLES: [name: string, main: () => ExampleResult | Promise<ExampleResult
   ['devmem-tcp', devmemTcp],
   ['iouring-zcrx', iouringZcrx],
   ['trace-replay', traceReplay],
+  ['tcp-pooled', () => tcpPooled({ bytes: 32 << 20, timeoutMs: 30_000 })], // 32 MiB in the demo (256 MiB when run alone)
 ];
 
 async function runAll(): Promise<boolean> {

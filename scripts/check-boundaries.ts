@@ -37,7 +37,7 @@ const coreSrc = join(coreDir, 'src') + sep;
 export const CORE_ENTRIES = ['@netmem/core', '@netmem/core/provider', '@netmem/core/testing'] as const;
 
 /** Folders whose code must stay outside core's boundary. */
-export const OUTSIDE = ['packages/provider-pages', 'packages/provider-devmem', 'packages/provider-iouring', 'packages/trace', 'examples', 'bench'];
+export const OUTSIDE = ['packages/provider-pages', 'packages/provider-devmem', 'packages/provider-iouring', 'packages/trace', 'packages/io', 'examples', 'bench'];
 
 /** Every .ts/.mts file under the outside folders (node_modules and dist excluded). */
 export function outsideFiles(): string[] {

@@ -121,7 +121,8 @@ export function main(): ExampleResult {
     linear = 0;
     if (got === 0 && sent >= STREAM_BYTES) break;
   }
-  returned += setsockoptDontneed(sk, batch, 8 * inBatch);
+  // An empty call would be optlen 0, which sk_setsockopt refuses (EINVAL): only send what is left.
+  if (inBatch > 0) returned += setsockoptDontneed(sk, batch, 8 * inBatch);
   const ms = performance.now() - t0;
   const mbps = STREAM_BYTES / 1e6 / (ms / 1e3);
   console.log(`  streamed ${(STREAM_BYTES / 2 ** 20).toFixed(0)} MiB in ${ms.toFixed(0)} ms: ${mbps.toFixed(0)} MB/s, ${((tokensSeen / ms) * 1e3 / 1e6).toFixed(2)} M tokens/s`);
