@@ -69,6 +69,44 @@ describe('return rings', () => {
     expect(domain.freePages).toBeLessThan(256);
   });
 
+  it('a producer that waits for room on a full ring is woken by the drain (it said it waits); a drain with no waiter wakes nobody', async () => {
+    const { pool } = setup();
+    const ring = attachReturnRing(pool, 4);
+    const nms = Array.from({ length: 4 }, () => pool.allocNetmems());
+    for (const nm of nms) ring.handOut(nm);
+    const code = `
+      const { workerData, parentPort } = require('node:worker_threads');
+      const i32 = new Int32Array(workerData.ring);
+      // Layout (return-ring.ts): head 0, tail 16, capacity 32, waiting 34, entries from 48.
+      let tail = Atomics.load(i32, 16);
+      for (const nm of workerData.nms) { i32[48 + (tail & 3)] = nm; tail = (tail + 1) | 0; }
+      Atomics.store(i32, 16, tail);
+      Atomics.store(i32, 34, 1);
+      const head = Atomics.load(i32, 0);
+      parentPort.postMessage('waiting');
+      parentPort.postMessage(Atomics.wait(i32, 0, head, 10000));
+    `;
+    const w = new Worker(code, { eval: true, workerData: { ring: ring.buffer, nms } });
+    const msgs: string[] = [];
+    const woke = new Promise<string>((resolve, reject) => {
+      w.on('message', (m: string) => {
+        msgs.push(m);
+        if (m === 'waiting') {
+          // Give the worker time to reach Atomics.wait, then drain.
+          setTimeout(() => expect(ring.drain()).toBe(4), 50);
+        } else resolve(m);
+      });
+      w.on('error', reject);
+    });
+    const t0 = performance.now();
+    // 'ok': woken by the drain's notify; 'not-equal': the drain came first (a loaded machine). Never the 10 s timeout.
+    expect(['ok', 'not-equal']).toContain(await woke);
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(new Int32Array(ring.buffer)[34]).toBe(0); // the drain cleared the flag
+    await w.terminate();
+    expect(ring.stats()).toMatchObject({ held: 0, returned: 4 });
+  });
+
   it('a worker returns buffers through the ring from its own thread; one that exits holding some loses none (reclaim)', async () => {
     const { domain, pool } = setup();
     const ring = attachReturnRing(pool, 64);
@@ -77,11 +115,12 @@ describe('return rings', () => {
     const code = `
       const { workerData, parentPort } = require('node:worker_threads');
       const i32 = new Int32Array(workerData.ring);
-      const mask = i32[2] - 1;
-      let tail = Atomics.load(i32, 1);
+      // The ring's layout (return-ring.ts): head at slot 0, tail at 16, capacity at 32, entries from 48.
+      const mask = i32[32] - 1;
+      let tail = Atomics.load(i32, 16);
       // Return the first 25 of what we were given, then exit holding the rest.
-      for (const nm of workerData.nms.slice(0, 25)) { i32[16 + (tail & mask)] = nm; tail = (tail + 1) | 0; }
-      Atomics.store(i32, 1, tail);
+      for (const nm of workerData.nms.slice(0, 25)) { i32[48 + (tail & mask)] = nm; tail = (tail + 1) | 0; }
+      Atomics.store(i32, 16, tail);
       parentPort.postMessage('done');
     `;
     const w = new Worker(code, { eval: true, workerData: { ring: ring.buffer, nms } });

@@ -14,29 +14,42 @@
  * and counted, never a double free.
  *
  * Memory strategy: the ring is an Int32Array over the SharedArrayBuffer
- * (head and tail words, then the entries); the producer publishes its tail
- * once per batch and the consumer its head once per drain, so Atomics run
- * once per batch, not per buffer. What each worker holds is one Uint16Array
- * count per descriptor of the domain, on the owner's side.
+ * (head and tail words on cache lines of their own, then the entries); the
+ * producer publishes its tail once per batch and reads the owner's head only
+ * when its cached copy says the ring is full, and the owner publishes its
+ * head once per drain and wakes the producer only when it said it waits, so
+ * Atomics run once per batch, not per buffer, and the two threads do not
+ * pass one cache line back and forth. What each worker holds is one
+ * Uint16Array count per descriptor of the domain, on the owner's side.
  */
 import { E } from '../base/validate.js';
 import { makeHandle } from '../netmem/handle.js';
 import { internals, type PoolInternals } from './state.js';
 import type { PagePool } from './types.js';
 
-/** Int32 slots before the entries: head, tail, capacity, closed, then padding to a cache line. */
-const HEADER = 16;
+/** Int32 slots before the entries: head, tail and the constants each on a 64-byte line of its own. */
+const HEADER = 48;
+/** The owner's drain position (written by the owner). */
 const HEAD = 0;
-const TAIL = 1;
-const CAP = 2;
-const CLOSED = 3;
+/** The producer's publish position (written by the producer). */
+const TAIL = 16;
+const CAP = 32;
+const CLOSED = 33;
+/** Set by a producer about to wait for room: the owner's drain wakes it only then. */
+const WAITING = 34;
 
-/** The bytes a ring of `capacity` entries needs. */
+/**
+ * The bytes a ring of `capacity` entries needs.
+ * @category Pool
+ */
 export function returnRingBytes(capacity: number): number {
   return (HEADER + capacity) * 4;
 }
 
-/** Figures of one return ring. */
+/**
+ * Figures of one return ring.
+ * @category Pool
+ */
 export interface ReturnRingStats {
   /** Buffers handed to the worker and not yet returned. */
   held: number;
@@ -52,6 +65,7 @@ export interface ReturnRingStats {
  * The owner's side of one worker's return ring: hand buffers out, drain
  * what comes back, reclaim what a vanished worker held. Make it with
  * {@link attachReturnRing}.
+ * @category Pool
  */
 export class ReturnRing {
   /** The memory to send to the worker (build a {@link ReturnRingProducer} over it there). */
@@ -96,7 +110,8 @@ export class ReturnRing {
     if (this.held[d] === 0xffff) E.fail('EINVAL', `netmem ${nm} is handed to this worker 65535 times already`);
     this.held[d]++;
     this.heldCount++;
-    p.domain.ledger.record(nm, 7 /* Place.USER */);
+    const ledger = p.domain.ledger;
+    if (ledger.checked) ledger.record(nm, 7 /* Place.USER */);
   }
 
   /**
@@ -131,7 +146,11 @@ export class ReturnRing {
     }
     this.head = head;
     Atomics.store(i32, HEAD, head);
-    Atomics.notify(i32, HEAD); // a producer waiting for room may go on
+    // Only a producer that said it waits needs the wake-up (a futex call saved per drain otherwise).
+    if (Atomics.load(i32, WAITING) !== 0) {
+      Atomics.store(i32, WAITING, 0);
+      Atomics.notify(i32, HEAD);
+    }
     this.returned += n;
     if (first !== undefined) throw first;
     return n;
@@ -170,11 +189,14 @@ export class ReturnRing {
  * The worker's side of a return ring: `put` a handle to return one pp
  * reference, `flush` to publish a batch (one Atomics store). Needs only the
  * SharedArrayBuffer, so a worker can build it from what it was sent.
+ * @category Pool
  */
 export class ReturnRingProducer {
   private readonly i32: Int32Array;
   private readonly mask: number;
   private tail: number;
+  /** The owner's head as last read: reloaded only when it says the ring is full. */
+  private headSeen: number;
   private unpublished = 0;
 
   constructor(buffer: SharedArrayBuffer) {
@@ -184,12 +206,16 @@ export class ReturnRingProducer {
     if (cap < 1 || (cap & (cap - 1)) !== 0 || buffer.byteLength < returnRingBytes(cap)) E.expected('the buffer of a return ring', buffer);
     this.mask = cap - 1;
     this.tail = Atomics.load(this.i32, TAIL);
+    this.headSeen = Atomics.load(this.i32, HEAD);
   }
 
   /** Queues a return; false when the ring is full (flush, then wait for the owner to drain). */
   put(nm: number): boolean {
     const i32 = this.i32;
-    if (((this.tail - Atomics.load(i32, HEAD)) | 0) > this.mask) return false;
+    if (((this.tail - this.headSeen) | 0) > this.mask) {
+      this.headSeen = Atomics.load(i32, HEAD);
+      if (((this.tail - this.headSeen) | 0) > this.mask) return false;
+    }
     i32[HEADER + (this.tail & this.mask)] = nm;
     this.tail = (this.tail + 1) | 0;
     this.unpublished++;
@@ -206,9 +232,12 @@ export class ReturnRingProducer {
   /** Waits (Atomics.wait, worker threads only) until the owner has drained something or `ms` passed; false on timeout. */
   waitForRoom(ms: number): boolean {
     this.flush();
-    const head = Atomics.load(this.i32, HEAD);
+    const i32 = this.i32;
+    // Say we wait before looking again: the owner either sees the flag (and wakes us) or we see its new head.
+    Atomics.store(i32, WAITING, 1);
+    const head = (this.headSeen = Atomics.load(i32, HEAD));
     if (((this.tail - head) | 0) <= this.mask) return true;
-    return Atomics.wait(this.i32, HEAD, head, ms) !== 'timed-out';
+    return Atomics.wait(i32, HEAD, head, ms) !== 'timed-out';
   }
 
   /** True once the owner reclaimed this worker's buffers (returns after that are skipped). */
@@ -232,6 +261,7 @@ export class ReturnRingProducer {
  * worker.postMessage(nm);            // the worker: producer.put(nm); producer.flush()
  * worker.on('exit', () => ring.reclaim());
  * ```
+ * @category Pool
  */
 export function attachReturnRing(pool: PagePool, capacity: number): ReturnRing {
   const p = internals(pool);
@@ -241,7 +271,10 @@ export function attachReturnRing(pool: PagePool, capacity: number): ReturnRing {
   return ring;
 }
 
-/** Detaches a return ring (after draining it); its worker must be done returning. */
+/**
+ * Detaches a return ring (after draining it); its worker must be done returning.
+ * @category Pool
+ */
 export function detachReturnRing(pool: PagePool, ring: ReturnRing): void {
   const p = internals(pool);
   const i = p.remoteRings.indexOf(ring);
