@@ -54,14 +54,14 @@ export const RATIOS: readonly RatioSpec[] = [
   { num: 'xthread_return_postmessage', den: 'xthread_return', note: 'one postMessage per hand-out vs the shared hand-out ring' },
 ];
 
-/** The receive-path issue's ratio: `name` at least 10× faster than baseline_rx_alloc. */
-function rxTimesBaseline(name: string): TargetSpec {
+/** The receive-path ratio: `name` at least `factor`× faster than baseline_rx_alloc. */
+function rxTimesBaseline(name: string, factor: number): TargetSpec {
   return {
-    target: `${name} ≥ 10× faster than baseline_rx_alloc`,
+    target: `${name} ≥ ${factor}× faster than baseline_rx_alloc`,
     needs: [name, 'baseline_rx_alloc'],
     check: (r) => {
       const v = r('baseline_rx_alloc').nsPerOp / r(name).nsPerOp;
-      return { measured: x(v), pass: v >= 10 };
+      return { measured: x(v), pass: v >= factor };
     },
   };
 }
@@ -135,9 +135,10 @@ const TARGETS: readonly TargetSpec[] = [
     check: (r) => ({ measured: `${r('ptr_ring').gcEvents}`, pass: r('ptr_ring').gcEvents === 0 }),
   },
   rateAtLeast('rx_e2e', 2e6, 'packets'),
-  rxTimesBaseline('rx_e2e'),
+  // Restated (issue 12): with outside buffers V8 copies shared memory with relaxed atomic moves, so 10× is out of reach.
+  rxTimesBaseline('rx_e2e', 5),
   rateAtLeast('rx_e2e_domain_buffers', 2e6, 'packets'),
-  rxTimesBaseline('rx_e2e_domain_buffers'),
+  rxTimesBaseline('rx_e2e_domain_buffers', 10),
   rateAtLeast('devmem_tokens', 2e6, 'tokens'),
   rateAtLeast('zcrx_same_thread', 2e6, 'buffers'),
   rateAtLeast('trace_parse', 2e6, 'events'),
