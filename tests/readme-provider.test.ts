@@ -1,10 +1,11 @@
 /**
- * The README's provider walkthrough, taken from the README alone, in a
- * folder outside the workspace: core is built (tsup, as published: dist and
- * package.json only, `@internal` members stripped from the types), the
- * walkthrough's files are type-checked against it with plain node16-style
- * resolution (no `source` condition, no workspace paths), compiled, and
- * run under `node:test`; every conformance case must pass.
+ * The README's quickstart and provider walkthrough, taken from the README
+ * alone, in a folder outside the workspace: core and provider-pages are
+ * built (tsup, as published: dist and package.json only, `@internal`
+ * members stripped from the types), the README's files are type-checked
+ * against them with plain node16-style resolution (no workspace paths),
+ * compiled and run: the quickstart to its end, the walkthrough under
+ * `node:test` with every conformance case passing.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -24,17 +25,20 @@ function readmeFiles(): Map<string, string> {
   return out;
 }
 
-it('the provider written from the README alone passes the conformance suite outside the workspace', () => {
+it('the quickstart runs and the provider written from the README alone passes the conformance suite, outside the workspace', () => {
   const files = readmeFiles();
-  expect([...files.keys()].sort()).toEqual(['arena-provider.test.ts', 'arena-provider.ts']);
+  expect([...files.keys()].sort()).toEqual(['arena-provider.test.ts', 'arena-provider.ts', 'quickstart.ts']);
 
-  // Build core as published and "install" it: package.json + dist, its dependency beside it.
+  // Build core and provider-pages as published and "install" them: package.json + dist, core's dependency beside it.
+  for (const pkg of ['core', 'provider-pages']) {
+    const dir = join(root, 'packages', pkg);
+    execFileSync(process.execPath, [join(root, 'node_modules', 'tsup', 'dist', 'cli-default.js')], { cwd: dir, stdio: 'pipe' });
+    const installed = join(work, 'node_modules', '@netmem', pkg);
+    mkdirSync(installed, { recursive: true });
+    cpSync(join(dir, 'package.json'), join(installed, 'package.json'));
+    cpSync(join(dir, 'dist'), join(installed, 'dist'), { recursive: true });
+  }
   const core = join(root, 'packages', 'core');
-  execFileSync(process.execPath, [join(root, 'node_modules', 'tsup', 'dist', 'cli-default.js')], { cwd: core, stdio: 'pipe' });
-  const installed = join(work, 'node_modules', '@netmem', 'core');
-  mkdirSync(installed, { recursive: true });
-  cpSync(join(core, 'package.json'), join(installed, 'package.json'));
-  cpSync(join(core, 'dist'), join(installed, 'dist'), { recursive: true });
   symlinkSync(join(core, 'node_modules', 'eventemitter3'), join(work, 'node_modules', 'eventemitter3'));
   mkdirSync(join(work, 'node_modules', '@types'), { recursive: true });
   symlinkSync(join(root, 'node_modules', '@types', 'node'), join(work, 'node_modules', '@types', 'node'));
@@ -59,4 +63,9 @@ it('the provider written from the README alone passes the conformance suite outs
   expect(out).toMatch(/# fail 0/);
   expect(out).toMatch(/# pass 12/); // 11 lifecycle cases + the order-1 refusal
   expect(run.status).toBe(0);
+
+  const quick = spawnSync(process.execPath, [join(work, 'out', 'quickstart.js')], { cwd: work, encoding: 'utf8', timeout: 60_000 });
+  expect(quick.stderr).toBe('');
+  expect(quick.stdout).toMatch(/pool freed\n$/);
+  expect(quick.status).toBe(0);
 }, 180_000);
