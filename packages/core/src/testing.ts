@@ -4,6 +4,7 @@
  * error codes.
  *
  * @packageDocumentation
+ * @module @netmem/core/testing
  */
 export * from './testing/conformance/index.js';
 export { quietWorld, type QuietWorld, type QuietWorldOptions } from './testing/quiet-world.js';

@@ -29,7 +29,10 @@ import { E } from './errors.js';
 import { dmabufProvider, type DmabufProviderBinding } from './provider.js';
 import { DomainIdTable } from './registry.js';
 
-/** Options for {@link createBinding}. */
+/**
+ * Options for {@link createBinding}.
+ * @category Binding
+ */
 export interface BindingOptions {
   /** The netdev the binding serves (bind-rx sets it; a bare binding has none). */
   netdev?: NetDevice | null;
@@ -38,7 +41,10 @@ export interface BindingOptions {
 /** The live bindings of every domain (net_devmem_dmabuf_bindings). */
 const bindings = new DomainIdTable<DmabufBinding>();
 
-/** A dmabuf bound for rx on one device: chunks, allocator, queues, references. */
+/**
+ * A dmabuf bound for rx on one device: chunks, allocator, queues, references.
+ * @category Binding
+ */
 export class DmabufBinding implements NetIovOwner, DmabufProviderBinding {
   /** Binding id (≥ 1): the `dmabuf` field of pool and queue info, and of every dmabuf cmsg. */
   readonly id: number;
@@ -357,6 +363,7 @@ export class DmabufBinding implements NetIovOwner, DmabufProviderBinding {
  * that is not a NetDevice on `dev` → EINVAL; a removed device → ENODEV.
  * Nothing is left behind on failure (ENOMEM when a mapping or the
  * descriptor space runs out; ENODEV when the device goes away part-way).
+ * @category Binding
  */
 export function createBinding(domain: MemoryDomain, dev: DmaDevice, dmabuf: Dmabuf, opts: BindingOptions = {}): DmabufBinding {
   return new DmabufBinding(domain, dev, dmabuf, opts);
@@ -381,6 +388,7 @@ function checkBindingArgs(domain: MemoryDomain, dev: DmaDevice, dmabuf: Dmabuf, 
  * net_devmem_lookup_dmabuf: the listed (bound, not yet unbound or freed)
  * binding with this id, if any; an id that is not a u32 names none. EINVAL
  * when `domain` is not a MemoryDomain.
+ * @category Binding
  */
 export function lookupBinding(domain: MemoryDomain, id: number): DmabufBinding | undefined {
   domainArg(domain, 'lookupBinding');
@@ -388,7 +396,10 @@ export function lookupBinding(domain: MemoryDomain, id: number): DmabufBinding |
   return bindings.lookup(domain, id);
 }
 
-/** Every listed binding of the domain, in id order (EINVAL when `domain` is not a MemoryDomain). */
+/**
+ * Every listed binding of the domain, in id order (EINVAL when `domain` is not a MemoryDomain).
+ * @category Binding
+ */
 export function listedBindings(domain: MemoryDomain): DmabufBinding[] {
   domainArg(domain, 'listedBindings');
   return bindings.all(domain);

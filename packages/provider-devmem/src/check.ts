@@ -15,7 +15,10 @@ import { DmabufBinding } from './binding.js';
 import { E } from './errors.js';
 import { devmemTokens } from './tokens.js';
 
-/** Counts {@link checkDevmemInvariants} found. */
+/**
+ * Counts {@link checkDevmemInvariants} found.
+ * @category Checks
+ */
 export interface DevmemCensus {
   /** Net_iovs on the freelists. */
   free: number;
@@ -27,7 +30,10 @@ export interface DevmemCensus {
   direct: number;
 }
 
-/** Result of {@link checkDevmemInvariants}. */
+/**
+ * Result of {@link checkDevmemInvariants}.
+ * @category Checks
+ */
 export interface DevmemCheck {
   /** Violations (empty when everything holds). */
   violations: string[];
@@ -39,6 +45,7 @@ export interface DevmemCheck {
  * Checks a live binding against invariants 7 and 8, given every socket that
  * may hold its skbs or tokens. `allowDirect` accepts net_iovs taken with
  * {@link DmabufBinding.allocNetIov} outside a pool.
+ * @category Checks
  */
 export function checkDevmemInvariants(binding: DmabufBinding, sockets: readonly TcpSocket[], allowDirect = false): DevmemCheck {
   if (!(binding instanceof DmabufBinding)) E.expected('checkDevmemInvariants needs a DmabufBinding', binding);

@@ -13,7 +13,10 @@ import { E } from './errors.js';
 /** Most net_iovs one allocator holds (Int32Array indexes). */
 const MAX_TOTAL = 0x7fffffff;
 
-/** gen_pool equivalent: a freelist per chunk of page-sized net_iovs. */
+/**
+ * gen_pool equivalent: a freelist per chunk of page-sized net_iovs.
+ * @category Provider
+ */
 export class ChunkAllocator {
   /** Net_iovs in all chunks. */
   readonly total: number;

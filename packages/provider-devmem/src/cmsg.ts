@@ -6,14 +6,26 @@
  */
 import { E } from './errors.js';
 
-/** SCM_DEVMEM_LINEAR: bytes copied into the user buffer (headers / linear data). */
+/**
+ * SCM_DEVMEM_LINEAR: bytes copied into the user buffer (headers / linear data).
+ * @category Socket API
+ */
 export const SCM_DEVMEM_LINEAR = 78;
-/** SCM_DEVMEM_DMABUF: a payload frag left in the dmabuf. */
+/**
+ * SCM_DEVMEM_DMABUF: a payload frag left in the dmabuf.
+ * @category Socket API
+ */
 export const SCM_DEVMEM_DMABUF = 79;
-/** Most messages a {@link DevmemCmsgBuffer} may hold (2^20: about 21 MiB of columns). */
+/**
+ * Most messages a {@link DevmemCmsgBuffer} may hold (2^20: about 21 MiB of columns).
+ * @category Socket API
+ */
 export const MAX_DEVMEM_CMSGS = 2 ** 20;
 
-/** One devmem control message as an object. */
+/**
+ * One devmem control message as an object.
+ * @category Socket API
+ */
 export interface DevmemCmsg {
   /** `linear` (SCM_DEVMEM_LINEAR) or `dmabuf` (SCM_DEVMEM_DMABUF). */
   type: 'linear' | 'dmabuf';
@@ -27,7 +39,10 @@ export interface DevmemCmsg {
   dmabufId: number;
 }
 
-/** A caller-owned buffer of devmem control messages (struct dmabuf_cmsg columns). */
+/**
+ * A caller-owned buffer of devmem control messages (struct dmabuf_cmsg columns).
+ * @category Socket API
+ */
 export class DevmemCmsgBuffer {
   /** Messages that fit (the control buffer's size). */
   readonly capacity: number;

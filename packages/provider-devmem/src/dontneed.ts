@@ -11,18 +11,33 @@ import { socketArg, u32 } from './args.js';
 import { E } from './errors.js';
 import { DEVMEM_EXTENSION, type DevmemTokens } from './tokens.js';
 
-/** SO_DEVMEM_DONTNEED. */
+/**
+ * SO_DEVMEM_DONTNEED.
+ * @category Socket API
+ */
 export const SO_DEVMEM_DONTNEED = 80;
-/** Most entries per call (MAX_DONTNEED_TOKENS). */
+/**
+ * Most entries per call (MAX_DONTNEED_TOKENS).
+ * @category Socket API
+ */
 export const MAX_DONTNEED_TOKENS = 128;
-/** Most tokens looked at per call (MAX_DONTNEED_FRAGS). */
+/**
+ * Most tokens looked at per call (MAX_DONTNEED_FRAGS).
+ * @category Socket API
+ */
 export const MAX_DONTNEED_FRAGS = 1024;
 /** sizeof(int): the least optlen sk_setsockopt accepts. */
 const INT_SIZE = 4;
-/** Bytes of one struct dmabuf_token {u32 token_start; u32 token_count}. */
+/**
+ * Bytes of one struct dmabuf_token {u32 token_start; u32 token_count}.
+ * @category Socket API
+ */
 export const DMABUF_TOKEN_SIZE = 8;
 
-/** One DONTNEED entry. */
+/**
+ * One DONTNEED entry.
+ * @category Socket API
+ */
 export interface DmabufToken {
   /** First token. */
   tokenStart: number;
@@ -39,6 +54,20 @@ export interface DmabufToken {
  * EBADF; optlen not an integer, not a multiple of 8 or above 128 entries →
  * EINVAL; optlen past the end of optval → EFAULT (copy_from_sockptr).
  * Every check runs before a token is looked at.
+ *
+ * @example
+ * ```ts
+ * import type { TcpSocket } from '@netmem/core';
+ * import { MAX_DONTNEED_TOKENS, setsockoptDontneed } from '@netmem/provider-devmem';
+ *
+ * const optval = new Uint32Array(2 * MAX_DONTNEED_TOKENS);   // [start, count] pairs, made once
+ * // Gives back 1..128 tokens of one frag each; answers how many the socket let go of.
+ * function giveBack(sk: TcpSocket, tokens: readonly number[]): number {
+ *   tokens.forEach((t, i) => optval.set([t, 1], 2 * i));
+ *   return setsockoptDontneed(sk, optval, 8 * tokens.length);   // optlen in bytes
+ * }
+ * ```
+ * @category Socket API
  */
 export function setsockoptDontneed(sk: TcpSocket, optval: Uint32Array, optlen?: number): number {
   checkSocket(sk);
@@ -96,6 +125,7 @@ function checkOptlen(optlen: number): void {
  * (allocates). One to 128 entries (none is optlen 0: EINVAL before the
  * socket type is looked at), each `{tokenStart, tokenCount}` with u32
  * values (EINVAL): all are checked before any token is returned.
+ * @category Socket API
  */
 export function dontneed(sk: TcpSocket, entries: readonly DmabufToken[]): number {
   checkSocket(sk);

@@ -8,7 +8,10 @@ import { isU32 } from './args.js';
 import { createBinding, type DmabufBinding } from './binding.js';
 import { E } from './errors.js';
 
-/** One entry of the bind-rx queue list (a nested NETDEV_A_DMABUF_QUEUES attribute). */
+/**
+ * One entry of the bind-rx queue list (a nested NETDEV_A_DMABUF_QUEUES attribute).
+ * @category Netlink
+ */
 export interface BindQueue {
   /** Queue index. */
   id?: number;
@@ -16,7 +19,10 @@ export interface BindQueue {
   type?: 'rx' | 'tx';
 }
 
-/** A bind-rx request. Every attribute is required. */
+/**
+ * A bind-rx request. Every attribute is required.
+ * @category Netlink
+ */
 export interface BindRxRequest {
   /** NETDEV_A_DEV_IFINDEX. */
   ifindex?: number;
@@ -26,7 +32,10 @@ export interface BindRxRequest {
   queues?: readonly BindQueue[];
 }
 
-/** A netdev generic-netlink socket: bind-rx, and unbind of its bindings on close. */
+/**
+ * A netdev generic-netlink socket: bind-rx, and unbind of its bindings on close.
+ * @category Netlink
+ */
 export class NetdevNlSocket {
   private list: DmabufBinding[] = [];
   private closed = false;
@@ -52,6 +61,20 @@ export class NetdevNlSocket {
    * (its errors: EINVAL header split, EEXIST XDP or already bound, EBUSY
    * AF_XDP, ENODATA, ...). Any failure unbinds everything done so far.
    * Returns the binding id (≥ 1). Duplicate queue ids collapse into one.
+   *
+   * @example
+   * ```ts
+   * import { Dmabuf, MemoryDomain, NetNamespace } from '@netmem/core';
+   * import { pagesProvider } from '@netmem/provider-pages';
+   * import { NetdevNlSocket } from '@netmem/provider-devmem';
+   *
+   * const ns = new NetNamespace(new MemoryDomain({ pages: 4096 }), { pageProvider: pagesProvider() });
+   * const eth0 = ns.createNetdevsim({ name: 'eth0', rxQueues: 2, headerSplit: true });
+   * const nl = new NetdevNlSocket(ns);
+   * const id = nl.bindRx({ ifindex: eth0.ifindex, dmabuf: new Dmabuf({ pages: 512 }), queues: [{ id: 1, type: 'rx' }] });
+   * console.log(ns.driver(eth0).pool(1)?.info().dmabuf === id);   // queue 1 now fills from the dmabuf
+   * nl.close();                                                   // unbinds: queue 1 is back on normal pages
+   * ```
    */
   bindRx(req: BindRxRequest): number {
     E.options(req, 'bind-rx', ['ifindex', 'dmabuf', 'queues'], false);

@@ -21,7 +21,10 @@ import {
 } from '@netmem/core/provider';
 import { E } from './errors.js';
 
-/** What the dmabuf provider needs of its binding (a `DmabufBinding` is one). */
+/**
+ * What the dmabuf provider needs of its binding (a `DmabufBinding` is one).
+ * @category Provider
+ */
 export interface DmabufProviderBinding {
   /** Binding id: the `dmabuf` field of pool and queue info. */
   readonly id: number;
@@ -42,7 +45,10 @@ export interface DmabufProviderBinding {
 /** What a {@link DmabufProviderBinding} must have (checked once, when the ops are made). */
 const BINDING_METHODS = ['get', 'put', 'allocNetIov', 'freeNetIov', 'uninstall'] as const;
 
-/** The provider ops of one binding (EINVAL when `binding` lacks a method of {@link DmabufProviderBinding}). */
+/**
+ * The provider ops of one binding (EINVAL when `binding` lacks a method of {@link DmabufProviderBinding}).
+ * @category Provider
+ */
 export function dmabufProvider(binding: DmabufProviderBinding): MemoryProviderOps {
   if (typeof binding !== 'object' || binding === null) E.expected('dmabufProvider needs a binding object', binding);
   for (const m of BINDING_METHODS) {

@@ -17,7 +17,10 @@ import { socketArg } from './args.js';
 import { E } from './errors.js';
 import { DEVMEM_EXTENSION, DevmemTokens } from './tokens.js';
 
-/** Options of {@link devmemRecvmsg}; reuse one object across calls to keep the path allocation-free. */
+/**
+ * Options of {@link devmemRecvmsg}; reuse one object across calls to keep the path allocation-free.
+ * @category Socket API
+ */
 export interface DevmemRecvOptions {
   /** Where the control messages go (cleared first). */
   cmsgs: DevmemCmsgBuffer;
@@ -52,6 +55,25 @@ let lastPool: PagePool | undefined;
  * net_iov, or no room for a single cmsg → EFAULT (when nothing was received
  * yet). A failure part-way (after some data was received) ends the call
  * with what was received, as the kernel's `if (!sent) sent = err` does.
+ *
+ * @example
+ * ```ts
+ * import type { TcpSocket } from '@netmem/core';
+ * import { DevmemCmsgBuffer, SCM_DEVMEM_DMABUF, devmemRecvmsg, dontneed } from '@netmem/provider-devmem';
+ *
+ * const cmsgs = new DevmemCmsgBuffer(128);   // made once: no allocation per call
+ * const buf = new Uint8Array(64 * 1024);     // gets only linear (readable) bytes
+ * function drain(sk: TcpSocket): void {
+ *   while (devmemRecvmsg(sk, buf, { cmsgs }) > 0) {
+ *     for (let i = 0; i < cmsgs.count; i++) {
+ *       if (cmsgs.type[i] !== SCM_DEVMEM_DMABUF) continue;
+ *       // The payload stays in the dmabuf; its token goes back once read.
+ *       dontneed(sk, [{ tokenStart: cmsgs.token[i], tokenCount: 1 }]);
+ *     }
+ *   }
+ * }
+ * ```
+ * @category Socket API
  */
 export function devmemRecvmsg(sk: TcpSocket, buf: Uint8Array, opts: DevmemRecvOptions): number {
   checkRecvArgs(sk, buf, opts);
@@ -203,7 +225,10 @@ function poolOf(domain: MemoryDomain, nm: number, ppId: number): PagePool | unde
   return lastPool;
 }
 
-/** What {@link devmemRecvmsgObjects} returns. */
+/**
+ * What {@link devmemRecvmsgObjects} returns.
+ * @category Socket API
+ */
 export interface DevmemRecvResult {
   /** Bytes received (linear + dmabuf). */
   bytes: number;
@@ -211,7 +236,10 @@ export interface DevmemRecvResult {
   cmsgs: DevmemCmsg[];
 }
 
-/** Convenience over {@link devmemRecvmsg}: a fresh cmsg buffer, messages as objects (allocates). */
+/**
+ * Convenience over {@link devmemRecvmsg}: a fresh cmsg buffer, messages as objects (allocates).
+ * @category Socket API
+ */
 export function devmemRecvmsgObjects(sk: TcpSocket, buf: Uint8Array, flags = MSG_SOCK_DEVMEM, maxCmsgs = 1024): DevmemRecvResult {
   const cmsgs = new DevmemCmsgBuffer(maxCmsgs);
   const bytes = devmemRecvmsg(sk, buf, { cmsgs, flags });

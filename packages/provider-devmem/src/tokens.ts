@@ -14,7 +14,10 @@ import type { SocketExtension } from '@netmem/core/provider';
 import { domainArg, fnArg, socketArg } from './args.js';
 import { E } from './errors.js';
 
-/** Name of the devmem socket extension. */
+/**
+ * Name of the devmem socket extension.
+ * @category Socket API
+ */
 export const DEVMEM_EXTENSION = 'devmem';
 
 /** Largest token (xa_limit_31b). */
@@ -30,7 +33,10 @@ function notAHandle(what: string, nm: unknown): never {
   return E.expected(`${what} needs a dmabuf net_iov of this domain (a positive odd handle in a dmabuf area)`, nm);
 }
 
-/** The per-socket devmem token table, attached as the `devmem` socket extension. */
+/**
+ * The per-socket devmem token table, attached as the `devmem` socket extension.
+ * @category Socket API
+ */
 export class DevmemTokens implements SocketExtension {
   /** {@link DEVMEM_EXTENSION}. */
   readonly name = DEVMEM_EXTENSION;
@@ -171,7 +177,10 @@ export class DevmemTokens implements SocketExtension {
 }
 
 
-/** The devmem token table of a socket, if it has one. */
+/**
+ * The devmem token table of a socket, if it has one.
+ * @category Socket API
+ */
 export function devmemTokens(sk: TcpSocket): DevmemTokens | undefined {
   socketArg(sk, 'devmemTokens');
   return sk.extension<DevmemTokens>(DEVMEM_EXTENSION);

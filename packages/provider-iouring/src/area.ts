@@ -46,7 +46,10 @@ function checkAreaArgs(domain: MemoryDomain, dev: DmaDevice, mem: AreaMemory): v
   }
 }
 
-/** One zcrx area: net_iovs over user memory or a dmabuf, their freelist and user refs. */
+/**
+ * One zcrx area: net_iovs over user memory or a dmabuf, their freelist and user refs.
+ * @category Zero-copy receive
+ */
 export class ZcrxArea {
   /** The domain's net_iov area. */
   readonly nia: NetIovArea;

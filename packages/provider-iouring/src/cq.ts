@@ -40,7 +40,10 @@ interface OverflowCqe {
   flags: number;
 }
 
-/** The kernel side of an io_uring completion queue (shared memory; see the file header). */
+/**
+ * The kernel side of an io_uring completion queue (shared memory; see the file header).
+ * @category Ring
+ */
 export class CompletionQueue {
   /** The shared buffer (send it to a consumer thread). */
   readonly buffer: SharedArrayBuffer;

@@ -1,7 +1,10 @@
 /** The plain data of an ifq: what builds one, what it counts, what a refill reports. */
 import type { DmaDevice, Dmabuf, MemoryDomain } from '@netmem/core';
 
-/** The memory an ifq's area is built on. */
+/**
+ * The memory an ifq's area is built on.
+ * @category Zero-copy receive
+ */
 export type ZcrxAreaMemory =
   | {
       /** User memory. */
@@ -18,7 +21,10 @@ export type ZcrxAreaMemory =
       len: number;
     };
 
-/** What {@link ZcrxIfq.create} needs (registration builds it; tests may use it directly). */
+/**
+ * What {@link ZcrxIfq.create} needs (registration builds it; tests may use it directly).
+ * @category Zero-copy receive
+ */
 export interface ZcrxIfqParams {
   /** The memory domain. */
   domain: MemoryDomain;
@@ -34,7 +40,10 @@ export interface ZcrxIfqParams {
   id?: number;
 }
 
-/** Counters of an ifq's provider and receive path. */
+/**
+ * Counters of an ifq's provider and receive path.
+ * @category Zero-copy receive
+ */
 export interface ZcrxIfqStats {
   /** Refill entries consumed (head advanced over them). */
   rqConsumed: number;
@@ -58,7 +67,10 @@ export interface ZcrxIfqStats {
   scrubbed: number;
 }
 
-/** What one {@link ZcrxIfq.refillRing} did (each a count of refill entries, except `head`). */
+/**
+ * What one {@link ZcrxIfq.refillRing} did (each a count of refill entries, except `head`).
+ * @category Zero-copy receive
+ */
 export interface ZcrxRefillResult {
   /** Entries consumed: head moved over each. */
   consumed: number;

@@ -34,10 +34,16 @@ import type { ZcrxIfqParams, ZcrxIfqStats, ZcrxRefillResult } from './ifq-types.
 import { isPow2, isU32 } from './user-errors.js';
 import type { ZcrxRqOffsets } from './user.js';
 
-/** Provider name (the kernel's NETDEV_A_PAGE_POOL_IO_URING). */
+/**
+ * Provider name (the kernel's NETDEV_A_PAGE_POOL_IO_URING).
+ * @category Zero-copy receive
+ */
 export const ZCRX_PROVIDER_NAME = 'io_uring';
 
-/** A zcrx interface queue and its memory provider (see the file header). */
+/**
+ * A zcrx interface queue and its memory provider (see the file header).
+ * @category Zero-copy receive
+ */
 export class ZcrxIfq {
   /** Id in its ring (zcrx_id). */
   readonly id: number;

@@ -18,6 +18,7 @@ import { ZcrxIfq } from './ifq.js';
  * belong to another area: that is reuse, not a leftover, so only the
  * identity of the registered area counts.) EINVAL when `ifq` is not a
  * ZcrxIfq.
+ * @category Checks
  */
 export function checkZcrxInvariants(ifq: ZcrxIfq): string[] {
   if (!(ifq instanceof ZcrxIfq)) E.expected('checkZcrxInvariants needs a ZcrxIfq', ifq);

@@ -19,14 +19,20 @@ import { E } from './errors.js';
 import { ZcrxIfq } from './ifq.js';
 import { isU32 } from './user-errors.js';
 
-/** What one issue did: wait for data (armed), run again at once, or the request is over. */
+/**
+ * What one issue did: wait for data (armed), run again at once, or the request is over.
+ * @category Zero-copy receive
+ */
 export type RecvZcStatus = 'retry' | 'requeue' | 'complete';
 
 /** Internal marker for "run again at once" (IOU_REQUEUE). */
 const REQUEUE = -0x7fff;
 const UINT_MAX = 0xffffffff;
 
-/** One armed RECV_ZC request (multishot) on a socket. */
+/**
+ * One armed RECV_ZC request (multishot) on a socket.
+ * @category Zero-copy receive
+ */
 export class RecvZcRequest {
   /** True once the final CQE was posted. */
   done = false;

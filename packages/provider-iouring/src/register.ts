@@ -21,7 +21,10 @@ import { ZcrxIfq } from './ifq.js';
 import { isU32 } from './user-errors.js';
 import type { ZcrxRqOffsets } from './user.js';
 
-/** struct io_uring_zcrx_area_reg. */
+/**
+ * struct io_uring_zcrx_area_reg.
+ * @category Zero-copy receive
+ */
 export interface ZcrxAreaReg {
   /** User address of the area (user memory), or the offset into the dmabuf (must be 0). */
   addr: number;
@@ -43,7 +46,10 @@ export interface ZcrxAreaReg {
   resv2?: readonly number[];
 }
 
-/** struct io_uring_region_desc: the memory the refill ring lives in. */
+/**
+ * struct io_uring_region_desc: the memory the refill ring lives in.
+ * @category Zero-copy receive
+ */
 export interface ZcrxRegionDesc {
   /** Bytes. */
   size: number;
@@ -51,7 +57,10 @@ export interface ZcrxRegionDesc {
   memory?: SharedArrayBuffer;
 }
 
-/** struct io_uring_zcrx_ifq_reg (fields the model uses; write-backs marked). */
+/**
+ * struct io_uring_zcrx_ifq_reg (fields the model uses; write-backs marked).
+ * @category Zero-copy receive
+ */
 export interface ZcrxIfqReg {
   /** ifindex of the netdev. */
   ifIdx: number;
@@ -75,7 +84,10 @@ export interface ZcrxIfqReg {
   resv2?: number;
 }
 
-/** What registration needs of the ring. */
+/**
+ * What registration needs of the ring.
+ * @category Zero-copy receive
+ */
 export interface ZcrxRingContext {
   /** Setup flags. */
   readonly flags: number;
@@ -85,11 +97,17 @@ export interface ZcrxRingContext {
   readonly ns: NetNamespace;
 }
 
-/** Default user address user memory is mapped at. */
+/**
+ * Default user address user memory is mapped at.
+ * @category Zero-copy receive
+ */
 export const ZCRX_USER_BASE = 0x10000;
 
 const MAX_AREA = 2 ** 30;
-/** Largest region registration allocates (the model's RLIMIT_MEMLOCK for __io_account_mem): 64 MiB, far above the largest refill ring. */
+/**
+ * Largest region registration allocates (the model's RLIMIT_MEMLOCK for __io_account_mem): 64 MiB, far above the largest refill ring.
+ * @category Zero-copy receive
+ */
 export const ZCRX_MAX_REGION = 64 * 2 ** 20;
 const MAX_REGION = ZCRX_MAX_REGION;
 
@@ -197,6 +215,21 @@ function checkAreaFields(a: ZcrxAreaReg): void {
  * mpOpenRxq errors. On failure nothing stays allocated and `reg` is
  * untouched; on success the rounded entries, offsets, id and area token
  * are written back.
+ *
+ * @example
+ * ```ts
+ * import { IoUring, ZCRX_USER_BASE, type ZcrxIfq, type ZcrxIfqReg } from '@netmem/provider-iouring';
+ *
+ * // Applications register through the ring, which passes itself and the next id here.
+ * function register(ring: IoUring, ifindex: number, mem: SharedArrayBuffer): ZcrxIfq {
+ *   const reg: ZcrxIfqReg = { ifIdx: ifindex, ifRxq: 1, rqEntries: 200,
+ *     area: { addr: ZCRX_USER_BASE, len: mem.byteLength, memory: mem }, region: { size: 64 + 16 * 256 } };
+ *   const ifq = ring.registerZcrxIfq(reg);
+ *   console.log(reg.rqEntries, reg.zcrxId, reg.offsets, reg.area.rqAreaToken);   // 256, 0, ...: written back
+ *   return ifq;
+ * }
+ * ```
+ * @category Zero-copy receive
  */
 export function registerZcrxIfq(ring: ZcrxRingContext, reg: ZcrxIfqReg, id: number): ZcrxIfq {
   checkRingContext(ring, id);

@@ -32,7 +32,10 @@ function u32(v: unknown, name: string): number {
   return v;
 }
 
-/** Options of {@link IoUring} (io_uring_params). */
+/**
+ * Options of {@link IoUring} (io_uring_params).
+ * @category Ring
+ */
 export interface IoUringOptions {
   /** SQ entries (rounded up to a power of two). Default 64. */
   entries?: number;
@@ -44,7 +47,10 @@ export interface IoUringOptions {
   admin?: boolean;
 }
 
-/** Options of {@link IoUring.recvZc} (the RECV_ZC SQE). */
+/**
+ * Options of {@link IoUring.recvZc} (the RECV_ZC SQE).
+ * @category Zero-copy receive
+ */
 export interface RecvZcOptions {
   /** zcrx_ifq_idx. Default 0. */
   ifq?: number;
@@ -62,7 +68,26 @@ function roundUpPow2(n: number): number {
   return p;
 }
 
-/** An io_uring instance: setup flags, CQ, zcrx ifqs, RECV_ZC, exit. */
+/**
+ * An io_uring instance: setup flags, CQ, zcrx ifqs, RECV_ZC, exit.
+ *
+ * @example
+ * ```ts
+ * import { MemoryDomain, NetNamespace } from '@netmem/core';
+ * import { pagesProvider } from '@netmem/provider-pages';
+ * import { IoUring, ZCRX_USER_BASE } from '@netmem/provider-iouring';
+ *
+ * const ns = new NetNamespace(new MemoryDomain({ pages: 4096, netIovs: 1024 }), { pageProvider: pagesProvider() });
+ * const eth0 = ns.createNetdevsim({ name: 'eth0', rxQueues: 2, headerSplit: true });
+ * const ring = new IoUring(ns, { entries: 64 });   // DEFER_TASKRUN | SINGLE_ISSUER | CQE32 by default
+ * const mem = new SharedArrayBuffer(256 * 4096);   // the user's area: payload lands here
+ * ring.registerZcrxIfq({ ifIdx: eth0.ifindex, ifRxq: 1, rqEntries: 256,
+ *   area: { addr: ZCRX_USER_BASE, len: mem.byteLength, memory: mem }, region: { size: 64 + 16 * 256 } });
+ * const req = ring.recvZc(ns.socket());             // armed: each issue() posts CQEs for what arrived
+ * ring.exit();                                      // cancels req, scrubs the area, queue 1 back on pages
+ * ```
+ * @category Ring
+ */
 export class IoUring {
   /** Setup flags. */
   readonly flags: number;
@@ -160,6 +185,21 @@ export class IoUring {
    * unknown key; ifq or len not a u32, flags not a u16 (sqe->ioprio),
    * userData not an integer 0..2^53-1; unknown ifq, unknown flags, no
    * IORING_RECV_MULTISHOT.
+   *
+   * @example
+   * ```ts
+   * import type { TcpSocket } from '@netmem/core';
+   * import { CqConsumer, type IoUring } from '@netmem/provider-iouring';
+   *
+   * function receive(ring: IoUring, sk: TcpSocket): void {
+   *   const req = ring.recvZc(sk, { userData: 42 });
+   *   while (req.issue() === 'requeue');          // one pass per call, as the kernel's task work runs it
+   *   const cq = new CqConsumer(ring.cq.buffer);   // the user's side of the shared CQ
+   *   const n = cq.begin();
+   *   for (let i = 0; i < n; i++) console.log(cq.userData(i), cq.res(i), cq.off(i));   // bytes at off in the area
+   *   cq.end();                                    // then hand the buffers back through the refill ring
+   * }
+   * ```
    */
   recvZc(sk: TcpSocket, opts: RecvZcOptions = {}): RecvZcRequest {
     this.live();

@@ -19,7 +19,10 @@ import {
   type ZcrxWorkerData,
 } from './worker-loop.js';
 
-/** Options of {@link spawnZcrxWorker}. */
+/**
+ * Options of {@link spawnZcrxWorker}.
+ * @category Worker
+ */
 export interface SpawnZcrxWorkerOptions {
   /** Buffers the worker keeps before giving the oldest back: an integer 0..(buffers in the area). Default 0. */
   holdBack?: number;
@@ -40,6 +43,7 @@ function waitMs(ms: unknown, name: string): number {
  * made it listens for the thread's 'error' event (for the thread's whole
  * life), so a worker that fails never raises an unhandled 'error', which
  * would end the process: the error is kept in {@link error}.
+ * @category Worker
  */
 export class ZcrxWorker {
   /** Int32 view of the control block (ZW_* indices). */
@@ -149,6 +153,7 @@ export class ZcrxWorker {
  * checkPattern a boolean, startTimeoutMs positive and finite). A worker
  * that does not start (its loop failed, or the timeout passed) is
  * terminated and EIO thrown; its 'error' event is handled either way.
+ * @category Worker
  */
 export function spawnZcrxWorker(ring: IoUring, ifq: ZcrxIfq, opts: SpawnZcrxWorkerOptions = {}): ZcrxWorker {
   if (!(ring instanceof IoUring)) E.expected('spawnZcrxWorker needs an IoUring', ring);

@@ -22,7 +22,10 @@ import {
 } from './constants.js';
 import { isPow2, isU32, userExpected } from './user-errors.js';
 
-/** Offsets of the refill ring inside its region (io_uring_zcrx_offsets). */
+/**
+ * Offsets of the refill ring inside its region (io_uring_zcrx_offsets).
+ * @category User space
+ */
 export interface ZcrxRqOffsets {
   /** Byte offset of the kernel-owned head. */
   head: number;
@@ -36,6 +39,7 @@ export interface ZcrxRqOffsets {
  * Reads CQEs from a completion-queue buffer (the consumer side). Call
  * {@link begin}, read entries `0..count-1` with the field getters, then
  * {@link end} to publish the new head.
+ * @category User space
  */
 export class CqConsumer {
   private readonly i32: Int32Array;
@@ -135,6 +139,7 @@ export class CqConsumer {
  * Writes refill entries (the producer side of the refill ring). {@link push}
  * fills entries locally; {@link commit} publishes them with one atomic store
  * of the tail.
+ * @category User space
  */
 export class RefillProducer {
   private readonly i32: Int32Array;
@@ -232,13 +237,19 @@ function checkRqOffsets(o: ZcrxRqOffsets, bytes: number, entries: number): void 
   if (!ok(o.rqes, entries * ZCRX_RQE_SIZE)) userExpected(`the refill entries (${entries} × ${ZCRX_RQE_SIZE} bytes) must start 4-byte aligned inside the ${bytes}-byte region; rqes`, o.rqes);
 }
 
-/** Index of the buffer an offset names (bits 12..47); EINVAL unless both halves are u32. */
+/**
+ * Index of the buffer an offset names (bits 12..47); EINVAL unless both halves are u32.
+ * @category User space
+ */
 export function zcrxIndexOf(offLo: number, offHi: number): number {
   if (!isU32(offLo) || !isU32(offHi)) userExpected('offset halves must be u32 (integers 0..0xffffffff)', isU32(offLo) ? offHi : offLo);
   return (offHi & 0xffff) * 0x100000 + (offLo >>> 12);
 }
 
-/** Area id an offset names (bits 48..63); EINVAL unless `offHi` is a u32. */
+/**
+ * Area id an offset names (bits 48..63); EINVAL unless `offHi` is a u32.
+ * @category User space
+ */
 export function zcrxAreaOf(offHi: number): number {
   if (!isU32(offHi)) userExpected('the high offset half must be a u32 (an integer 0..0xffffffff)', offHi);
   return offHi >>> 16;

@@ -14,34 +14,73 @@ import { CQ_TAIL, IORING_CQE_F_MORE, USER_PAGE_SIZE } from './constants.js';
 import { CqConsumer, RefillProducer, zcrxIndexOf, type ZcrxRqOffsets } from './user.js';
 import { userExpected } from './user-errors.js';
 
-/** Control word: set to 1 to stop the worker. */
+/**
+ * Control word: set to 1 to stop the worker.
+ * @category Worker
+ */
 export const ZW_STOP = 0;
-/** Control word: buffers the worker consumed (updated per batch). */
+/**
+ * Control word: buffers the worker consumed (updated per batch).
+ * @category Worker
+ */
 export const ZW_BUFS = 1;
-/** Control word: the worker is about to sleep on the CQ tail. */
+/**
+ * Control word: the worker is about to sleep on the CQ tail.
+ * @category Worker
+ */
 export const ZW_WORKER_IDLE = 2;
-/** Control word: the kernel side sleeps on the refill tail (worker notifies after commits). */
+/**
+ * Control word: the kernel side sleeps on the refill tail (worker notifies after commits).
+ * @category Worker
+ */
 export const ZW_MAIN_WAITING = 3;
-/** Control word: 1 once the worker loop ended. */
+/**
+ * Control word: 1 once the worker loop ended.
+ * @category Worker
+ */
 export const ZW_DONE = 4;
-/** Control word: buffers the worker still held when it stopped. */
+/**
+ * Control word: buffers the worker still held when it stopped.
+ * @category Worker
+ */
 export const ZW_HELD = 5;
-/** Control word: buffers whose bytes did not match the pattern. */
+/**
+ * Control word: buffers whose bytes did not match the pattern.
+ * @category Worker
+ */
 export const ZW_BAD = 6;
-/** Control word: final (no MORE flag) CQEs seen. */
+/**
+ * Control word: final (no MORE flag) CQEs seen.
+ * @category Worker
+ */
 export const ZW_FINALS = 7;
-/** Control word: 1 once the worker runs. */
+/**
+ * Control word: 1 once the worker runs.
+ * @category Worker
+ */
 export const ZW_READY = 8;
-/** Control word: bytes received, in KiB (wraps past 2^31 KiB). */
+/**
+ * Control word: bytes received, in KiB (wraps past 2^31 KiB).
+ * @category Worker
+ */
 export const ZW_KIB = 9;
-/** Control word: 1 when the worker failed (its loop or its start threw); the thread then ends with that error. */
+/**
+ * Control word: 1 when the worker failed (its loop or its start threw); the thread then ends with that error.
+ * @category Worker
+ */
 export const ZW_ERROR = 10;
 /** Most CQEs handled before the refill ring is committed. */
 export const ZW_BATCH = 32;
-/** Bytes of the control block. */
+/**
+ * Bytes of the control block.
+ * @category Worker
+ */
 export const ZW_CONTROL_BYTES = 64;
 
-/** What the worker is given (all SharedArrayBuffers plus numbers: structured-clone safe). */
+/**
+ * What the worker is given (all SharedArrayBuffers plus numbers: structured-clone safe).
+ * @category Worker
+ */
 export interface ZcrxWorkerData {
   /** The CQ buffer. */
   cq: SharedArrayBuffer;
@@ -69,6 +108,7 @@ const DATA_KEYS: readonly string[] = ['cq', 'rq', 'offsets', 'rqEntries', 'area'
  * The most buffers the loop can be told to hold: every buffer of the area
  * (beyond that it could never give one back). Also what spawnZcrxWorker
  * allows.
+ * @category Worker
  */
 export function zcrxMaxHoldBack(areaBytes: number, areaOffset: number): number {
   return Math.max(0, Math.floor((areaBytes - areaOffset) / USER_PAGE_SIZE));
@@ -92,7 +132,10 @@ function checkWorkerData(d: ZcrxWorkerData): void {
   if (typeof d.checkPattern !== 'boolean') userExpected('checkPattern must be true or false', d.checkPattern);
 }
 
-/** Runs the loop until ZW_STOP (blocking the calling thread). Bad data is refused (EINVAL) before anything is written. */
+/**
+ * Runs the loop until ZW_STOP (blocking the calling thread). Bad data is refused (EINVAL) before anything is written.
+ * @category Worker
+ */
 export function zcrxWorkerLoop(d: ZcrxWorkerData): void {
   checkWorkerData(d);
   const cq = new CqConsumer(d.cq);

@@ -27,7 +27,21 @@ export interface PagesProviderOptions {
   bulk?: number;
 }
 
-/** Creates the normal page provider. One instance may serve many pools. */
+/**
+ * Creates the normal page provider. One instance may serve many pools.
+ *
+ * @example
+ * ```ts
+ * import { MemoryDomain, createPagePool, PP_FLAG_DMA_MAP } from '@netmem/core';
+ * import { pagesProvider } from '@netmem/provider-pages';
+ *
+ * const domain = new MemoryDomain({ pages: 4096 });
+ * const provider = pagesProvider({ bulk: 16 });   // 16 pages per slow-path refill instead of 64
+ * const pool = createPagePool({ domain, dev: domain.createDevice('nic0'), flags: PP_FLAG_DMA_MAP, provider });
+ * pool.putNetmem(pool.allocNetmems());
+ * console.log(pool.stats().alloc);                 // one slow allocation; the other 15 wait in the cache
+ * ```
+ */
 export function pagesProvider(opts: PagesProviderOptions = {}): MemoryProviderOps {
   E.options(opts, 'pagesProvider', ['bulk']);
   const bulk = E.int(opts.bulk ?? PP_ALLOC_CACHE_REFILL, 'bulk', 1, PP_ALLOC_CACHE_REFILL);

@@ -9,7 +9,10 @@ import { Reconstructor } from './reconstruct/reconstructor.js';
 import { ModelReplay, type ReplayOptions } from './replay/model-replay.js';
 import type { ParseSummary, TraceReport } from './types.js';
 
-/** Options of the analysis. */
+/**
+ * Options of the analysis.
+ * @category Analysis
+ */
 export interface AnalyzeOptions {
   /** Only the pool with this pointer (as printed, `0x` optional). */
   pool?: string | null;
@@ -52,21 +55,42 @@ function pipeline(opts: AnalyzeOptions): Pipeline {
   };
 }
 
-/** Analyzes a trace file, reading it in chunks. */
+/**
+ * Analyzes a trace file, reading it in chunks.
+ *
+ * @example
+ * ```ts
+ * import { writeFileSync } from 'node:fs';
+ * import { analyzeTraceFile, renderHtml, renderText } from '@netmem/trace';
+ *
+ * // pp.txt: `perf script` output of a run recorded with -e 'page_pool:*'
+ * const report = analyzeTraceFile('pp.txt');
+ * console.log(renderText(report));
+ * writeFileSync('pp.html', renderHtml(report));   // one self-contained page
+ * if (report.replay?.disagreementCount) process.exitCode = 1;   // the model saw it differently
+ * ```
+ * @category Analysis
+ */
 export function analyzeTraceFile(path: string, opts: AnalyzeOptions = {}): TraceReport {
   const p = pipeline(opts);
   const parse = readTraceFileSync(path, p.reader);
   return p.finish(parse, opts.source ?? path);
 }
 
-/** Analyzes trace text held in memory (tests, small inputs). */
+/**
+ * Analyzes trace text held in memory (tests, small inputs).
+ * @category Analysis
+ */
 export function analyzeTraceText(text: string, opts: AnalyzeOptions = {}): TraceReport {
   const p = pipeline(opts);
   const parse = readTraceText(text, p.reader);
   return p.finish(parse, opts.source ?? 'text');
 }
 
-/** Analyzes a stream (stdin, a pipe) chunk by chunk. */
+/**
+ * Analyzes a stream (stdin, a pipe) chunk by chunk.
+ * @category Analysis
+ */
 export async function analyzeTraceStream(stream: AsyncIterable<Uint8Array | string>, opts: AnalyzeOptions = {}): Promise<TraceReport> {
   const p = pipeline(opts);
   const parse = await readTraceStream(stream, p.reader);

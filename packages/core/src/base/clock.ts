@@ -5,10 +5,16 @@
  */
 import { E } from './validate.js';
 
-/** An opaque timer handle. */
+/**
+ * An opaque timer handle.
+ * @category Clock
+ */
 export type TimerHandle = unknown;
 
-/** What netmem needs from a clock. */
+/**
+ * What netmem needs from a clock.
+ * @category Clock
+ */
 export interface Clock {
   /** Milliseconds since an arbitrary origin. */
   now(): number;
@@ -18,7 +24,10 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void;
 }
 
-/** Wall-clock time and Node timers (unref'd). */
+/**
+ * Wall-clock time and Node timers (unref'd).
+ * @category Clock
+ */
 export class RealClock implements Clock {
   now(): number {
     return performance.now();
@@ -40,7 +49,10 @@ interface VirtualTimer {
   cancelled: boolean;
 }
 
-/** A clock that moves only when told to; timers fire in time order. */
+/**
+ * A clock that moves only when told to; timers fire in time order.
+ * @category Clock
+ */
 export class VirtualClock implements Clock {
   private t = 0;
   private seq = 0;

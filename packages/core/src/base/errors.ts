@@ -12,6 +12,7 @@
 /**
  * Kernel errno numbers for the error codes netmem raises. Only the names the
  * modelled subsystem uses are listed; the values are Linux's (asm-generic).
+ * @category Errors
  */
 export const ERRNO = {
   /** Operation not permitted. */
@@ -62,7 +63,10 @@ export const ERRNO = {
   ECANCELED: 125,
 } as const;
 
-/** The errno name carried by a {@link NetmemError}. */
+/**
+ * The errno name carried by a {@link NetmemError}.
+ * @category Errors
+ */
 export type ErrnoCode = keyof typeof ERRNO;
 
 /** The brand every NetmemError carries, shared by every copy of the package. */
@@ -72,6 +76,7 @@ const BRAND: unique symbol = Symbol.for('@netmem/core.NetmemError') as never;
  * The one error type netmem throws. `code` is the kernel errno name and
  * `errno` the negative number the kernel would return; the message starts
  * with the package that raised it.
+ * @category Errors
  */
 export class NetmemError extends Error {
   /** Kernel errno name, e.g. `EINVAL`. */
@@ -101,7 +106,10 @@ export class NetmemError extends Error {
   }
 }
 
-/** True when `e` is a {@link NetmemError} (of any copy of the package), optionally with the given code. */
+/**
+ * True when `e` is a {@link NetmemError} (of any copy of the package), optionally with the given code.
+ * @category Errors
+ */
 export function isNetmemError(e: unknown, code?: ErrnoCode): e is NetmemError {
   return e instanceof NetmemError && (code === undefined || e.code === code);
 }
@@ -128,6 +136,7 @@ export function fail(code: ErrnoCode, message: string): never {
 /**
  * The errno name a call throws, or `'no error'` when it returns: for tests
  * that assert exact codes. A throw that is not a NetmemError is re-thrown.
+ * @category Errors
  */
 export function errnoOf(fn: () => unknown): ErrnoCode | 'no error' {
   try {

@@ -4,9 +4,18 @@
  * page allocator does.
  */
 
-/** log2 of {@link PAGE_SIZE}. */
+/**
+ * log2 of {@link PAGE_SIZE}.
+ * @category Memory
+ */
 export const PAGE_SHIFT = 12;
-/** Bytes per page (and per net_iov). */
+/**
+ * Bytes per page (and per net_iov).
+ * @category Memory
+ */
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
-/** Bytes per net_iov: one page. */
+/**
+ * Bytes per net_iov: one page.
+ * @category Memory
+ */
 export const NET_IOV_SIZE = PAGE_SIZE;

@@ -9,7 +9,10 @@
  */
 import { NetmemError, show, type ErrnoCode } from './errors.js';
 
-/** Argument checks and error construction for one package (see {@link errorScope}). */
+/**
+ * Argument checks and error construction for one package (see {@link errorScope}).
+ * @category Provider contract
+ */
 export interface ErrorScope {
   /** The package name errors start with. */
   readonly scope: string;
@@ -35,7 +38,10 @@ export interface ErrorScope {
   options<T extends object>(v: T | undefined, what: string, allowed: readonly string[], optional?: boolean): T;
 }
 
-/** Argument checks whose errors start with `scope`. */
+/**
+ * Argument checks whose errors start with `scope`.
+ * @category Provider contract
+ */
 export function errorScope(scope: string): ErrorScope {
   const fail = (code: ErrnoCode, message: string): never => {
     throw new NetmemError(code, message, scope);

@@ -83,6 +83,7 @@ function makeMemory(bytes: number, shared: boolean, useWasm: boolean): { buffer:
 /**
  * Byte storage with memmove-speed copies inside it and word-aligned ones
  * across its edge (its copy paths are StorageCopier's, in copy.ts).
+ * @category Memory
  */
 export class ByteStorage extends StorageCopier {
   /** The memory's buffer (a SharedArrayBuffer when shared). */

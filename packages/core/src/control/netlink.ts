@@ -13,7 +13,10 @@ import type { PagePool, PagePoolInfo } from '../pool/types.js';
 import { namespaceOf, type NetNamespace } from '../net/namespace.js';
 import type { MemoryDomain } from '../netmem/domain.js';
 
-/** The pool a stats reply is about. */
+/**
+ * The pool a stats reply is about.
+ * @category Control plane
+ */
 export interface PagePoolRef {
   /** Pool id. */
   id: number;
@@ -21,13 +24,19 @@ export interface PagePoolRef {
   ifindex?: number;
 }
 
-/** Page-pool stats-get reply. */
+/**
+ * Page-pool stats-get reply.
+ * @category Control plane
+ */
 export interface PagePoolStatsReply extends PagePoolStats {
   /** The pool it is about: id and ifindex (when not orphaned). */
   info: PagePoolRef;
 }
 
-/** Queue get reply (netdev queue-get). */
+/**
+ * Queue get reply (netdev queue-get).
+ * @category Control plane
+ */
 export interface QueueInfo extends Record<string, unknown> {
   /** Queue index. */
   id: number;
@@ -39,7 +48,10 @@ export interface QueueInfo extends Record<string, unknown> {
   napiId?: number;
 }
 
-/** Notifications of the control plane. */
+/**
+ * Notifications of the control plane.
+ * @category Control plane
+ */
 export interface ControlPlaneEvents {
   /** A visible pool was created. */
   'page-pool-add': (info: PagePoolInfo) => void;
@@ -55,10 +67,16 @@ export interface ControlPlaneEvents {
  *
  * @example
  * ```ts
+ * import { MemoryDomain, NetNamespace, controlPlane } from '@netmem/core';
+ * import { pagesProvider } from '@netmem/provider-pages';
+ *
+ * const ns = new NetNamespace(new MemoryDomain({ pages: 4096 }), { pageProvider: pagesProvider() });
  * const nl = controlPlane(ns);
  * nl.on('page-pool-del', (info) => console.log('pool', info.id, 'freed'));
+ * ns.createNetdevsim({ name: 'eth0' });
  * console.log(nl.pagePoolDump());
  * ```
+ * @category Control plane
  */
 export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
   /** Use {@link controlPlane}: one control plane per namespace. */
@@ -156,7 +174,22 @@ function wire(domain: MemoryDomain): void {
   r.on('del', fan('page-pool-del'));
 }
 
-/** The control plane of `ns` (made on first use; one per namespace). */
+/**
+ * The control plane of `ns` (made on first use; one per namespace).
+ *
+ * @example
+ * ```ts
+ * import { MemoryDomain, NetNamespace, controlPlane } from '@netmem/core';
+ * import { pagesProvider } from '@netmem/provider-pages';
+ *
+ * const ns = new NetNamespace(new MemoryDomain({ pages: 4096 }), { pageProvider: pagesProvider() });
+ * const eth0 = ns.createNetdevsim({ name: 'eth0', rxQueues: 2 });
+ * const nl = controlPlane(ns);                 // the same object on every call
+ * console.log(nl.queueGet({ ifindex: eth0.ifindex, id: 1, type: 'rx' }));
+ * for (const s of nl.pagePoolStatsDump()) console.log(s);
+ * ```
+ * @category Control plane
+ */
 export function controlPlane(ns: NetNamespace): ControlPlane {
   let cp = planes.get(ns);
   if (cp === undefined) {

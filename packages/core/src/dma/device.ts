@@ -22,20 +22,35 @@ import { ByteCopier } from '../bytes/copy.js';
 import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, dmaDirName } from './direction.js';
 import type { MemRegion } from './region.js';
 
-/** Bytes one large-mapping IOVA window spans: the largest single mapping (1 GiB). */
+/**
+ * Bytes one large-mapping IOVA window spans: the largest single mapping (1 GiB).
+ * @category DMA
+ */
 export const IOVA_SLOT_BYTES = 2 ** 30;
-/** Mappings of at most this many bytes (one page) get page-granular IOVAs below {@link IOVA_LARGE_BASE}. */
+/**
+ * Mappings of at most this many bytes (one page) get page-granular IOVAs below {@link IOVA_LARGE_BASE}.
+ * @category DMA
+ */
 export const IOVA_PAGE_BYTES = PAGE_SIZE;
 const IOVA_PAGE_SHIFT = PAGE_SHIFT;
-/** First IOVA of the large-mapping windows. */
+/**
+ * First IOVA of the large-mapping windows.
+ * @category DMA
+ */
 export const IOVA_LARGE_BASE = 2 ** 31;
 /** Slots that can take a page-granular IOVA (below IOVA_LARGE_BASE). */
 const PAGE_IOVA_SLOTS = IOVA_LARGE_BASE / IOVA_PAGE_BYTES - 1;
 
-/** Kinds of IOMMU fault the model records. */
+/**
+ * Kinds of IOMMU fault the model records.
+ * @category DMA
+ */
 export type DmaFaultKind = 'unmapped-access' | 'double-unmap' | 'direction-mismatch' | 'device-gone';
 
-/** One recorded fault. */
+/**
+ * One recorded fault.
+ * @category DMA
+ */
 export interface DmaFault {
   /** What went wrong. */
   kind: DmaFaultKind;
@@ -47,7 +62,10 @@ export interface DmaFault {
   iova: number;
 }
 
-/** Events a device emits. */
+/**
+ * Events a device emits.
+ * @category DMA
+ */
 export interface DmaDeviceEvents {
   /** An IOMMU fault was recorded. */
   fault: (f: DmaFault) => void;
@@ -55,7 +73,10 @@ export interface DmaDeviceEvents {
   removed: () => void;
 }
 
-/** Counters of one device. */
+/**
+ * Counters of one device.
+ * @category DMA
+ */
 export interface DmaDeviceCounters {
   /** Successful maps. */
   maps: number;
@@ -71,7 +92,10 @@ export interface DmaDeviceCounters {
   faults: Record<DmaFaultKind, number>;
 }
 
-/** Options for {@link DmaDevice}. */
+/**
+ * Options for {@link DmaDevice}.
+ * @category DMA
+ */
 export interface DmaDeviceOptions {
   /** Throw a NetmemError on a fault instead of only recording it. Default false. */
   strict?: boolean;
@@ -100,7 +124,10 @@ function badCopy(op: string, a: unknown, off: unknown, len: unknown): never {
 /** Faults kept in {@link DmaDevice.faultLog}. */
 const FAULT_LOG_MAX = 1024;
 
-/** A DMA-capable device behind the IOMMU model. */
+/**
+ * A DMA-capable device behind the IOMMU model.
+ * @category DMA
+ */
 export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
   /** Whether faults throw. */
   strict: boolean;

@@ -12,7 +12,10 @@ import { makeRegion, type MemRegion } from './region.js';
 
 const E = errorScope('netmem');
 
-/** One scatter segment: `length` bytes at `offset` of the dmabuf's buffer (both page multiples). */
+/**
+ * One scatter segment: `length` bytes at `offset` of the dmabuf's buffer (both page multiples).
+ * @category DMA
+ */
 export interface DmabufSegment {
   /** Byte offset in the buffer. */
   readonly offset: number;
@@ -20,7 +23,10 @@ export interface DmabufSegment {
   readonly length: number;
 }
 
-/** Options for a new {@link Dmabuf}. */
+/**
+ * Options for a new {@link Dmabuf}.
+ * @category DMA
+ */
 export interface DmabufOptions {
   /** Total pages. Required unless `segments` is given. */
   pages?: number;
@@ -32,10 +38,16 @@ export interface DmabufOptions {
   name?: string;
 }
 
-/** Largest segment: one IOMMU mapping (1 GiB). */
+/**
+ * Largest segment: one IOMMU mapping (1 GiB).
+ * @category DMA
+ */
 export const MAX_DMABUF_SEGMENT = 2 ** 30;
 
-/** A dmabuf: device memory in a SharedArrayBuffer, described as scatter segments. */
+/**
+ * A dmabuf: device memory in a SharedArrayBuffer, described as scatter segments.
+ * @category DMA
+ */
 export class Dmabuf {
   /** Name for messages. */
   readonly name: string;

@@ -4,6 +4,7 @@ import type { ByteStorage } from '../bytes/storage.js';
  * A span of byte storage a device can map: the domain's page memory, a
  * dmabuf's device memory, or a user's io_uring area. Regions are few and
  * long-lived, so they are plain objects.
+ * @category Memory
  */
 export interface MemRegion {
   /** Name for messages. */
@@ -16,7 +17,10 @@ export interface MemRegion {
   readonly storage?: ByteStorage;
 }
 
-/** Makes a region over a buffer. */
+/**
+ * Makes a region over a buffer.
+ * @category Memory
+ */
 export function makeRegion(name: string, buffer: SharedArrayBuffer | ArrayBuffer): MemRegion {
   return { name, buffer, u8: new Uint8Array(buffer) };
 }

@@ -28,7 +28,10 @@ import { NetdevsimRx, type RxLayout } from './rx-path.js';
 import type { SkBuff, SkbFactory } from './skb.js';
 import type { TcpSocket } from './socket.js';
 
-/** Options for {@link NetdevsimDriver}. */
+/**
+ * Options for {@link NetdevsimDriver}.
+ * @category Stack model
+ */
 export interface NetdevsimOptions {
   /** Provider for queues without a memory provider (normal pages). */
   pageProvider: MemoryProviderOps;
@@ -44,7 +47,10 @@ export interface NetdevsimOptions {
   dmaTracking?: DmaTracking;
 }
 
-/** Descriptors posted on a queue. */
+/**
+ * Descriptors posted on a queue.
+ * @category Stack model
+ */
 export interface PostedCounts {
   /** Payload buffers. */
   payload: number;
@@ -52,7 +58,10 @@ export interface PostedCounts {
   header: number;
 }
 
-/** Per-queue counters. */
+/**
+ * Per-queue counters.
+ * @category Stack model
+ */
 export interface RxQueueCounters {
   /** Packets handed to the stack. */
   packets: number;
@@ -67,6 +76,13 @@ export interface RxQueueCounters {
 /** Most descriptors in a netdevsim rx ring. */
 export const MAX_RING_SIZE = 65536;
 
+/**
+ * A netdevsim-like NIC driver: per rx queue a NAPI context, a page pool
+ * built on the queue's provider and a ring of posted buffers.
+ * {@link NetdevsimDriver.receive} plays the NIC's DMA write and the NAPI
+ * poll that builds the skb and refills the ring.
+ * @category Stack model
+ */
 export class NetdevsimDriver implements QueueMgmtOps {
   /** Fails the next queue start (restart rollback tests). */
   failNextQueueStart = false;

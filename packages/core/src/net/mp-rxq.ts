@@ -60,6 +60,7 @@ function checkMemoryProvider(netdev: NetDevice, idx: number): void {
  * in order: ENODEV (unregistered netdev), ERANGE (index), EINVAL (header split off), EINVAL (threshold),
  * EEXIST (XDP), EEXIST (queue already bound), EBUSY (AF_XDP), then the
  * restart's error (ENODATA when the driver ignored the provider).
+ * @category Provider contract
  */
 export function mpOpenRxq(netdev: NetDevice, idx: number, mp: MemoryProviderOps): void {
   // Callers find the netdev by ifindex; an unregistered one is not found.
@@ -85,6 +86,7 @@ export function mpOpenRxq(netdev: NetDevice, idx: number, mp: MemoryProviderOps)
 /**
  * net_mp_close_rxq: unbinds `mp` from queue `idx` and restarts it with
  * normal pages. A queue already let go of by unregister is left alone.
+ * @category Provider contract
  */
 export function mpCloseRxq(netdev: NetDevice, idx: number, mp: MemoryProviderOps): void {
   if ((idx | 0) !== idx) E.expected('an rx queue index must be an integer', idx);

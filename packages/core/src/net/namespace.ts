@@ -17,13 +17,19 @@ import { NetDevice } from './netdev.js';
 import { SkbFactory } from './skb.js';
 import { TcpSocket, type TcpSocketOptions } from './socket.js';
 
-/** Options for {@link NetNamespace}. */
+/**
+ * Options for {@link NetNamespace}.
+ * @category Stack model
+ */
 export interface NetNamespaceOptions {
   /** The provider for queues without a memory provider (`pagesProvider()`). */
   pageProvider: MemoryProviderOps;
 }
 
-/** Options for {@link NetNamespace.createNetdevsim}. */
+/**
+ * Options for {@link NetNamespace.createNetdevsim}.
+ * @category Stack model
+ */
 export interface NetdevsimDeviceOptions extends Partial<Omit<NetdevsimOptions, 'pageProvider'>> {
   /** Interface name. Default `eniN`. */
   name?: string;
@@ -54,7 +60,23 @@ export function namespaceOf(nd: unknown): NetNamespace | undefined {
   return homes.get(nd as NetDevice);
 }
 
-/** A network namespace: devices, loopback, the stack's skbs. */
+/**
+ * A network namespace: devices, loopback, the stack's skbs.
+ *
+ * @example
+ * ```ts
+ * import { MemoryDomain, NetNamespace } from '@netmem/core';
+ * import { pagesProvider } from '@netmem/provider-pages';
+ *
+ * const ns = new NetNamespace(new MemoryDomain({ pages: 4096 }), { pageProvider: pagesProvider() });
+ * const eth0 = ns.createNetdevsim({ name: 'eth0', rxQueues: 2 });
+ * const sk = ns.socket();
+ * const packet = new Uint8Array(1500).fill(7);
+ * ns.driver(eth0).receive(0, packet, 54, sk);   // NIC write, skb, socket queue (54 header bytes)
+ * console.log(sk.recvmsg(new Uint8Array(2048)));  // the 1446 payload bytes, copied out
+ * ```
+ * @category Stack model
+ */
 export class NetNamespace {
   /** The loopback device (ifindex 1). */
   readonly loopback: NetDevice;
@@ -80,7 +102,20 @@ export class NetNamespace {
     this.skbs = new SkbFactory(domain);
   }
 
-  /** Creates a netdevsim port: DMA device, NetDevice and driver; up unless `up: false`. */
+  /**
+   * Creates a netdevsim port: DMA device, NetDevice and driver; up unless `up: false`.
+   *
+   * @example
+   * ```ts
+   * import { MemoryDomain, NetNamespace } from '@netmem/core';
+   * import { pagesProvider } from '@netmem/provider-pages';
+   *
+   * const ns = new NetNamespace(new MemoryDomain({ pages: 4096 }), { pageProvider: pagesProvider() });
+   * const eth1 = ns.createNetdevsim({ name: 'eth1', rxQueues: 4, headerSplit: true, ringSize: 128 });
+   * const drv = ns.driver(eth1);                  // each queue has its own pool and NAPI context
+   * console.log(eth1.ifindex, drv.pool(0)?.info());
+   * ```
+   */
   createNetdevsim(o: NetdevsimDeviceOptions = {}): NetDevice {
     E.options(o, 'createNetdevsim', NETDEVSIM_KEYS);
     const ifindex = this.nextIfindex;

@@ -10,7 +10,10 @@ import type { DmaDevice } from '../dma/device.js';
 import type { MemoryProviderOps, PagePool, PoolNetdev, ProviderRxQueue } from '../pool/types.js';
 import type { SkBuff } from './skb.js';
 
-/** Queue-management ops a driver provides (netdev_queue_mgmt_ops). */
+/**
+ * Queue-management ops a driver provides (netdev_queue_mgmt_ops).
+ * @category Stack model
+ */
 export interface QueueMgmtOps {
   /** ndo_queue_mem_alloc: builds new queue memory (pools, ring) for queue `idx`. */
   queueMemAlloc(idx: number): unknown;
@@ -28,10 +31,16 @@ export interface QueueMgmtOps {
   transmit?(skb: SkBuff): boolean;
 }
 
-/** Largest hds-thresh netdevsim takes (NSIM_HDS_THRESHOLD_MAX); above it ethtool answers ERANGE. */
+/**
+ * Largest hds-thresh netdevsim takes (NSIM_HDS_THRESHOLD_MAX); above it ethtool answers ERANGE.
+ * @category Stack model
+ */
 export const HDS_THRESH_MAX = 1024;
 
-/** One rx queue (struct netdev_rx_queue). */
+/**
+ * One rx queue (struct netdev_rx_queue).
+ * @category Stack model
+ */
 export class RxQueue implements ProviderRxQueue {
   /** Memory provider bound to the queue (mp_params), or null. */
   mp: MemoryProviderOps | null = null;
@@ -54,10 +63,16 @@ export class RxQueue implements ProviderRxQueue {
 /** Most rx queues a model netdev has (the model allocates a queue object per queue up front). */
 export const MAX_RX_QUEUES = 1024;
 
-/** Registration state. */
+/**
+ * Registration state.
+ * @category Stack model
+ */
 export type NetdevRegState = 'registered' | 'unregistered';
 
-/** Options for a net device. */
+/**
+ * Options for a net device.
+ * @category Stack model
+ */
 export interface NetDeviceOptions {
   /** Interface name. */
   name: string;
@@ -81,6 +96,12 @@ export interface NetdevHooks {
   unregistering(netdev: NetDevice): void;
 }
 
+/**
+ * A net device: rx queues with their provider parameters, header split, up
+ * and down, register and unregister, and the pools created for it. Make one
+ * with {@link NetNamespace.createNetdevsim}; its driver does the receiving.
+ * @category Stack model
+ */
 export class NetDevice implements PoolNetdev {
   /** Interface name. */
   readonly name: string;

@@ -8,7 +8,10 @@ import type { Napi } from '../pool/napi.js';
 import type { PagePool } from '../pool/types.js';
 import { DescRing } from './desc-ring.js';
 
-/** The memory of one queue incarnation (what ndo_queue_mem_alloc builds). */
+/**
+ * The memory of one queue incarnation (what ndo_queue_mem_alloc builds).
+ * @category Stack model
+ */
 export class QueueMem {
   /** @internal Payload descriptors: buffers of the queue's pool. */
   readonly ring: DescRing;

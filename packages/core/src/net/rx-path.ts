@@ -29,6 +29,7 @@ import { TcpSocket } from './socket.js';
  * the whole packet when it is at or below the device's hds-thresh and fits
  * the header buffer. `pull ≤ split ≤ header buffer size` (the model's stack
  * pulls from the linear part only).
+ * @category Stack model
  */
 export interface RxLayout {
   /** Protocol header bytes the stack pulls. */

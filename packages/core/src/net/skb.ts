@@ -16,10 +16,16 @@ import { Place, type Ledger, type PlaceCode } from '../netmem/ledger.js';
 import { netmemRef } from '../pool/owner.js';
 import { poolRegistry, type PoolRegistry } from '../pool/registry.js';
 
-/** Most frags one skb holds. */
+/**
+ * Most frags one skb holds.
+ * @category Stack model
+ */
 export const MAX_SKB_FRAGS = 17;
 
-/** The data an skb and its clones share (skb_shared_info + the head buffer). */
+/**
+ * The data an skb and its clones share (skb_shared_info + the head buffer).
+ * @category Stack model
+ */
 export class SkbShared {
   /** Netmem holding the head buffer (0: none). */
   head = 0;
@@ -39,7 +45,10 @@ export class SkbShared {
   dataref = 1;
 }
 
-/** One socket buffer. */
+/**
+ * One socket buffer.
+ * @category Stack model
+ */
 export class SkBuff {
   /** The shared data. */
   shinfo: SkbShared;
@@ -105,6 +114,7 @@ export class SkBuff {
  * Builds, clones, coalesces and frees skbs for one domain, recycling skb
  * objects. Every netmem reference an skb holds is either a pp reference
  * (ppRecycle skbs, pool netmems) or a page/net_iov reference.
+ * @category Stack model
  */
 export class SkbFactory {
   private freeSkbs: SkBuff[] = [];

@@ -10,12 +10,21 @@ import { E } from '../base/validate.js';
 import { Place } from '../netmem/ledger.js';
 import type { SkBuff, SkbFactory } from './skb.js';
 
-/** recvmsg flag: the caller accepts devmem (dmabuf) frags as cmsgs. */
+/**
+ * recvmsg flag: the caller accepts devmem (dmabuf) frags as cmsgs.
+ * @category Stack model
+ */
 export const MSG_SOCK_DEVMEM = 0x2000000;
-/** recvmsg flag: look without consuming. */
+/**
+ * recvmsg flag: look without consuming.
+ * @category Stack model
+ */
 export const MSG_PEEK = 2;
 
-/** What a provider package adds to sockets it serves. */
+/**
+ * What a provider package adds to sockets it serves.
+ * @category Provider contract
+ */
 export interface SocketExtension {
   /** Name, one extension per name per socket. */
   readonly name: string;
@@ -27,10 +36,16 @@ export interface SocketExtension {
   close(sk: TcpSocket): void;
 }
 
-/** Socket states the model distinguishes. */
+/**
+ * Socket states the model distinguishes.
+ * @category Stack model
+ */
 export type SocketState = 'established' | 'closed';
 
-/** Options for a socket. */
+/**
+ * Options for a socket.
+ * @category Stack model
+ */
 export interface TcpSocketOptions {
   /** Coalesce a new skb into the queue's tail (tcp_try_coalesce). Default true. */
   coalesce?: boolean;
@@ -40,7 +55,10 @@ export interface TcpSocketOptions {
 
 let nextSocketId = 1;
 
-/** A TCP-like socket: receive queue, recvmsg copy path, extensions, close. */
+/**
+ * A TCP-like socket: receive queue, recvmsg copy path, extensions, close.
+ * @category Stack model
+ */
 export class TcpSocket {
   /** Socket id, for messages. */
   readonly id = nextSocketId++;

@@ -9,13 +9,17 @@ import { descOf, makeHandle } from './handle.js';
 import type { MemRegion } from '../dma/region.js';
 import type { NetmemTable } from './netmem-table.js';
 
-/** Who owns an area's memory. */
+/**
+ * Who owns an area's memory.
+ * @category Memory
+ */
 export type NetIovType = 'dmabuf' | 'io_uring';
 
 /**
  * Optional hooks of an area's owner: get_netmem / put_netmem on one of its
  * net_iovs (devmem takes a binding reference per net_iov reference; io_uring
  * takes none).
+ * @category Memory
  */
 export interface NetIovOwner {
   /** A page-style reference to one of the owner's net_iovs was taken. */
@@ -25,7 +29,10 @@ export interface NetIovOwner {
 }
 
 
-/** A provider's area of page-sized net_iovs. */
+/**
+ * A provider's area of page-sized net_iovs.
+ * @category Memory
+ */
 export class NetIovArea {
   constructor(
     /** Area id, unique in its domain. */

@@ -5,7 +5,10 @@
  * used to catch stale handles in checked mode. 0 is NULL.
  */
 
-/** The NULL netmem: "no buffer". */
+/**
+ * The NULL netmem: "no buffer".
+ * @category Memory
+ */
 export const NETMEM_NULL = 0;
 /** Bit 0 of a handle: set for a net_iov. */
 export const NET_IOV_BIT = 1;
@@ -25,7 +28,10 @@ export function descOf(nm: number): number {
   return (nm >>> 1) & DESC_MASK;
 }
 
-/** True when the handle names a net_iov rather than a page. */
+/**
+ * True when the handle names a net_iov rather than a page.
+ * @category Memory
+ */
 export function isNetIov(nm: number): boolean {
   return (nm & NET_IOV_BIT) !== 0;
 }

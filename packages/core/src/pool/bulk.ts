@@ -18,6 +18,7 @@ let scratch = new Int32Array(64);
  * reference dropped). `data` is used as scratch space and its contents are
  * undefined afterwards, as in the kernel. A bad entry throws before any
  * netmem is recycled, with every reference it dropped restored.
+ * @category Pool
  */
 export function putNetmemBulk(domain: MemoryDomain, data: Int32Array | number[], count = data?.length): void {
   if (!(data instanceof Int32Array) && !Array.isArray(data)) E.expected('putNetmemBulk takes an Int32Array or an array of netmems', data);

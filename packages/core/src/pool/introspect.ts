@@ -48,7 +48,10 @@ export function poolSnapshot(pool: PoolInternals): PoolSnapshot {
   return { cache, ring };
 }
 
-/** Counts of every pool netmem of `domain` by place, per pool id (the ledger summed up). */
+/**
+ * Counts of every pool netmem of `domain` by place, per pool id (the ledger summed up).
+ * @category Memory
+ */
 export function ledgerSummary(domain: MemoryDomain): Map<number, Record<string, number>> {
   const out = new Map<number, Record<string, number>>();
   for (const pool of poolRegistry(domain).all()) out.set(pool.id, pool.places());

@@ -7,7 +7,10 @@
 let current: Napi | null = null;
 let nextNapiId = 1;
 
-/** A NAPI context: the one consumer context of the pools bound to it. */
+/**
+ * A NAPI context: the one consumer context of the pools bound to it.
+ * @category Stack model
+ */
 export class Napi {
   /** NAPI id, reported in pool info. */
   readonly id: number;
@@ -52,7 +55,10 @@ export class Napi {
   }
 }
 
-/** The NAPI polling right now, if any. */
+/**
+ * The NAPI polling right now, if any.
+ * @category Stack model
+ */
 export function currentNapi(): Napi | null {
   return current;
 }

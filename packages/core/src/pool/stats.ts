@@ -16,7 +16,10 @@ export const S_RING_FULL = 9;
 export const S_RELEASED_REFCNT = 10;
 export const S_COUNT = 11;
 
-/** Allocation counters (page_pool_alloc_stats). */
+/**
+ * Allocation counters (page_pool_alloc_stats).
+ * @category Pool
+ */
 export interface PagePoolAllocStats {
   /** Served from the alloc cache. */
   fast: number;
@@ -32,7 +35,10 @@ export interface PagePoolAllocStats {
   waive: number;
 }
 
-/** Recycling counters (page_pool_recycle_stats). */
+/**
+ * Recycling counters (page_pool_recycle_stats).
+ * @category Pool
+ */
 export interface PagePoolRecycleStats {
   /** Recycled into the alloc cache. */
   cached: number;
@@ -46,7 +52,10 @@ export interface PagePoolRecycleStats {
   releasedRefcnt: number;
 }
 
-/** `PagePool.stats()` reply. */
+/**
+ * `PagePool.stats()` reply.
+ * @category Pool
+ */
 export interface PagePoolStats {
   /** Allocation counters. */
   alloc: PagePoolAllocStats;

@@ -17,10 +17,16 @@ import type { PagePoolStats } from './stats.js';
 /** An eventemitter3 emitter of the events in `T`. */
 type Emitter<T extends object> = InstanceType<typeof EventEmitter<T>>;
 
-/** Fields a provider adds to a pool's or queue's introspection reply. */
+/**
+ * Fields a provider adds to a pool's or queue's introspection reply.
+ * @category Provider contract
+ */
 export type ProviderInfo = Record<string, unknown>;
 
-/** An rx queue as a provider sees it on uninstall. */
+/**
+ * An rx queue as a provider sees it on uninstall.
+ * @category Provider contract
+ */
 export interface ProviderRxQueue {
   /** Queue index on its netdev. */
   readonly index: number;
@@ -34,6 +40,7 @@ export interface ProviderRxQueue {
  * only on slow paths: `alloc` when the cache and ring are empty, `release`
  * when a netmem leaves the pool. Helpers for the ops live in
  * `@netmem/core/provider`.
+ * @category Provider contract
  */
 export interface MemoryProviderOps {
   /** Short name, used in messages and introspection. */
@@ -67,7 +74,10 @@ export interface MemoryProviderOps {
   uninstall?(rxq: ProviderRxQueue): void;
 }
 
-/** What a pool needs to know of the net device it serves. */
+/**
+ * What a pool needs to know of the net device it serves.
+ * @category Pool
+ */
 export interface PoolNetdev {
   /** Interface index (1 is loopback: pools moved there are orphans). */
   readonly ifindex: number;
@@ -81,7 +91,10 @@ export interface PoolNetdev {
   poolDetached?(pool: PagePool): void;
 }
 
-/** Parameters of {@link createPagePool} (struct page_pool_params). */
+/**
+ * Parameters of {@link createPagePool} (struct page_pool_params).
+ * @category Pool
+ */
 export interface PagePoolParams {
   /** The memory domain the pool allocates from. */
   domain: MemoryDomain;
@@ -115,7 +128,10 @@ export interface PagePoolParams {
   fragAlign?: number;
 }
 
-/** `PagePool.info()` reply (the netlink page-pool-get attributes). */
+/**
+ * `PagePool.info()` reply (the netlink page-pool-get attributes).
+ * @category Pool
+ */
 export interface PagePoolInfo extends ProviderInfo {
   /** Pool id. */
   id: number;
@@ -133,7 +149,10 @@ export interface PagePoolInfo extends ProviderInfo {
   places?: Record<string, number>;
 }
 
-/** Contents of a pool's cache and ring, oldest ring entry first. */
+/**
+ * Contents of a pool's cache and ring, oldest ring entry first.
+ * @category Pool
+ */
 export interface PoolSnapshot {
   /** Cache entries, bottom of the stack first. */
   cache: number[];
@@ -141,7 +160,10 @@ export interface PoolSnapshot {
   ring: number[];
 }
 
-/** Payload of the `stalled` event. */
+/**
+ * Payload of the `stalled` event.
+ * @category Pool
+ */
 export interface StalledPoolEvent {
   /** Pool id. */
   id: number;
@@ -153,7 +175,10 @@ export interface StalledPoolEvent {
   places: Record<string, number>;
 }
 
-/** Events of a {@link PagePool}. */
+/**
+ * Events of a {@link PagePool}.
+ * @category Pool
+ */
 export interface PagePoolEvents {
   /** destroy() found netmems in flight; the pool waits for them. */
   detached: (pool: PagePool) => void;
@@ -174,6 +199,7 @@ export interface PagePoolEvents {
  * netmem leaving it (state_release), each attempt to finish a destroy
  * (release, with the attempt number), and a preferred-node change. Hooks run
  * on slow paths only; the fast paths never call them.
+ * @category Pool
  */
 export interface PagePoolTracer {
   /** page_pool_state_hold: `nm` entered the pool; `hold` is the pool's hold count after it. */
@@ -198,12 +224,17 @@ export interface PagePoolTracer {
  *
  * @example
  * ```ts
- * const pool = createPagePool({ domain, dev, provider: pagesProvider(), flags: PP_FLAG_DMA_MAP, maxLen: 4096 });
+ * import { MemoryDomain, createPagePool, PP_FLAG_DMA_MAP } from '@netmem/core';
+ * import { pagesProvider } from '@netmem/provider-pages';
+ *
+ * const domain = new MemoryDomain({ pages: 1024 });
+ * const pool = createPagePool({ domain, dev: domain.createDevice('nic0'), provider: pagesProvider(), flags: PP_FLAG_DMA_MAP, maxLen: 4096 });
  * const nm = pool.allocNetmems();   // 0 when nothing can be had
  * pool.bytes(nm)[0] = 1;
- * pool.recycleDirect(nm);
+ * pool.recycleDirect(nm);           // straight back to the cache: we are the pool's only user
  * pool.destroy();
  * ```
+ * @category Pool
  */
 export interface PagePool extends Emitter<PagePoolEvents> {
   /** Pool id, ≥ 1. */

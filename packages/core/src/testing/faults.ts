@@ -11,6 +11,7 @@ import type { PagePool } from '../pool/types.js';
  * release by a buggy driver does (pages_state_release_cnt runs ahead). The
  * pool's next destroy attempt then sees negative inflight: it warns once
  * ("negative inflight packet-pages") and stops retrying, as the kernel does.
+ * @category Checks and testing
  */
 export function injectExtraRelease(pool: PagePool, n = 1): void {
   E.int(n, 'extra releases', 1, 0x7fffffff);

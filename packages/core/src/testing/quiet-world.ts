@@ -8,7 +8,10 @@ import type { DmaDevice } from '../dma/device.js';
 import { MemoryDomain, type NetmemWarning } from '../netmem/domain.js';
 import { checkDomainInvariants } from '../check/invariants.js';
 
-/** Options of {@link quietWorld}. */
+/**
+ * Options of {@link quietWorld}.
+ * @category Checks and testing
+ */
 export interface QuietWorldOptions {
   /** Page frames. Default 1024. */
   pages?: number;
@@ -26,7 +29,10 @@ export interface QuietWorldOptions {
   strictIommu?: boolean;
 }
 
-/** What {@link quietWorld} builds. */
+/**
+ * What {@link quietWorld} builds.
+ * @category Checks and testing
+ */
 export interface QuietWorld {
   /** The domain (virtual clock, warnings captured, not printed). */
   readonly domain: MemoryDomain;
@@ -42,7 +48,25 @@ export interface QuietWorld {
   violations(): string[];
 }
 
-/** A quiet domain on a virtual clock with one device. */
+/**
+ * A quiet domain on a virtual clock with one device.
+ *
+ * @example
+ * ```ts
+ * import { createPagePool } from '@netmem/core';
+ * import { quietWorld } from '@netmem/core/testing';
+ * import { pagesProvider } from '@netmem/provider-pages';
+ *
+ * const w = quietWorld({ pages: 256, checked: true });
+ * const pool = createPagePool({ domain: w.domain, dev: w.dev, provider: pagesProvider() });
+ * const nm = pool.allocNetmems();          // held: destroy has to wait for it
+ * pool.destroy();
+ * pool.putNetmem(nm);
+ * w.clock.advance(1000);                   // virtual time: the release retry runs now
+ * console.log(pool.isFreed, w.violations(), w.warnings);   // true [] []
+ * ```
+ * @category Checks and testing
+ */
 export function quietWorld(opts: QuietWorldOptions = {}): QuietWorld {
   const clock = new VirtualClock();
   const domain = new MemoryDomain({

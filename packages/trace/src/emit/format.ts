@@ -6,7 +6,10 @@
  * that write synthetic traces.
  */
 
-/** Who and when, for one line. */
+/**
+ * Who and when, for one line.
+ * @category Writing traces
+ */
 export interface LineContext {
   /** Task name. */
   comm: string;
@@ -20,17 +23,26 @@ export interface LineContext {
   flags?: string;
 }
 
-/** The text formats the writer can produce. */
+/**
+ * The text formats the writer can produce.
+ * @category Writing traces
+ */
 export type EmitFormat = 'perf' | 'tracefs';
 
-/** `seconds` with 6 decimals (µs), as both tracers print it. */
+/**
+ * `seconds` with 6 decimals (µs), as both tracers print it.
+ * @category Writing traces
+ */
 export function secondsText(t: number): string {
   const us = Math.round(t * 1e6);
   const s = Math.floor(us / 1e6);
   return `${s}.${String(us - s * 1e6).padStart(6, '0')}`;
 }
 
-/** The part of a line before the event's fields. */
+/**
+ * The part of a line before the event's fields.
+ * @category Writing traces
+ */
 export function lineHead(format: EmitFormat, event: string, c: LineContext): string {
   const ts = secondsText(c.time).padStart(12);
   if (format === 'perf') {
@@ -41,22 +53,34 @@ export function lineHead(format: EmitFormat, event: string, c: LineContext): str
   return `${c.comm.padStart(16)}-${String(c.pid).padEnd(7)} [${String(c.cpu).padStart(3, '0')}] ${c.flags ?? '.....'} ${ts}: ${event}: `;
 }
 
-/** `page_pool_state_hold` fields. */
+/**
+ * `page_pool_state_hold` fields.
+ * @category Writing traces
+ */
 export function holdFields(pool: string, netmem: string, netIov: boolean, pfn: number, hold: number): string {
   return `page_pool=${pool} netmem=${netmem} is_net_iov=${netIov ? 1 : 0}, pfn=0x${pfn.toString(16)} hold=${hold}`;
 }
 
-/** `page_pool_state_release` fields. */
+/**
+ * `page_pool_state_release` fields.
+ * @category Writing traces
+ */
 export function releaseFields(pool: string, netmem: string, netIov: boolean, pfn: number, release: number): string {
   return `page_pool=${pool} netmem=${netmem} is_net_iov=${netIov ? 1 : 0} pfn=0x${pfn.toString(16)} release=${release}`;
 }
 
-/** `page_pool_release` fields. */
+/**
+ * `page_pool_release` fields.
+ * @category Writing traces
+ */
 export function poolReleaseFields(pool: string, inflight: number, hold: number, release: number, cnt: number): string {
   return `page_pool=${pool} inflight=${inflight} hold=${hold} release=${release} cnt=${cnt}`;
 }
 
-/** `page_pool_update_nid` fields. */
+/**
+ * `page_pool_update_nid` fields.
+ * @category Writing traces
+ */
 export function updateNidFields(pool: string, oldNid: number, newNid: number): string {
   return `page_pool=${pool} pool_nid=${oldNid} new_nid=${newNid}`;
 }

@@ -15,10 +15,16 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import type { MemoryDomain, PagePool, PagePoolTracer } from '@netmem/core';
 import { holdFields, lineHead, poolReleaseFields, releaseFields, updateNidFields, type EmitFormat, type LineContext } from './format.js';
 
-/** Task and CPU of a line. */
+/**
+ * Task and CPU of a line.
+ * @category Writing traces
+ */
 export type TaskContext = Omit<LineContext, 'time'>;
 
-/** Options of {@link textTracer}. */
+/**
+ * Options of {@link textTracer}.
+ * @category Writing traces
+ */
 export interface TextTracerOptions {
   /** Output format. Default `perf`. */
   format?: EmitFormat;
@@ -48,7 +54,25 @@ function mix32(v: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** A tracer writing `domain`'s page_pool tracepoints as text. */
+/**
+ * A tracer writing `domain`'s page_pool tracepoints as text.
+ *
+ * @example
+ * ```ts
+ * import { MemoryDomain, createPagePool, setPagePoolTracer } from '@netmem/core';
+ * import { pagesProvider } from '@netmem/provider-pages';
+ * import { analyzeTraceText, renderText, textTracer } from '@netmem/trace';
+ *
+ * const domain = new MemoryDomain({ pages: 1024 });
+ * const lines: string[] = [];
+ * setPagePoolTracer(domain, textTracer(domain, { write: (l) => lines.push(l) }));   // perf script format
+ * const pool = createPagePool({ domain, provider: pagesProvider() });
+ * pool.putNetmem(pool.allocNetmems());
+ * pool.destroy();
+ * console.log(renderText(analyzeTraceText(lines.join(''))));   // the model's run, read back like a kernel's
+ * ```
+ * @category Writing traces
+ */
 export function textTracer(domain: MemoryDomain, opts: TextTracerOptions): PagePoolTracer {
   const format = opts.format ?? 'perf';
   const write = opts.write;
@@ -92,6 +116,7 @@ export function textTracer(domain: MemoryDomain, opts: TextTracerOptions): PageP
 /**
  * Lines to a file, buffered (about 1 MiB per write). `close()` flushes and
  * closes it.
+ * @category Writing traces
  */
 export class FileLineSink {
   private readonly fd: number;

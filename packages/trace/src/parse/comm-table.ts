@@ -8,7 +8,10 @@
  * compared. A string is made once per distinct name.
  */
 
-/** Interns task names given as byte ranges. */
+/**
+ * Interns task names given as byte ranges.
+ * @category Reading traces
+ */
 export class CommTable {
   private readonly names: string[] = [];
   private readonly bytes: Uint8Array[] = [];

@@ -17,7 +17,10 @@ import { EventKind, type TraceEvent, type TraceFormat } from '../types.js';
 import { CommTable } from './comm-table.js';
 import { FieldReader } from './fields.js';
 
-/** What a line turned out to be. */
+/**
+ * What a line turned out to be.
+ * @category Reading traces
+ */
 export const LineKind = {
   /** A page_pool event: the parser's `ev` holds it. */
   EVENT: 0,
@@ -33,7 +36,10 @@ export const LineKind = {
   LOST: 5,
 } as const;
 
-/** One of the {@link LineKind} codes. */
+/**
+ * One of the {@link LineKind} codes.
+ * @category Reading traces
+ */
 export type LineKindCode = (typeof LineKind)[keyof typeof LineKind];
 
 const SP = 32;
@@ -45,7 +51,10 @@ const RBR = 93;
 const HASH = 35;
 const TAB = 9;
 
-/** Parses trace lines; keeps the format it saw first. */
+/**
+ * Parses trace lines; keeps the format it saw first.
+ * @category Reading traces
+ */
 export class LineParser {
   /** The event of the last EVENT line. */
   readonly ev: TraceEvent = {

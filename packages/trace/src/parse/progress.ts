@@ -6,7 +6,10 @@
  */
 import type { ProgressFn } from './reader.js';
 
-/** A progress display; `done()` clears its line. */
+/**
+ * A progress display; `done()` clears its line.
+ * @category Reading traces
+ */
 export interface Progress {
   /** Feed this to the reader. */
   readonly update: ProgressFn;
@@ -14,7 +17,10 @@ export interface Progress {
   done(): void;
 }
 
-/** A progress display for an input of `totalBytes` (0: unknown), or null when stderr is not a TTY. */
+/**
+ * A progress display for an input of `totalBytes` (0: unknown), or null when stderr is not a TTY.
+ * @category Reading traces
+ */
 export function terminalProgress(totalBytes: number, stream: NodeJS.WriteStream = process.stderr): Progress | null {
   if (!stream.isTTY) return null;
   const t0 = performance.now();

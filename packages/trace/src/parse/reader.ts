@@ -11,20 +11,35 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { BadLine, ParseSummary, TraceEvent } from '../types.js';
 import { latin1, LineKind, LineParser } from './line-parser.js';
 
-/** Longest line accepted; longer ones are reported as malformed. */
+/**
+ * Longest line accepted; longer ones are reported as malformed.
+ * @category Reading traces
+ */
 export const MAX_LINE = 64 * 1024;
-/** Bytes read per chunk. */
+/**
+ * Bytes read per chunk.
+ * @category Reading traces
+ */
 export const CHUNK = 1 << 20;
 const KEEP_BAD = 100;
 const KEEP_OTHER_NAMES = 20;
 
-/** Receives each page_pool event (the event object is reused: copy what you keep). */
+/**
+ * Receives each page_pool event (the event object is reused: copy what you keep).
+ * @category Reading traces
+ */
 export type EventSink = (ev: TraceEvent, parser: LineParser) => void;
 
-/** Called now and then with bytes read so far (for a progress display). */
+/**
+ * Called now and then with bytes read so far (for a progress display).
+ * @category Reading traces
+ */
 export type ProgressFn = (bytes: number, events: number) => void;
 
-/** Turns chunks into lines and lines into events; counts everything else. */
+/**
+ * Turns chunks into lines and lines into events; counts everything else.
+ * @category Reading traces
+ */
 export class TraceReader {
   /** The line parser (its `comms` names the events' tasks). */
   readonly parser = new LineParser();
@@ -170,7 +185,10 @@ export class TraceReader {
   }
 }
 
-/** Reads a trace file in chunks (never the whole file at once) and feeds `reader`. */
+/**
+ * Reads a trace file in chunks (never the whole file at once) and feeds `reader`.
+ * @category Reading traces
+ */
 export function readTraceFileSync(path: string, reader: TraceReader, chunkBytes = CHUNK): ParseSummary {
   const fd = openSync(path, 'r');
   try {
@@ -187,7 +205,10 @@ export function readTraceFileSync(path: string, reader: TraceReader, chunkBytes 
   return reader.end();
 }
 
-/** Size of a file in bytes (for progress), or 0 when it is not a regular file. */
+/**
+ * Size of a file in bytes (for progress), or 0 when it is not a regular file.
+ * @category Reading traces
+ */
 export function fileSize(path: string): number {
   const fd = openSync(path, 'r');
   try {
@@ -198,13 +219,19 @@ export function fileSize(path: string): number {
   }
 }
 
-/** Reads a stream (stdin, a pipe, a socket) chunk by chunk and feeds `reader`. */
+/**
+ * Reads a stream (stdin, a pipe, a socket) chunk by chunk and feeds `reader`.
+ * @category Reading traces
+ */
 export async function readTraceStream(stream: AsyncIterable<Uint8Array | string>, reader: TraceReader): Promise<ParseSummary> {
   for await (const chunk of stream) reader.push(asBuffer(chunk));
   return reader.end();
 }
 
-/** Parses a whole string (tests, small inputs). */
+/**
+ * Parses a whole string (tests, small inputs).
+ * @category Reading traces
+ */
 export function readTraceText(text: string, reader: TraceReader): ParseSummary {
   reader.push(Buffer.from(text, 'utf8'));
   return reader.end();

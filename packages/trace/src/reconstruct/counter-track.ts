@@ -28,7 +28,10 @@ interface Jump {
   filled: boolean;
 }
 
-/** One counter's completeness check. */
+/**
+ * One counter's completeness check.
+ * @category Reconstruction
+ */
 export class CounterTrack {
   /** First number seen (-1: none). */
   first = -1;

@@ -14,13 +14,20 @@ import type { BadInterval, DestroyReport, FreedAt, PoolReleaseAttempt, StallWarn
  * (8 jiffies: 32 ms at HZ=250, 80 ms at HZ=100) and the kworker may run a
  * little late, so 0.99 s to 1.15 s is normal. The README's captures retry
  * every 1.017 to 1.028 s.
+ * @category Reconstruction
  */
 export const RETRY_WINDOW: [number, number] = [0.99, 1.15];
-/** DEFER_WARN_INTERVAL: the stall warning's delay after destroy, seconds. */
+/**
+ * DEFER_WARN_INTERVAL: the stall warning's delay after destroy, seconds.
+ * @category Reconstruction
+ */
 export const STALL_WARN_SECONDS = 60;
 const KEEP_ATTEMPTS = 100_000;
 
-/** The attempts of one pool's destroy. */
+/**
+ * The attempts of one pool's destroy.
+ * @category Reconstruction
+ */
 export class DestroyTracker {
   /** Every attempt kept (the first 100,000). */
   readonly attempts: PoolReleaseAttempt[] = [];

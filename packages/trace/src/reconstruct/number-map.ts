@@ -12,7 +12,10 @@
 
 const EMPTY = Number.NaN;
 
-/** Integer keys → int32 values; `get` answers {@link MISSING} for an absent key. */
+/**
+ * Integer keys → int32 values; `get` answers {@link MISSING} for an absent key.
+ * @category Reconstruction
+ */
 export class NumberMap {
   private keys: Float64Array;
   private vals: Int32Array;
@@ -125,7 +128,10 @@ export class NumberMap {
   }
 }
 
-/** What {@link NumberMap.get} answers for an absent key. */
+/**
+ * What {@link NumberMap.get} answers for an absent key.
+ * @category Reconstruction
+ */
 export const MISSING = -0x80000000;
 
 /** Mixes an integer-valued number's low and high 32 bits. */

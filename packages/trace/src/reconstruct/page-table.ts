@@ -11,12 +11,18 @@
  */
 import { MISSING, NumberMap } from './number-map.js';
 
-/** Page key of a traced netmem: the pfn for a page; the netmem pointer (negated, 53 low bits) for a net_iov, whose pfn is 0. */
+/**
+ * Page key of a traced netmem: the pfn for a page; the netmem pointer (negated, 53 low bits) for a net_iov, whose pfn is 0.
+ * @category Reconstruction
+ */
 export function pageKey(netIov: boolean, pfn: number, netmemHi: number, netmemLo: number): number {
   return netIov ? -((netmemHi & 0x1fffff) * 4294967296 + netmemLo) - 1 : pfn;
 }
 
-/** The in-flight pages of a trace. */
+/**
+ * The in-flight pages of a trace.
+ * @category Reconstruction
+ */
 export class PageTable {
   private readonly index = new NumberMap(4096);
   private cap = 0;

@@ -23,7 +23,10 @@ const BLOCK_MAX = 64;
 /** See {@link BLOCK_MAX}: the README's captures emit a block of 64 within 52 µs. */
 const BLOCK_GAP_US = 1000;
 
-/** The mutable state of one traced pool. */
+/**
+ * The mutable state of one traced pool.
+ * @category Reconstruction
+ */
 export class PoolState {
   /** First and last event (µs, line). */
   firstUs = -1;

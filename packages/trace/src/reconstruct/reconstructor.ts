@@ -21,7 +21,10 @@ import { buildPoolReport, heldPage } from './pool-report.js';
 import { PoolState } from './pool-state.js';
 import { DestroyTracker, RETRY_WINDOW } from './destroy-tracker.js';
 
-/** What the reconstruction tells an observer (the model replay). */
+/**
+ * What the reconstruction tells an observer (the model replay).
+ * @category Reconstruction
+ */
 export interface ReconstructionObserver {
   /** A pool appeared. */
   poolStart(pool: PoolState, ev: TraceEvent): void;
@@ -37,7 +40,10 @@ export interface ReconstructionObserver {
   poolEnd(pool: PoolState, ev: TraceEvent): void;
 }
 
-/** Options of {@link Reconstructor}. */
+/**
+ * Options of {@link Reconstructor}.
+ * @category Reconstruction
+ */
 export interface ReconstructOptions {
   /** Only this pool pointer ([hi, lo]); other pools' events are skipped. */
   pool?: [number, number] | null;
@@ -45,7 +51,10 @@ export interface ReconstructOptions {
   retryWindow?: [number, number];
 }
 
-/** Builds pools from events. */
+/**
+ * Builds pools from events.
+ * @category Reconstruction
+ */
 export class Reconstructor {
   /** Every pool, in order of first appearance. */
   readonly pools: PoolState[] = [];

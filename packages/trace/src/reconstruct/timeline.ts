@@ -7,10 +7,16 @@
  */
 import type { PoolTimeline } from '../types.js';
 
-/** Most buckets a timeline keeps. */
+/**
+ * Most buckets a timeline keeps.
+ * @category Reconstruction
+ */
 export const BUCKETS = 512;
 
-/** Bucketed counts of one pool. */
+/**
+ * Bucketed counts of one pool.
+ * @category Reconstruction
+ */
 export class Timeline {
   private originUs = -1;
   private widthUs = 1000;

@@ -22,7 +22,10 @@ import { ReplayClock } from './replay-clock.js';
 import { ReplaySource, replayProvider } from './replay-provider.js';
 import { RETRY_WINDOW } from '../reconstruct/destroy-tracker.js';
 
-/** Options of the model replay. */
+/**
+ * Options of the model replay.
+ * @category Replay
+ */
 export interface ReplayOptions {
   /** Model page frames (all pools' pages in flight at once must fit). Default 131072. */
   pages?: number;
@@ -37,7 +40,10 @@ export interface ReplayOptions {
 const KEEP = 200;
 const KEEP_VIOLATIONS = 100;
 
-/** The model side of an analysis. */
+/**
+ * The model side of an analysis.
+ * @category Replay
+ */
 export class ModelReplay implements ReconstructionObserver {
   private readonly clock = new ReplayClock();
   private domain: MemoryDomain | null = null;

@@ -18,7 +18,10 @@ interface Timer {
   cancelled: boolean;
 }
 
-/** A virtual clock whose owned timers fire on demand. */
+/**
+ * A virtual clock whose owned timers fire on demand.
+ * @category Replay
+ */
 export class ReplayClock implements Clock {
   private t = 0;
   private owner: object | null = null;

@@ -14,7 +14,10 @@
 import type { NetIovArea } from '@netmem/core';
 import { isNetIov, mpClearPool, mpCountSlowAlloc, mpSetPool, type MemoryProviderOps } from '@netmem/core/provider';
 
-/** What the replay tells its provider before each allocation, and the net_iovs it may hand out. */
+/**
+ * What the replay tells its provider before each allocation, and the net_iovs it may hand out.
+ * @category Replay
+ */
 export class ReplaySource {
   /** The next allocation is for a traced net_iov. */
   netIov = false;
@@ -43,7 +46,10 @@ export class ReplaySource {
   }
 }
 
-/** The replay's provider over `src`. */
+/**
+ * The replay's provider over `src`.
+ * @category Replay
+ */
 export function replayProvider(src: ReplaySource): MemoryProviderOps {
   return {
     name: 'trace-replay',

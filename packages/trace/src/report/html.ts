@@ -113,7 +113,10 @@ function poolSection(p: PoolReport, i: number): string {
   return h.join('');
 }
 
-/** Renders the report as one self-contained HTML page. */
+/**
+ * Renders the report as one self-contained HTML page.
+ * @category Report
+ */
 export function renderHtml(r: TraceReport): string {
   const ps = r.parse;
   const h: string[] = [];

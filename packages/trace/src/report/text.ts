@@ -22,7 +22,10 @@ function endState(p: PoolReport): string {
   return `live: ${p.inflightAtEnd} in flight`;
 }
 
-/** Renders the summary (plain text, lines joined with `\n`). */
+/**
+ * Renders the summary (plain text, lines joined with `\n`).
+ * @category Report
+ */
 export function renderText(r: TraceReport): string {
   const out: string[] = [];
   const ps = r.parse;

@@ -4,10 +4,16 @@
  * Times are seconds of the trace's clock.
  */
 
-/** The text formats the parser reads. */
+/**
+ * The text formats the parser reads.
+ * @category Reading traces
+ */
 export type TraceFormat = 'perf' | 'tracefs' | 'trace-cmd' | 'unknown';
 
-/** The four page_pool tracepoints, as event kind codes. */
+/**
+ * The four page_pool tracepoints, as event kind codes.
+ * @category Reading traces
+ */
 export const EventKind = {
   /** page_pool_state_hold: a page entered the pool from its allocator. */
   HOLD: 0,
@@ -19,7 +25,10 @@ export const EventKind = {
   UPDATE_NID: 3,
 } as const;
 
-/** One of the {@link EventKind} codes. */
+/**
+ * One of the {@link EventKind} codes.
+ * @category Reading traces
+ */
 export type EventKindCode = (typeof EventKind)[keyof typeof EventKind];
 
 /**
@@ -27,6 +36,7 @@ export type EventKindCode = (typeof EventKind)[keyof typeof EventKind];
  * line (nothing is allocated per event); read it inside the callback and
  * copy what you keep. 64-bit pointers are split into two unsigned 32-bit
  * halves. Fields that the event's kind does not carry are left as they were.
+ * @category Reading traces
  */
 export interface TraceEvent {
   /** Event kind ({@link EventKind}). */
@@ -75,7 +85,10 @@ export interface TraceEvent {
   newNid: number;
 }
 
-/** A task as the trace names it (the task that was running, not a page's owner). */
+/**
+ * A task as the trace names it (the task that was running, not a page's owner).
+ * @category Reading traces
+ */
 export interface TaskRef {
   /** Task name (comm). */
   comm: string;
@@ -85,7 +98,10 @@ export interface TaskRef {
   cpu: number;
 }
 
-/** A place in the trace: time and line. */
+/**
+ * A place in the trace: time and line.
+ * @category Reading traces
+ */
 export interface TracePoint {
   /** Seconds. */
   time: number;
@@ -93,7 +109,10 @@ export interface TracePoint {
   line: number;
 }
 
-/** page_pool events by kind. */
+/**
+ * page_pool events by kind.
+ * @category Reading traces
+ */
 export interface EventCounts {
   /** page_pool_state_hold lines. */
   hold: number;
@@ -105,7 +124,10 @@ export interface EventCounts {
   updateNid: number;
 }
 
-/** A line the parser could not use. */
+/**
+ * A line the parser could not use.
+ * @category Reading traces
+ */
 export interface BadLine {
   /** 1-based line number. */
   line: number;
@@ -115,7 +137,10 @@ export interface BadLine {
   text: string;
 }
 
-/** What the parser saw. */
+/**
+ * What the parser saw.
+ * @category Reading traces
+ */
 export interface ParseSummary {
   /** The detected format (from the first event line). */
   format: TraceFormat;

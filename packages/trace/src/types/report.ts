@@ -7,7 +7,10 @@
  */
 import type { TaskRef, TracePoint, ParseSummary } from './events.js';
 
-/** A pool's counters as replayed from the trace (bases of a pool that began before it included). */
+/**
+ * A pool's counters as replayed from the trace (bases of a pool that began before it included).
+ * @category Report
+ */
 export interface ReplayedCounts {
   /** Holds. */
   hold: number;
@@ -17,7 +20,10 @@ export interface ReplayedCounts {
   inflight: number;
 }
 
-/** The attempt that freed a pool. */
+/**
+ * The attempt that freed a pool.
+ * @category Report
+ */
 export interface FreedAt {
   /** Seconds. */
   time: number;
@@ -27,7 +33,10 @@ export interface FreedAt {
   afterSeconds: number;
 }
 
-/** A retry outside the accepted interval. */
+/**
+ * A retry outside the accepted interval.
+ * @category Report
+ */
 export interface BadInterval {
   /** Attempt number. */
   cnt: number;
@@ -35,7 +44,10 @@ export interface BadInterval {
   interval: number;
 }
 
-/** When the kernel's "stalled pool shutdown" warning would fire. */
+/**
+ * When the kernel's "stalled pool shutdown" warning would fire.
+ * @category Report
+ */
 export interface StallWarningAt {
   /** Seconds. */
   time: number;
@@ -47,7 +59,10 @@ export interface StallWarningAt {
   seconds: number;
 }
 
-/** Pages a pool held that an earlier pool had held. */
+/**
+ * Pages a pool held that an earlier pool had held.
+ * @category Report
+ */
 export interface EarlierPoolPages {
   /** The earlier pool's index. */
   pool: number;
@@ -55,7 +70,10 @@ export interface EarlierPoolPages {
   pages: number;
 }
 
-/** The first block of holds of a pool (one bulk refill). */
+/**
+ * The first block of holds of a pool (one bulk refill).
+ * @category Report
+ */
 export interface HoldBlockStart {
   /** Seconds. */
   time: number;
@@ -67,7 +85,10 @@ export interface HoldBlockStart {
   task: TaskRef;
 }
 
-/** Hold blocks of one size. */
+/**
+ * Hold blocks of one size.
+ * @category Report
+ */
 export interface HoldBlockCount {
   /** Holds per block. */
   size: number;
@@ -75,7 +96,10 @@ export interface HoldBlockCount {
   count: number;
 }
 
-/** An update_nid event. */
+/**
+ * An update_nid event.
+ * @category Report
+ */
 export interface NidChange {
   /** Seconds. */
   time: number;
@@ -87,7 +111,10 @@ export interface NidChange {
   newNid: number;
 }
 
-/** What a hold or release counter says about completeness. */
+/**
+ * What a hold or release counter says about completeness.
+ * @category Report
+ */
 export interface CounterReport {
   /** First number seen (null: none). */
   first: number | null;
@@ -105,7 +132,10 @@ export interface CounterReport {
   outOfOrder: number;
 }
 
-/** A run of counter numbers that never appeared. */
+/**
+ * A run of counter numbers that never appeared.
+ * @category Report
+ */
 export interface CounterGap {
   /** First missing number. */
   from: number;
@@ -117,7 +147,10 @@ export interface CounterGap {
   before: TracePoint | null;
 }
 
-/** A page the pool held at the end of the trace. */
+/**
+ * A page the pool held at the end of the trace.
+ * @category Report
+ */
 export interface HeldPage {
   /** pfn as hex (`0x…`); `0x0` for a net_iov. */
   pfn: string;
@@ -135,7 +168,10 @@ export interface HeldPage {
   task: TaskRef;
 }
 
-/** One page_pool_release line: an attempt to finish a destroy. */
+/**
+ * One page_pool_release line: an attempt to finish a destroy.
+ * @category Report
+ */
 export interface PoolReleaseAttempt {
   /** Attempt number (`cnt=`). */
   cnt: number;
@@ -165,7 +201,10 @@ export interface PoolReleaseAttempt {
   consistent: boolean;
 }
 
-/** A pool's destroy, as its page_pool_release lines show it. */
+/**
+ * A pool's destroy, as its page_pool_release lines show it.
+ * @category Report
+ */
 export interface DestroyReport {
   /** First attempt (the destroy). */
   time: number;
@@ -185,10 +224,16 @@ export interface DestroyReport {
   stallWarning: StallWarningAt | null;
 }
 
-/** The end state of a pool at the end of the trace. */
+/**
+ * The end state of a pool at the end of the trace.
+ * @category Report
+ */
 export type PoolEndState = 'live' | 'freed' | 'destroy-pending';
 
-/** A pool's activity over time, in equal buckets (bounded: at most 512). */
+/**
+ * A pool's activity over time, in equal buckets (bounded: at most 512).
+ * @category Report
+ */
 export interface PoolTimeline {
   /** Start of bucket 0 (seconds). */
   start: number;
@@ -204,7 +249,10 @@ export interface PoolTimeline {
   releases: number[];
 }
 
-/** Everything the reconstruction found for one pool. */
+/**
+ * Everything the reconstruction found for one pool.
+ * @category Report
+ */
 export interface PoolReport {
   /** 1-based, in order of first appearance. */
   index: number;
@@ -266,7 +314,10 @@ export interface PoolReport {
   issues: string[];
 }
 
-/** A point where the model and the trace disagree. */
+/**
+ * A point where the model and the trace disagree.
+ * @category Report
+ */
 export interface Disagreement {
   /** Pool index (0: not tied to one pool). */
   pool: number;
@@ -280,7 +331,10 @@ export interface Disagreement {
   message: string;
 }
 
-/** One traced pool as a model pool at the end of the replay. */
+/**
+ * One traced pool as a model pool at the end of the replay.
+ * @category Report
+ */
 export interface ModelPoolReport {
   /** Traced pool index. */
   pool: number;
@@ -302,7 +356,10 @@ export interface ModelPoolReport {
   stallWarnings: string[];
 }
 
-/** What the model replay found. */
+/**
+ * What the model replay found.
+ * @category Report
+ */
 export interface ReplayReport {
   /** Traced pools that became model pools. */
   pools: number;
@@ -322,7 +379,10 @@ export interface ReplayReport {
   modelPools: ModelPoolReport[];
 }
 
-/** The whole analysis of one trace. */
+/**
+ * The whole analysis of one trace.
+ * @category Report
+ */
 export interface TraceReport {
   /** Input name. */
   source: string;

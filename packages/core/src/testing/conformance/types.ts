@@ -8,7 +8,10 @@ import type { DmaDevice } from '../../dma/device.js';
 import type { MemoryDomain } from '../../netmem/domain.js';
 import type { MemoryProviderOps, PagePoolParams } from '../../pool/types.js';
 
-/** What a {@link ProviderSetup} receives: a fresh world for one case. */
+/**
+ * What a {@link ProviderSetup} receives: a fresh world for one case.
+ * @category Checks and testing
+ */
 export interface ProviderSetupContext {
   /** A new domain (VirtualClock, `onWarn: false`). */
   readonly domain: MemoryDomain;
@@ -18,7 +21,10 @@ export interface ProviderSetupContext {
   readonly clock: VirtualClock;
 }
 
-/** What a {@link ProviderSetup} returns. */
+/**
+ * What a {@link ProviderSetup} returns.
+ * @category Checks and testing
+ */
 export interface ProviderFixture {
   /** The provider under test (fresh for this case). */
   provider: MemoryProviderOps;
@@ -41,10 +47,14 @@ export interface ProviderFixture {
 /**
  * Builds the provider for one case. Called fresh for every case; keep all
  * state in the returned fixture.
+ * @category Checks and testing
  */
 export type ProviderSetup = (ctx: ProviderSetupContext) => ProviderFixture;
 
-/** An init refusal the provider is expected to make. */
+/**
+ * An init refusal the provider is expected to make.
+ * @category Checks and testing
+ */
 export interface ProviderRefusal {
   /** Short description, e.g. `order 1`. */
   name: string;
@@ -54,7 +64,10 @@ export interface ProviderRefusal {
   code: ErrnoCode;
 }
 
-/** Options of {@link providerConformanceCases} and {@link testProvider}. */
+/**
+ * Options of {@link providerConformanceCases} and {@link testProvider}.
+ * @category Checks and testing
+ */
 export interface ConformanceOptions {
   /** Page frames of each case's domain. Default 1024 (bounds unbounded providers' exhaustion). */
   pages?: number;
@@ -66,7 +79,10 @@ export interface ConformanceOptions {
   label?: string;
 }
 
-/** One check of the suite. */
+/**
+ * One check of the suite.
+ * @category Checks and testing
+ */
 export interface ConformanceCase {
   /** What it checks. */
   name: string;
@@ -74,7 +90,10 @@ export interface ConformanceCase {
   run(): void | Promise<void>;
 }
 
-/** A failed conformance expectation. */
+/**
+ * A failed conformance expectation.
+ * @category Checks and testing
+ */
 export class ConformanceError extends Error {
   constructor(message: string) {
     super(`provider conformance: ${message}`);
