@@ -11,6 +11,7 @@ import { zcrxCases } from './cases/zcrx.js';
 import { traceCases } from './cases/trace.js';
 import { tcpCases } from './cases/tcp.js';
 import { xthreadCases } from './cases/xthread.js';
+import { domainCases } from './cases/domain.js';
 import type { BenchCase } from './types.js';
 
 /**
@@ -34,6 +35,7 @@ export const GROUPS: readonly BenchGroup[] = [
   { name: 'trace', cases: traceCases },
   { name: 'tcp', cases: tcpCases },
   { name: 'xthread', cases: xthreadCases },
+  { name: 'domain', cases: domainCases },
 ];
 
 /** Every case, in run and report order. */

@@ -9,6 +9,7 @@
  * `@netmem/core/testing`.
  *
  * @packageDocumentation
+ * @module @netmem/core
  */
 export { ERRNO, NetmemError, isNetmemError, type ErrnoCode } from './base/errors.js';
 export { PAGE_SIZE, PAGE_SHIFT, NET_IOV_SIZE } from './base/units.js';
@@ -22,7 +23,7 @@ export { NETMEM_NULL, isNetIov } from './netmem/handle.js';
 export { Place, PLACE_NAMES, Ledger, whereIs, type PlaceCode, type PlaceName, type NetmemWhereabouts } from './netmem/ledger.js';
 export { MAX_PAGE_ORDER } from './netmem/page-allocator.js';
 export type { NetIovArea, NetIovType, NetIovOwner } from './netmem/area.js';
-export { MemoryDomain, type MemoryDomainOptions, type MemoryDomainEvents, type FaultInjection, type LeakReport, type NetmemWarning, type WarningFacts } from './netmem/domain.js';
+export { MemoryDomain, type MemoryDomainOptions, type MemoryDomainEvents, type DomainMetadataUsage, type FaultInjection, type LeakReport, type NetmemWarning, type WarningFacts } from './netmem/domain.js';
 export * from './pool/constants.js';
 export { Napi, currentNapi } from './pool/napi.js';
 export { DMA_TRACKING_KINDS, type DmaTracker, type DmaTracking } from './pool/dma-tracking.js';

@@ -78,7 +78,7 @@ describe('checkPoolInvariants', () => {
     const { pool, dev, nms, t } = setup();
     const d = descOf(nms[2]);
     t.magic[d] &= 0xff;
-    dev.unmap(t.dma[d], 2);
+    dev.unmap(t.dmaOf(d), 2);
     const v = checkPoolInvariants(pool);
     expect(v).toEqual([`pool 1: descriptor ${d} in the cache has no live DMA mapping`, `pool 1: descriptor ${d} in the cache has no DMA-tracking index`]);
   });

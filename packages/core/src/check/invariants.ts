@@ -29,6 +29,7 @@ import type { PagePool } from '../pool/types.js';
  *    direction mismatch, and no DMA-API call after removal when the pool
  *    tracks its mappings;
  * 6. after destroy started the cache is empty.
+ * @category Checks and testing
  */
 export function checkPoolInvariants(pool: PagePool): string[] {
   const out: string[] = [];
@@ -66,7 +67,7 @@ export function checkPoolInvariants(pool: PagePool): string[] {
 
   // (1) the place table and the pp table agree with the pool's counters.
   let owned = 0;
-  for (let d = 1; d < t.size; d++) {
+  for (let d = 1; d < t.capacity; d++) {
     if (t.pp[d] !== id) continue;
     owned++;
     const p = t.place[d];
@@ -93,7 +94,7 @@ export function checkPoolInvariants(pool: PagePool): string[] {
     if (pageRef !== 1) out.push(`descriptor ${d} in the ${place} has page refcount ${pageRef}`);
     // Net_iovs are mapped by their provider (per area), not per page by the pool.
     if (checkMapping && !netIov) {
-      const iova = t.dma[d];
+      const iova = t.dmaOf(d);
       if (iova === 0 || !dev.isMapped(iova)) out.push(`descriptor ${d} in the ${place} has no live DMA mapping`);
       else if (dev.directionOf(iova) !== pool.dmaDirCode) {
         out.push(`descriptor ${d} in the ${place} is mapped in direction ${dev.directionOf(iova)}, pool uses ${pool.dmaDirCode}`);
@@ -125,6 +126,7 @@ export function checkPoolInvariants(pool: PagePool): string[] {
  * Runs {@link checkPoolInvariants} for every live pool of the domain and
  * checks the domain itself: no free page still carries pool marks, every
  * pool mark names a live pool, and no "page_pool leak" was reported.
+ * @category Checks and testing
  */
 export function checkDomainInvariants(domain: MemoryDomain): string[] {
   const out: string[] = [];
@@ -142,14 +144,14 @@ export function checkDomainInvariants(domain: MemoryDomain): string[] {
   for (const [line, ids] of deviceLines) out.push(`${ids.length === 1 ? 'pool' : 'pools'} ${ids.join(', ')}: ${line}`);
   const t = domain.table;
   const live = new Set(pools.map((p) => p.id));
-  // Page descriptors are 1..pages; a free frame has refcount 0 and no head.
-  for (let d = 1; d <= domain.pages; d++) {
-    if (t.head[d] !== 0 || t.pageRef[d] !== 0) continue;
+  // Page descriptors are 1..pages (those past the table were never used); a free frame has refcount 0 and is no tail.
+  for (let d = 1; d <= domain.pages && d < t.capacity; d++) {
+    if (t.tail[d] !== 0 || t.pageRef[d] !== 0) continue;
     if (t.pp[d] !== 0 || (t.magic[d] & 0xff) === PP_SIGNATURE) {
       out.push(`free page ${d} is still marked as a page of pool ${t.pp[d]}`);
     }
   }
-  for (let d = 1; d < t.size; d++) {
+  for (let d = 1; d < t.capacity; d++) {
     if (t.pp[d] !== 0 && !live.has(t.pp[d])) out.push(`descriptor ${d} names pool ${t.pp[d]}, which is not live`);
   }
   if (domain.leaks !== 0) out.push(`${domain.leaks} page_pool leak(s) reported`);
@@ -162,12 +164,18 @@ function raise(violations: string[]): void {
   }
 }
 
-/** Throws a NetmemError `EINVAL` listing every violation {@link checkPoolInvariants} finds. */
+/**
+ * Throws a NetmemError `EINVAL` listing every violation {@link checkPoolInvariants} finds.
+ * @category Checks and testing
+ */
 export function assertPoolInvariants(pool: PagePool): void {
   raise(checkPoolInvariants(pool));
 }
 
-/** Throws a NetmemError `EINVAL` listing every violation {@link checkDomainInvariants} finds. */
+/**
+ * Throws a NetmemError `EINVAL` listing every violation {@link checkDomainInvariants} finds.
+ * @category Checks and testing
+ */
 export function assertDomainInvariants(domain: MemoryDomain): void {
   raise(checkDomainInvariants(domain));
 }

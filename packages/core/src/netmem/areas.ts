@@ -48,6 +48,7 @@ export class NetIovAreas {
     if (start < 0) E.fail('ENOMEM', `no room for ${count} more net_iovs in this domain (${this.space.available} free)`);
     const area = new NetIovArea(this.nextId++, type, count, start, region, offset, readable, owner, this.table);
     const t = this.table;
+    t.ensure(start + count - 1);
     for (let d = start; d < start + count; d++) {
       t.area[d] = area.id;
       t.pageRef[d] = 1;

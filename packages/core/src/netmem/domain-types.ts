@@ -5,6 +5,7 @@ import type { Clock } from '../base/clock.js';
  * The facts a warning carries besides its text, so a scenario can assert on
  * them: which pool, which netmem (the full handle, generation bits
  * included), which errno, which binding, what value.
+ * @category Memory
  */
 export interface WarningFacts {
   /** Pool id when the warning is about a pool. */
@@ -29,7 +30,10 @@ export interface WarningFacts {
   bindingId?: number;
 }
 
-/** A warning the domain reported (the kernel's pr_warn / WARN), with its facts as fields. */
+/**
+ * A warning the domain reported (the kernel's pr_warn / WARN), with its facts as fields.
+ * @category Memory
+ */
 export interface NetmemWarning extends WarningFacts {
   /** Short stable key, e.g. `stalled-pool`, `mem-provider-init`. */
   kind: string;
@@ -37,7 +41,10 @@ export interface NetmemWarning extends WarningFacts {
   message: string;
 }
 
-/** A pool page freed to the page allocator while still marked as a pool page. */
+/**
+ * A pool page freed to the page allocator while still marked as a pool page.
+ * @category Memory
+ */
 export interface LeakReport {
   /** Handle of the page. */
   netmem: number;
@@ -45,7 +52,10 @@ export interface LeakReport {
   poolId: number;
 }
 
-/** Events of a {@link MemoryDomain}. */
+/**
+ * Events of a {@link MemoryDomain}.
+ * @category Memory
+ */
 export interface MemoryDomainEvents {
   /** A warning (also passed to `onWarn`). */
   warn: (w: NetmemWarning) => void;
@@ -53,7 +63,10 @@ export interface MemoryDomainEvents {
   leak: (r: LeakReport) => void;
 }
 
-/** Options for {@link MemoryDomain}. */
+/**
+ * Options for {@link MemoryDomain}.
+ * @category Memory
+ */
 export interface MemoryDomainOptions {
   /** Page frames of simulated memory (the size limit). Default 65536 (256 MiB). */
   pages?: number;
@@ -77,7 +90,10 @@ export interface MemoryDomainOptions {
   onWarn?: ((w: NetmemWarning) => void) | false;
 }
 
-/** Fault-injection settings of a domain. */
+/**
+ * Fault-injection settings of a domain.
+ * @category Memory
+ */
 export interface FaultInjection {
   /** Every Nth page allocation fails (0 = never). */
   pageAllocEvery?: number;
@@ -85,3 +101,24 @@ export interface FaultInjection {
   dmaMapEvery?: number;
 }
 
+
+/**
+ * What a domain's metadata costs now ({@link MemoryDomain.metadataUsage}).
+ * The tables, the page allocator's arrays and the view cache grow as pages
+ * and net_iovs are first used; a new domain holds a few KiB whatever its size.
+ * @category Memory
+ */
+export interface DomainMetadataUsage {
+  /** Descriptors the metadata tables cover now (NULL, pages up to the highest used, net_iovs of the areas made). */
+  descriptors: number;
+  /** Descriptors they may grow to: 1 + pages + netIovs. */
+  limit: number;
+  /** Metadata bytes per descriptor, the same for a page and a net_iov (struct netmem_desc). */
+  bytesPerDescriptor: number;
+  /** Bytes the tables hold now (descriptors × bytesPerDescriptor). */
+  tableBytes: number;
+  /** Bytes of the page allocators' free-list arrays now (9 per frame up to the highest handed out). */
+  allocatorBytes: number;
+  /** Slots of the cached-view array (one per descriptor up to the highest one viewed by `bytes`). */
+  viewSlots: number;
+}

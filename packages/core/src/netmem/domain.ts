@@ -17,10 +17,10 @@ import { DmaDevice, type DmaDeviceOptions } from '../dma/device.js';
 import { storageRegion, type MemRegion } from '../dma/region.js';
 import type { NetIovArea, NetIovOwner, NetIovType } from './area.js';
 import { NetIovAreas } from './areas.js';
-import type { FaultInjection, MemoryDomainEvents, MemoryDomainOptions, NetmemWarning, WarningFacts } from './domain-types.js';
+import type { DomainMetadataUsage, FaultInjection, MemoryDomainEvents, MemoryDomainOptions, NetmemWarning, WarningFacts } from './domain-types.js';
 import { descOf, genOf, GEN_MASK, isNetIov, makeHandle, MAX_DESCS } from './handle.js';
 import { Ledger, Place } from './ledger.js';
-import { NetmemTable, NM_UNREADABLE, PP_SIGNATURE } from './netmem-table.js';
+import { DESC_BYTES, NetmemTable, NM_UNREADABLE, PP_SIGNATURE } from './netmem-table.js';
 import { MAX_PAGE_ORDER, PageAllocator } from './page-allocator.js';
 import { NetmemViews } from './views.js';
 
@@ -35,11 +35,14 @@ let domainsMade = 0;
  *
  * @example
  * ```ts
+ * import { MemoryDomain } from '@netmem/core';
+ *
  * const domain = new MemoryDomain({ pages: 1024, checked: true });
  * const page = domain.allocPages(0);   // a page handle, 0 when out of memory
  * domain.bytes(page)[0] = 42;
  * domain.putPage(page);
  * ```
+ * @category Memory
  */
 export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
   /** @internal Per-netmem metadata (struct netmem_desc as typed arrays); layers above read it through their own APIs. */
@@ -90,23 +93,21 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
     this.checked = opts.checked ?? false;
     this.clock = clock ?? new RealClock();
     this.onWarn = opts.onWarn === undefined ? (w) => console.warn(`netmem: ${w.message}`) : opts.onWarn;
-    this.table = new NetmemTable(1 + pages + netIovs);
-    // Checked mode: each domain's generations start elsewhere, so a handle of another domain reads as stale.
-    if (this.checked) this.table.gen.fill((domainsMade * 97 + 1) & GEN_MASK, 1);
-    domainsMade++;
+    const per = Math.floor(pages / nodes);
+    const seed = (domainsMade++ * 97 + 1) & GEN_MASK;
+    // Descriptors come into the table as it grows: a page gets its node; in checked mode each domain's
+    // generations start elsewhere, so a handle of another domain reads as stale.
+    this.table = new NetmemTable(1 + pages + netIovs, (t, from, to) => {
+      if (this.checked) t.gen.fill(seed, Math.max(from, 1), to);
+      for (let n = 1; n < nodes; n++) t.nid.fill(n, Math.max(from, 1 + n * per), Math.min(to, n === nodes - 1 ? 1 + pages : 1 + (n + 1) * per));
+    });
     this.ledger = new Ledger(this.table, this.checked);
     this.storage = new ByteStorage(pages * PAGE_SIZE, opts.sharedMemory !== false);
     this.pageRegion = storageRegion('pages', this.storage);
     this.areas = new NetIovAreas(this.table, 1 + pages, netIovs, (d) => this.retireDesc(d));
     this.views = new NetmemViews(this.table, this.storage, this.areas, pages, (nm, what) => this.checkHandle(nm, what), this.checked ? (nm) => this.checkStale(nm) : null);
-    const per = Math.floor(pages / nodes);
     this.nodes = [];
-    for (let n = 0; n < nodes; n++) {
-      const base = n * per;
-      const count = n === nodes - 1 ? pages - base : per;
-      this.nodes.push(new PageAllocator(base, count));
-      this.table.nid.fill(n, 1 + base, 1 + base + count);
-    }
+    for (let n = 0; n < nodes; n++) this.nodes.push(new PageAllocator(n * per, n === nodes - 1 ? pages - n * per : per));
   }
 
   // ---- handles -------------------------------------------------------------
@@ -118,9 +119,10 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
    */
   checkHandle(nm: number, what: string): void {
     const d = (nm >>> 1) & 0xfffff;
-    if (typeof nm !== 'number' || (nm | 0) !== nm || nm <= 0 || nm >= 0x40000000 || d >= this.table.size || ((nm & 1) === 1) !== d > this.pages) {
+    if (typeof nm !== 'number' || (nm | 0) !== nm || nm <= 0 || nm >= 0x40000000 || d >= this.table.limit || ((nm & 1) === 1) !== d > this.pages) {
       throw new NetmemError('EINVAL', `${what}: expected a netmem handle of this domain, got ${show(nm)}`);
     }
+    this.table.ensure(d); // a descriptor never used reads as such from here on
     if (this.checked) this.checkStale(nm);
   }
 
@@ -137,7 +139,13 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
     if (isNetIov(nm)) throw new NetmemError('EINVAL', `${op}: expected a page, got net_iov ${nm}`);
     const d = descOf(nm);
     if (this.table.pageRef[d] <= 0) throw new NetmemError('EINVAL', `${op}: page ${nm} is free`);
-    if (this.table.head[d] !== 0) throw new NetmemError('EINVAL', `${op}: page ${nm} is a tail page of compound page ${this.table.head[d] << 1}`);
+    if (this.table.tail[d] !== 0) throw new NetmemError('EINVAL', `${op}: page ${nm} is a tail page of compound page ${this.headOf(d) << 1}`);
+  }
+
+  /** The head descriptor of tail page `d`: compound pages are aligned blocks of their node. */
+  private headOf(d: number): number {
+    const base = this.nodes[this.table.nid[d]].base;
+    return 1 + base + ((d - 1 - base) & -(1 << this.table.tail[d]));
   }
 
   // ---- pages -------------------------------------------------------------
@@ -152,6 +160,14 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
     let n = 0;
     for (const a of this.nodes) n += a.freePages;
     return n;
+  }
+
+  /** What the domain's metadata costs now: it grows with the pages and net_iovs used, not with the domain's size. */
+  metadataUsage(): DomainMetadataUsage {
+    let allocatorBytes = 0;
+    for (const a of this.nodes) allocatorBytes += a.bytes;
+    const t = this.table;
+    return { descriptors: t.capacity, limit: t.limit, bytesPerDescriptor: DESC_BYTES, tableBytes: t.bytes, allocatorBytes, viewSlots: this.views.slots };
   }
 
   /**
@@ -173,9 +189,10 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
     if (pfn < 0) return 0;
     const t = this.table;
     const d = pfn + 1;
+    t.ensure(d + (1 << order) - 1);
     t.pageRef[d] = 1;
     t.order[d] = order;
-    for (let i = 1; i < 1 << order; i++) t.head[d + i] = d;
+    for (let i = 1; i < 1 << order; i++) t.tail[d + i] = order;
     return makeHandle(d, false, t.gen[d]);
   }
 
@@ -235,12 +252,12 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
 
   /** The id of the pool a pool netmem names (netmem_desc.pp; 0 when none). The pool layer resolves it. */
   ppIdOf(nm: number): number {
-    return this.table.pp[descOf(nm)];
+    return this.table.pp[descOf(nm)] ?? 0; // past the table: never used
   }
 
   /** The id of the area a net_iov belongs to (0 for a page or a net_iov of no area). */
   areaIdOf(nm: number): number {
-    return isNetIov(nm) ? this.table.area[descOf(nm)] : 0;
+    return isNetIov(nm) ? (this.table.area[descOf(nm)] ?? 0) : 0;
   }
 
   /** The page frame number of a page (what the page_pool tracepoints print as pfn); 0 for a net_iov. */
@@ -255,12 +272,14 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
 
   /** Page refcount (1 for a net_iov). */
   pageRefCount(nm: number): number {
-    return isNetIov(nm) ? 1 : this.table.pageRef[descOf(nm)];
+    return isNetIov(nm) ? 1 : (this.table.pageRef[descOf(nm)] ?? 0);
   }
 
   /** NUMA node of a netmem (net_iovs report the current node: they always match). */
   nidOf(nm: number): number {
-    return isNetIov(nm) ? this.currentNode : this.table.nid[descOf(nm)];
+    if (isNetIov(nm)) return this.currentNode;
+    const pfn = descOf(nm) - 1;
+    return this.table.nid[pfn + 1] ?? this.nodes.findIndex((a) => pfn >= a.base && pfn < a.base + a.count); // past the table: never used
   }
 
   /** Marks or clears a page as allocated under memory pressure (pfmemalloc). */
@@ -289,7 +308,8 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
     if (typeof va !== 'number' || !Number.isInteger(va) || !(pfn >= 0 && pfn < this.pages)) E.expected(`an address of page memory (0x1000..0x${((this.pages + 1) * PAGE_SIZE - 1).toString(16)})`, va, 'EFAULT');
     const t = this.table;
     let d = pfn + 1;
-    if (t.head[d] !== 0) d = t.head[d];
+    t.ensure(d);
+    if (t.tail[d] !== 0) d = this.headOf(d);
     return makeHandle(d, false, t.gen[d]);
   }
 
@@ -306,7 +326,7 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
       t.ppRef[d] = 0;
     }
     const order = t.order[d];
-    for (let i = 1; i < 1 << order; i++) t.head[d + i] = 0;
+    for (let i = 1; i < 1 << order; i++) t.tail[d + i] = 0;
     t.order[d] = 0;
     this.retireDesc(d);
     this.nodes[t.nid[d]].release(d - 1, order);
@@ -316,7 +336,7 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
   private retireDesc(d: number): void {
     const t = this.table;
     t.flags[d] = 0;
-    t.dma[d] = 0;
+    if (t.dma[d] !== 0) t.setDma(d, 0); // the pool cleared it already when it unmapped
     t.place[d] = Place.NONE;
     t.gen[d] = (t.gen[d] + 1) & GEN_MASK;
     this.views.forget(d);
@@ -420,4 +440,4 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
 }
 
 export { MAX_PAGE_ORDER, PAGE_SIZE };
-export type { FaultInjection, LeakReport, MemoryDomainEvents, MemoryDomainOptions, NetmemWarning, WarningFacts } from './domain-types.js';
+export type { DomainMetadataUsage, FaultInjection, LeakReport, MemoryDomainEvents, MemoryDomainOptions, NetmemWarning, WarningFacts } from './domain-types.js';

@@ -20,7 +20,10 @@
 import { descOf } from './handle.js';
 import type { NetmemTable } from './netmem-table.js';
 
-/** Where a netmem is (the ledger's vocabulary). */
+/**
+ * Where a netmem is (the ledger's vocabulary).
+ * @category Memory
+ */
 export const Place = {
   /** Not held by any pool (free, released, or in a provider's freelist). */
   NONE: 0,
@@ -42,13 +45,22 @@ export const Place = {
   FRAG_PAGE: 8,
 } as const;
 
-/** One of the {@link Place} values. */
+/**
+ * One of the {@link Place} values.
+ * @category Memory
+ */
 export type PlaceCode = (typeof Place)[keyof typeof Place];
 
-/** Lower-case names of the places, indexed by code. */
+/**
+ * Lower-case names of the places, indexed by code.
+ * @category Memory
+ */
 export const PLACE_NAMES = ['none', 'cache', 'ring', 'handed-out', 'driver-ring', 'skb', 'socket', 'user', 'frag-page'] as const;
 
-/** A place's name. */
+/**
+ * A place's name.
+ * @category Memory
+ */
 export type PlaceName = (typeof PLACE_NAMES)[number];
 
 /** Places below this value are "held by the pool" (a put there is a double free). */
@@ -62,7 +74,10 @@ export function setPlace(place: Uint8Array, d: number, code: PlaceCode): void {
   place[d] = code;
 }
 
-/** Answer of {@link Ledger.whereIs}. */
+/**
+ * Answer of {@link Ledger.whereIs}.
+ * @category Memory
+ */
 export interface NetmemWhereabouts {
   /** Pool that holds the netmem (0: none: free, released or in a provider's freelist). */
   poolId: number;
@@ -72,7 +87,10 @@ export interface NetmemWhereabouts {
   ppRef: number;
 }
 
-/** A domain's ledger: the stack's and providers' writers (checked mode) and the reader. */
+/**
+ * A domain's ledger: the stack's and providers' writers (checked mode) and the reader.
+ * @category Memory
+ */
 export class Ledger {
   /** @internal The domain makes its ledger; use `domain.ledger`. */
   constructor(
@@ -110,16 +128,20 @@ export class Ledger {
   whereIs(nm: number): NetmemWhereabouts {
     const t = this.table;
     const d = descOf(nm);
-    return { poolId: t.pp[d], place: PLACE_NAMES[t.place[d]] ?? 'none', ppRef: t.ppRef[d] };
+    // Past the table (`undefined`): a descriptor never used.
+    return { poolId: t.pp[d] ?? 0, place: PLACE_NAMES[t.place[d]] ?? 'none', ppRef: t.ppRef[d] ?? 0 };
   }
 
   /** The place code of `nm`. */
   placeOf(nm: number): PlaceCode {
-    return this.table.place[descOf(nm)] as PlaceCode;
+    return (this.table.place[descOf(nm)] ?? Place.NONE) as PlaceCode;
   }
 }
 
-/** Where `nm` is now in `domain` (the ledger's reader as a function). */
+/**
+ * Where `nm` is now in `domain` (the ledger's reader as a function).
+ * @category Memory
+ */
 export function whereIs(domain: { readonly ledger: Ledger }, nm: number): NetmemWhereabouts {
   return domain.ledger.whereIs(nm);
 }

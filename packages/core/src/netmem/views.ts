@@ -3,8 +3,9 @@
  * made on first use, dropped when the buffer is retired) and copies out of
  * a netmem (a page through the storage, a net_iov through its view).
  *
- * Memory strategy: one array slot per descriptor; nothing is allocated per
- * call once a buffer's view exists.
+ * Memory strategy: one array slot per descriptor up to the highest one ever
+ * viewed (the array grows by doubling when a view is made past its end);
+ * nothing is allocated per call once a buffer's view exists.
  */
 import { NetmemError } from '../base/errors.js';
 import { NET_IOV_SIZE, PAGE_SIZE } from '../base/units.js';
@@ -15,7 +16,7 @@ import { NM_UNREADABLE, type NetmemTable } from './netmem-table.js';
 
 /** The views and copies of one domain. */
 export class NetmemViews {
-  private readonly views: (Uint8Array | undefined)[];
+  private views: (Uint8Array | undefined)[] = new Array(64);
   /** Copies out of net_iov memory (page bytes go through the storage). */
   private readonly copier = new ByteCopier();
 
@@ -29,8 +30,11 @@ export class NetmemViews {
     private readonly check: (nm: number, what: string) => void,
     /** Checked mode: the stale-handle check on every access. */
     private readonly stale: ((nm: number) => void) | null,
-  ) {
-    this.views = new Array(table.size);
+  ) {}
+
+  /** Slots of the view cache now (one per descriptor up to the highest one viewed). */
+  get slots(): number {
+    return this.views.length;
   }
 
   /** See MemoryDomain.bytes. */
@@ -58,8 +62,17 @@ export class NetmemViews {
       if (t.pageRef[d] <= 0) throw new NetmemError('EFAULT', `bytes(): page ${nm} is free`);
       v = new Uint8Array(this.storage.buffer, (d - 1) * PAGE_SIZE, PAGE_SIZE << t.order[d]);
     }
+    if (d >= this.views.length) this.growViews(d);
     this.views[d] = v;
     return v;
+  }
+
+  /** A fresh holey array (a write far past the end would turn the old one into a dictionary). */
+  private growViews(d: number): void {
+    const old = this.views;
+    const next: (Uint8Array | undefined)[] = new Array(Math.min(this.table.limit, Math.max(d + 1, old.length * 2)));
+    for (let i = 0; i < old.length; i++) if (old[i] !== undefined) next[i] = old[i];
+    this.views = next;
   }
 
   /**
@@ -77,6 +90,6 @@ export class NetmemViews {
 
   /** The buffer of descriptor `d` is gone: forget its view. */
   forget(d: number): void {
-    this.views[d] = undefined;
+    if (d < this.views.length) this.views[d] = undefined;
   }
 }

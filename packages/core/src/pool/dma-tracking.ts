@@ -18,10 +18,16 @@
 import { PAGE_SIZE } from '../base/units.js';
 import { PP_DMA_INDEX_LIMIT, PP_DMA_INDEX_SHIFT } from '../netmem/netmem-table.js';
 
-/** DMA-tracking strategy names. */
+/**
+ * DMA-tracking strategy names.
+ * @category DMA
+ */
 export type DmaTracking = 'xarray' | 'item-block' | 'none';
 
-/** What a pool needs from a tracking strategy. */
+/**
+ * What a pool needs from a tracking strategy.
+ * @category DMA
+ */
 export interface DmaTracker {
   /** Strategy name. */
   readonly kind: DmaTracking;
@@ -38,6 +44,9 @@ export interface DmaTracker {
 }
 
 const INDEX_MASK = 0xff;
+
+/** Where a tracker finds the magic table: the domain's table (its `magic` is replaced when it grows), or a bare array. */
+type MagicSource = { readonly magic: Int32Array };
 
 function grow(a: Int32Array, min: number): Int32Array {
   let n = a.length;
@@ -56,9 +65,10 @@ class XarrayTracker implements DmaTracker {
   private nFree = 0;
   private next = 1;
 
-  constructor(private readonly magic: Int32Array) {}
+  constructor(private readonly tab: MagicSource) {}
 
   track(d: number): boolean {
+    const magic = this.tab.magic;
     let id: number;
     if (this.nFree > 0) id = this.free[--this.nFree];
     else {
@@ -67,18 +77,19 @@ class XarrayTracker implements DmaTracker {
       if (id >= this.slots.length) this.slots = grow(this.slots, id);
     }
     this.slots[id] = d;
-    this.magic[d] = (this.magic[d] & INDEX_MASK) | (id << PP_DMA_INDEX_SHIFT);
+    magic[d] = (magic[d] & INDEX_MASK) | (id << PP_DMA_INDEX_SHIFT);
     this.tracked++;
     return true;
   }
 
   claim(d: number): boolean {
-    const id = this.magic[d] >>> PP_DMA_INDEX_SHIFT;
+    const magic = this.tab.magic;
+    const id = magic[d] >>> PP_DMA_INDEX_SHIFT;
     if (id === 0) return false;
     // The compare-and-swap: only the holder of the slot's current value unmaps.
     if (this.slots[id] !== d) return false;
     this.slots[id] = 0;
-    this.magic[d] &= INDEX_MASK;
+    magic[d] &= INDEX_MASK;
     if (this.nFree === this.free.length) this.free = grow(this.free, this.nFree);
     this.free[this.nFree++] = id;
     this.tracked--;
@@ -118,23 +129,25 @@ class ItemBlockTracker implements DmaTracker {
   private nFree = 0;
   private blocks = 0;
 
-  constructor(private readonly magic: Int32Array) {}
+  constructor(private readonly tab: MagicSource) {}
 
   track(d: number): boolean {
     if (this.nFree === 0 && !this.addBlock()) return false;
+    const magic = this.tab.magic;
     const item = this.free[--this.nFree];
     this.items[item] = d;
-    this.magic[d] = (this.magic[d] & INDEX_MASK) | (item << PP_DMA_INDEX_SHIFT);
+    magic[d] = (magic[d] & INDEX_MASK) | (item << PP_DMA_INDEX_SHIFT);
     this.tracked++;
     return true;
   }
 
   claim(d: number): boolean {
-    const item = this.magic[d] >>> PP_DMA_INDEX_SHIFT;
+    const magic = this.tab.magic;
+    const item = magic[d] >>> PP_DMA_INDEX_SHIFT;
     if (item === 0) return false;
     if (this.items[item] !== d) return false;
     this.items[item] = 0;
-    this.magic[d] &= INDEX_MASK;
+    magic[d] &= INDEX_MASK;
     this.free[this.nFree++] = item;
     this.tracked--;
     return true;
@@ -190,17 +203,21 @@ class NoTracker implements DmaTracker {
   }
 }
 
-/** Makes a tracker of the given kind over a domain's magic table. */
-export function createDmaTracker(kind: DmaTracking, magic: Int32Array): DmaTracker {
+/** Makes a tracker of the given kind over a domain's magic table (pass the table itself, so growth is followed). */
+export function createDmaTracker(kind: DmaTracking, magic: Int32Array | MagicSource): DmaTracker {
+  const tab = magic instanceof Int32Array ? { magic } : magic;
   switch (kind) {
     case 'xarray':
-      return new XarrayTracker(magic);
+      return new XarrayTracker(tab);
     case 'item-block':
-      return new ItemBlockTracker(magic);
+      return new ItemBlockTracker(tab);
     case 'none':
       return new NoTracker();
   }
 }
 
-/** The strategy names, for validation and benchmarks. */
+/**
+ * The strategy names, for validation and benchmarks.
+ * @category DMA
+ */
 export const DMA_TRACKING_KINDS: readonly DmaTracking[] = ['xarray', 'item-block', 'none'];

@@ -4,6 +4,7 @@
  * exactly one of "the page returns" and "destroy's scrub" unmaps it.
  */
 import { PAGE_SIZE } from '../base/units.js';
+import { DMA_SPILL } from '../netmem/netmem-table.js';
 import { poolWarnOnce } from './misuse.js';
 import type { PoolInternals } from './state.js';
 
@@ -17,11 +18,14 @@ export function dmaMapPage(pool: PoolInternals, nm: number): boolean {
   const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
   const iova = dev.map(pool.domain.pageRegion, (d - 1) * PAGE_SIZE, PAGE_SIZE << pool.order, pool.dmaDirCode);
   if (iova === 0) return false;
-  pool.dmaTab[d] = iova;
+  const p = iova / PAGE_SIZE;
+  // The table keeps IOVA >> PAGE_SHIFT (NetmemTable.dma): the plain store for a page-aligned address below 2^44.
+  if (p === p >>> 0 && p !== DMA_SPILL) pool.dmaTab[d] = p;
+  else pool.domain.table.setDma(d, iova);
   if (!pool.tracker.track(d)) {
     poolWarnOnce(pool, 'dma-track', 'dma-track', `pool ${pool.id}: couldn't track DMA mapping`);
     dev.unmap(iova, pool.dmaDirCode);
-    pool.dmaTab[d] = 0;
+    pool.domain.table.setDma(d, 0);
     return false;
   }
   if (pool.syncDev) {
@@ -46,6 +50,8 @@ export function dmaUnmapPage(pool: PoolInternals, nm: number): void {
 
 /** Unmaps descriptor `d`'s mapping (its tracking was already claimed). */
 export function unmapDesc(pool: PoolInternals, d: number): void {
-  pool.dev!.unmap(pool.dmaTab[d], pool.dmaDirCode);
-  pool.dmaTab[d] = 0;
+  const p = pool.dmaTab[d];
+  pool.dev!.unmap(p !== DMA_SPILL ? p * PAGE_SIZE : pool.domain.table.dmaOf(d), pool.dmaDirCode);
+  if (p !== DMA_SPILL) pool.dmaTab[d] = 0;
+  else pool.domain.table.setDma(d, 0);
 }

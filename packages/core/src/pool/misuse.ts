@@ -16,11 +16,13 @@ export function badPut(pool: PoolInternals, nm: number, d: number): never {
   if (typeof nm !== 'number' || (nm | 0) !== nm || nm < 0 || (nm & 1) !== (d > pool.domain.pages ? 1 : 0)) {
     throw new NetmemError('EINVAL', `pool ${id}: expected a netmem handle of this domain, got ${show(nm)}`);
   }
-  const owner = pool.ppTab[d];
+  // The domain's table, not the pool's copy: a freed pool stops following the table's growth.
+  const t = pool.domain.table;
+  const owner = t.pp[d] ?? 0;
   if (owner !== id) {
     throw new NetmemError('EINVAL', owner === 0 ? `pool ${id}: netmem ${nm} is not a pool netmem (already released?)` : `pool ${id}: netmem ${nm} belongs to pool ${owner}`);
   }
-  const where = pool.placeTab[d] === Place.CACHE ? 'cache' : 'ring';
+  const where = t.place[d] === Place.CACHE ? 'cache' : 'ring';
   throw new NetmemError('EALREADY', `pool ${id}: double free of netmem ${nm}: it is already in the pool's ${where}`);
 }
 

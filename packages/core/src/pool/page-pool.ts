@@ -24,11 +24,16 @@ import type { PagePool, PagePoolInfo, PagePoolParams, PoolNetdev, PoolSnapshot }
  *
  * @example
  * ```ts
+ * import { MemoryDomain, createPagePool, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV } from '@netmem/core';
+ * import { pagesProvider } from '@netmem/provider-pages';
+ *
+ * const domain = new MemoryDomain({ pages: 4096 });
  * const pool = createPagePool({
- *   domain, dev, order: 0, poolSize: 1024, maxLen: 4096, dmaDir: 'from-device',
+ *   domain, dev: domain.createDevice('nic0'), order: 0, poolSize: 1024, maxLen: 4096, dmaDir: 'from-device',
  *   flags: PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV, provider: pagesProvider(),
  * });
  * ```
+ * @category Pool
  */
 export function createPagePool(params: PagePoolParams): PagePool {
   return new PagePoolImpl(params);
@@ -55,6 +60,7 @@ class PagePoolImpl extends PoolCore implements PoolInternals {
     try {
       provider.init(this);
     } catch (e) {
+      this.registry.untrack(this);
       const code = e instanceof NetmemError ? e.code : 'EINVAL';
       domain.warn('mem-provider-init', `mem-provider init failed: ${provider.name}: ${(e as Error).message} (${code})`, { provider: provider.name, code, errno: -ERRNO[code] });
       throw e;

@@ -11,8 +11,9 @@
  * Memory strategy: the alloc cache is an Int32Array stack of 128 handles, the
  * ptr_ring an Int32Array circle, statistics a Float64Array, and per-netmem
  * state the domain's typed-array tables (the pool keeps direct references to
- * them). alloc and put allocate nothing; the provider is called only when
- * both cache and ring are empty, or when a netmem leaves the pool.
+ * them, reloaded when the tables grow). alloc and put allocate nothing; the
+ * provider is called only when both cache and ring are empty, or when a
+ * netmem leaves the pool.
  */
 import { EventEmitter } from 'eventemitter3';
 import { NetmemError } from '../base/errors.js';
@@ -20,7 +21,8 @@ import type { DmaDevice } from '../dma/device.js';
 import { DESC_MASK } from '../netmem/handle.js';
 import type { MemoryDomain } from '../netmem/domain.js';
 import { FIRST_OUT_PLACE, Place } from '../netmem/ledger.js';
-import { NM_PFMEMALLOC } from '../netmem/netmem-table.js';
+import { DMA_SPILL, NM_PFMEMALLOC } from '../netmem/netmem-table.js';
+import { PAGE_SIZE } from '../base/units.js';
 import { GFP_ATOMIC, PP_ALLOC_CACHE_REFILL, PP_ALLOC_CACHE_SIZE, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV, PP_FLAG_SYSTEM_POOL } from './constants.js';
 import { clearPpInfo } from './accounting.js';
 import type { PoolSettings } from './create.js';
@@ -41,7 +43,7 @@ import type { MemoryProviderOps, PagePoolEvents, PoolNetdev } from './types.js';
 // turns them into mutable vars), which cost ~25% of the fast path. This runs
 // once at load and keeps the literals honest.
 if (
-  DESC_MASK !== 0xfffff || FIRST_OUT_PLACE !== 3 || NM_PFMEMALLOC !== 1 || PP_ALLOC_CACHE_SIZE !== 128 || PP_ALLOC_CACHE_REFILL !== 64 ||
+  DESC_MASK !== 0xfffff || FIRST_OUT_PLACE !== 3 || NM_PFMEMALLOC !== 1 || DMA_SPILL !== 0xffffffff || PAGE_SIZE !== 4096 || PP_ALLOC_CACHE_SIZE !== 128 || PP_ALLOC_CACHE_REFILL !== 64 ||
   Place.NONE !== 0 || Place.CACHE !== 1 || Place.RING !== 2 || Place.HANDED_OUT !== 3 || Place.FRAG_PAGE !== 8 ||
   S.S_FAST !== 0 || S.S_SLOW !== 1 || S.S_SLOW_HIGH_ORDER !== 2 || S.S_EMPTY !== 3 || S.S_REFILL !== 4 || S.S_WAIVE !== 5 ||
   S.S_CACHED !== 6 || S.S_CACHE_FULL !== 7 || S.S_RING !== 8 || S.S_RING_FULL !== 9 || S.S_RELEASED_REFCNT !== 10
@@ -89,13 +91,14 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
   readonly warnedOnce = new Set<string>();
   declare readonly checked: boolean;
   declare readonly registry: PoolRegistry;
-  declare readonly ppTab: Uint32Array;
-  declare readonly ppRefTab: Int32Array;
-  declare readonly pageRefTab: Int32Array;
-  declare readonly flagsTab: Uint8Array;
-  declare readonly placeTab: Uint8Array;
-  declare readonly dmaTab: Float64Array;
-  declare readonly magicTab: Int32Array;
+  // The domain's table arrays, kept here for the fast paths; replaced when the table grows (reloadTables).
+  declare ppTab: Uint32Array;
+  declare ppRefTab: Int32Array;
+  declare pageRefTab: Int32Array;
+  declare flagsTab: Uint8Array;
+  declare placeTab: Uint8Array;
+  declare dmaTab: Uint32Array;
+  declare magicTab: Int32Array;
   /** Last page descriptor of the domain: a handle's kind bit must agree with its descriptor. */
   declare readonly lastPage: number;
 
@@ -122,7 +125,15 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
     this.syncDev = (s.flags & PP_FLAG_DMA_SYNC_DEV) !== 0;
     this.checked = domain.checked;
     this.registry = poolRegistry(domain);
-    const t = domain.table;
+    this.reloadTables();
+    this.registry.track(this);
+    this.lastPage = domain.pages;
+    this.tracker = createDmaTracker(s.tracking, domain.table);
+  }
+
+  /** @internal Takes the domain's table arrays again (at creation, and when the table grew: the registry calls it). */
+  reloadTables(): void {
+    const t = this.domain.table;
     this.ppTab = t.pp;
     this.ppRefTab = t.ppRef;
     this.pageRefTab = t.pageRef;
@@ -130,8 +141,6 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
     this.placeTab = t.place;
     this.dmaTab = t.dma;
     this.magicTab = t.magic;
-    this.lastPage = domain.pages;
-    this.tracker = createDmaTracker(s.tracking, t.magic);
   }
 
   /** This pool as the pool layer's files see it (the concrete pool class is a PoolInternals). */
@@ -367,7 +376,10 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
   }
 
   dmaAddr(nm: number): number {
-    return this.dmaTab[(nm >>> 1) & 0xfffff /* DESC_MASK */];
+    const d = (nm >>> 1) & 0xfffff; /* DESC_MASK */
+    const p = this.dmaTab[d];
+    // IOVA >> PAGE_SHIFT (NetmemTable.dma); DMA_SPILL, or a descriptor past the table, asks the table.
+    return p < 0xffffffff /* DMA_SPILL */ ? p * 4096 /* PAGE_SIZE */ : this.domain.table.dmaOf(d);
   }
 
   /**
@@ -429,8 +441,9 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
   // ---- DMA ---------------------------------------------------------------
 
   syncForDevice(d: number, size: number): void {
-    const iova = this.dmaTab[d];
-    if (iova === 0) return;
+    const p = this.dmaTab[d];
+    if (p === 0) return;
+    const iova = p < 0xffffffff /* DMA_SPILL */ ? p * 4096 /* PAGE_SIZE */ : this.domain.table.dmaOf(d);
     const len = size < 0 || size > this.maxLen ? this.maxLen : size;
     this.dev!.syncForDevice(iova, this.offset, len, this.dmaDirCode);
   }

@@ -20,7 +20,10 @@ import { descOf } from '../netmem/handle.js';
 import { PP_SIGNATURE } from '../netmem/netmem-table.js';
 import type { PagePool, PagePoolTracer } from './types.js';
 
-/** Notifications of a {@link PoolRegistry}. */
+/**
+ * Notifications of a {@link PoolRegistry}.
+ * @category Pool
+ */
 export interface PoolRegistryEvents {
   /** A pool was listed (created). */
   add: (pool: PagePool) => void;
@@ -30,7 +33,10 @@ export interface PoolRegistryEvents {
   del: (pool: PagePool) => void;
 }
 
-/** The live page pools of one domain. */
+/**
+ * The live page pools of one domain.
+ * @category Pool
+ */
 export class PoolRegistry extends EventEmitter<PoolRegistryEvents> {
   /** Tracepoint hooks for every pool of the domain (null: tracing off). */
   tracer: PagePoolTracer | null = null;
@@ -38,16 +44,34 @@ export class PoolRegistry extends EventEmitter<PoolRegistryEvents> {
   private nextId = 1;
   private lastId = -1;
   private lastPool: PagePool | undefined = undefined;
-  private readonly pp: Uint32Array;
-  private readonly magic: Int32Array;
+  private pp: Uint32Array;
+  private magic: Int32Array;
+  /** Pools made on the domain and not freed: they keep table arrays in fields, reloaded when the table grows. */
+  private readonly tableUsers = new Set<object>();
 
   constructor(
     /** The domain whose pools these are. */
     readonly domain: MemoryDomain,
   ) {
     super();
-    this.pp = domain.table.pp;
-    this.magic = domain.table.magic;
+    const t = domain.table;
+    this.pp = t.pp;
+    this.magic = t.magic;
+    t.onGrow(() => {
+      this.pp = t.pp;
+      this.magic = t.magic;
+      for (const p of this.tableUsers) (p as { reloadTables(): void }).reloadTables();
+    });
+  }
+
+  /** @internal A pool being made: its cached table arrays follow the table's growth until it is freed (or its init fails). */
+  track(pool: { reloadTables(): void }): void {
+    this.tableUsers.add(pool);
+  }
+
+  /** @internal The pool no longer follows the table (freed, or never made). */
+  untrack(pool: object): void {
+    this.tableUsers.delete(pool);
   }
 
   /** @internal Lists a pool and gives it an id (cyclic, never 0, not reused at once). */
@@ -62,6 +86,7 @@ export class PoolRegistry extends EventEmitter<PoolRegistryEvents> {
   /** @internal Unlists a pool. */
   unlist(pool: PagePool): void {
     if (this.pools.get(pool.id) === pool) this.pools.delete(pool.id);
+    this.untrack(pool);
     if (this.lastPool === pool) {
       this.lastId = -1;
       this.lastPool = undefined;
@@ -139,7 +164,10 @@ const registries = new WeakMap<MemoryDomain, PoolRegistry>();
 let lastDomain: MemoryDomain | null = null;
 let lastRegistry: PoolRegistry | null = null;
 
-/** The page pools of `domain` (made on first use). */
+/**
+ * The page pools of `domain` (made on first use).
+ * @category Pool
+ */
 export function poolRegistry(domain: MemoryDomain): PoolRegistry {
   if (domain === lastDomain) return lastRegistry!;
   let r = registries.get(domain);
@@ -154,22 +182,34 @@ export function poolRegistry(domain: MemoryDomain): PoolRegistry {
   return r;
 }
 
-/** The live pool with id `id` in `domain`. */
+/**
+ * The live pool with id `id` in `domain`.
+ * @category Pool
+ */
 export function poolById(domain: MemoryDomain, id: number): PagePool | undefined {
   return poolRegistry(domain).byId(id);
 }
 
-/** Every live pool of `domain` (detached ones included), in id order. */
+/**
+ * Every live pool of `domain` (detached ones included), in id order.
+ * @category Pool
+ */
 export function allPools(domain: MemoryDomain): PagePool[] {
   return poolRegistry(domain).all();
 }
 
-/** netmem_get_pp: the live pool `nm` belongs to, if any. */
+/**
+ * netmem_get_pp: the live pool `nm` belongs to, if any.
+ * @category Pool
+ */
 export function poolOf(domain: MemoryDomain, nm: number): PagePool | undefined {
   return poolRegistry(domain).poolOf(nm);
 }
 
-/** Sets (or with null, clears) the page_pool tracepoint hooks for every pool of `domain`. */
+/**
+ * Sets (or with null, clears) the page_pool tracepoint hooks for every pool of `domain`.
+ * @category Pool
+ */
 export function setPagePoolTracer(domain: MemoryDomain, tracer: PagePoolTracer | null): void {
   poolRegistry(domain).tracer = tracer;
 }

@@ -74,8 +74,8 @@ export class ReturnRing {
   readonly capacity: number;
   private readonly i32: Int32Array;
   private readonly mask: number;
-  /** Pp references held by the worker, per descriptor. */
-  private readonly held: Uint16Array;
+  /** Pp references held by the worker, per descriptor (up to the highest handed out: grown in handOut). */
+  private held: Uint16Array;
   private readonly pool: PoolInternals;
   private head = 0;
   private heldCount = 0;
@@ -93,7 +93,7 @@ export class ReturnRing {
     this.buffer = new SharedArrayBuffer(returnRingBytes(capacity));
     this.i32 = new Int32Array(this.buffer);
     this.i32[CAP] = capacity;
-    this.held = new Uint16Array(pool.domain.table.size);
+    this.held = new Uint16Array(pool.domain.table.capacity);
   }
 
   /**
@@ -107,6 +107,7 @@ export class ReturnRing {
     if ((nm | 0) !== nm || nm <= 0 || p.ppTab[d] !== p.id || p.placeTab[d] < 3 /* FIRST_OUT_PLACE */) {
       E.expected(`handOut needs a buffer pool ${p.id} handed out`, nm);
     }
+    if (d >= this.held.length) this.growHeld();
     if (this.held[d] === 0xffff) E.fail('EINVAL', `netmem ${nm} is handed to this worker 65535 times already`);
     this.held[d]++;
     this.heldCount++;
@@ -177,6 +178,13 @@ export class ReturnRing {
     }
     this.reclaimed += n;
     return n;
+  }
+
+  /** The domain's table grew past `held`: as large as the table now. */
+  private growHeld(): void {
+    const h = new Uint16Array(this.pool.domain.table.capacity);
+    h.set(this.held);
+    this.held = h;
   }
 
   /** The ring's figures. */

@@ -47,7 +47,7 @@ export interface PoolInternals extends PagePool {
   readonly ppTab: Uint32Array;
   readonly ppRefTab: Int32Array;
   readonly placeTab: Uint8Array;
-  readonly dmaTab: Float64Array;
+  readonly dmaTab: Uint32Array;
   readonly magicTab: Int32Array;
   /** Last page descriptor of the domain. */
   readonly lastPage: number;

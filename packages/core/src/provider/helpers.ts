@@ -22,6 +22,7 @@ import type { PagePool } from '../pool/types.js';
  * net_mp_niov_set_page_pool (and page_pool_set_pp_info for pages): marks
  * `nm` as the pool's (pp, signature, one pp reference) and counts it held,
  * with its page_pool_state_hold tracepoint. EBUSY when another pool owns it.
+ * @category Provider contract
  */
 export function mpSetPool(pool: PagePool, nm: number): void {
   const p = internals(pool);
@@ -36,6 +37,7 @@ export function mpSetPool(pool: PagePool, nm: number): void {
 /**
  * net_mp_niov_clear_page_pool: the netmem leaves the pool for its provider
  * (call it from `release`): pool marks and pp reference cleared.
+ * @category Provider contract
  */
 export function mpClearPool(pool: PagePool, nm: number): void {
   if (!pool.owns(nm)) E.fail('EINVAL', `mpClearPool: netmem ${nm} is not pool ${pool.id}'s`);
@@ -46,6 +48,7 @@ export function mpClearPool(pool: PagePool, nm: number): void {
  * net_mp_netmem_place_in_cache: puts a netmem the provider just accounted
  * (mpSetPool) in the pool's alloc cache. Only from the provider's `alloc`;
  * false when the cache is full.
+ * @category Provider contract
  */
 export function mpPlaceInCache(pool: PagePool, nm: number): boolean {
   const p = internals(pool);
@@ -54,7 +57,10 @@ export function mpPlaceInCache(pool: PagePool, nm: number): boolean {
   return placeInCache(p, nm);
 }
 
-/** alloc_stat_inc(slow / slow_high_order): counts one slow allocation in the pool's stats. */
+/**
+ * alloc_stat_inc(slow / slow_high_order): counts one slow allocation in the pool's stats.
+ * @category Provider contract
+ */
 export function mpCountSlowAlloc(pool: PagePool, highOrder: boolean): void {
   internals(pool).st[highOrder ? S.S_SLOW_HIGH_ORDER : S.S_SLOW]++;
 }
@@ -62,28 +68,36 @@ export function mpCountSlowAlloc(pool: PagePool, highOrder: boolean): void {
 /**
  * The provider's init turns DMA sync off (mp_dmabuf_devmem_init:
  * `pool->dma_sync = false`): a dmabuf's addresses are never synced.
+ * @category Provider contract
  */
 export function mpDisableDmaSync(pool: PagePool): void {
   internals(pool).syncDev = false;
 }
 
-/** page_pool_set_dma_addr_netmem for a net_iov: its DMA address, once its area is mapped. */
+/**
+ * page_pool_set_dma_addr_netmem for a net_iov: its DMA address, once its area is mapped.
+ * @category Provider contract
+ */
 export function mpSetDmaAddr(domain: MemoryDomain, nm: number, iova: number): void {
   domain.checkHandle(nm, 'mpSetDmaAddr');
   if (!isNetIov(nm)) throw new NetmemError('EINVAL', `mpSetDmaAddr sets a net_iov's address (a page's comes from mpDmaMapPage), got page ${nm}`);
   if (!Number.isInteger(iova) || iova < 0) E.expected('a DMA address must be an integer ≥ 0', iova);
-  domain.table.dma[descOf(nm)] = iova;
+  domain.table.setDma(descOf(nm), iova);
 }
 
-/** page_pool_get_dma_addr_netmem: the DMA address of a netmem (0: not mapped). */
+/**
+ * page_pool_get_dma_addr_netmem: the DMA address of a netmem (0: not mapped).
+ * @category Provider contract
+ */
 export function mpGetDmaAddr(domain: MemoryDomain, nm: number): number {
-  return domain.table.dma[descOf(nm)];
+  return domain.table.dmaOf(descOf(nm));
 }
 
 /**
  * page_pool_dma_map: maps a page for the pool through its tracking
  * strategy and syncs it for the device. False when the map or the tracking
  * failed (the page is not mapped then).
+ * @category Provider contract
  */
 export function mpDmaMapPage(pool: PagePool, nm: number): boolean {
   return dmaMapPage(internals(pool), nm);
@@ -92,24 +106,30 @@ export function mpDmaMapPage(pool: PagePool, nm: number): boolean {
 /**
  * __page_pool_release_netmem_dma: unmaps a page the pool mapped, unless
  * destroy's scrub already did (exactly one of the two unmaps).
+ * @category Provider contract
  */
 export function mpDmaUnmapPage(pool: PagePool, nm: number): void {
   dmaUnmapPage(internals(pool), nm);
 }
 
-/** The pp reference count of a netmem (netmem_get_pp_ref_count_ref). */
+/**
+ * The pp reference count of a netmem (netmem_get_pp_ref_count_ref).
+ * @category Provider contract
+ */
 export function ppRefCount(domain: MemoryDomain, nm: number): number {
-  return domain.table.ppRef[descOf(nm)];
+  return domain.table.ppRef[descOf(nm)] ?? 0; // past the table: never used
 }
 
 /**
  * For a net_iov that belongs to no pool (a zcrx copy-fallback buffer): sets
  * its pp reference count. A pool netmem's count belongs to its pool (use
  * ppRefNetmem / ppUnrefNetmem); EBUSY for one.
+ * @category Provider contract
  */
 export function mpSetOrphanRefCount(domain: MemoryDomain, nm: number, n: number): void {
   const d = descOf(nm);
   if (!isNetIov(nm)) E.fail('EINVAL', `mpSetOrphanRefCount on a page: ${nm}`);
+  if (d < domain.table.limit) domain.table.ensure(d);
   if (domain.table.pp[d] !== 0) E.fail('EBUSY', `net_iov ${nm} belongs to pool ${domain.table.pp[d]}`);
   E.int(n, 'pp reference count', 0, 0x7fffffff);
   domain.table.ppRef[d] = n;
@@ -119,6 +139,7 @@ export function mpSetOrphanRefCount(domain: MemoryDomain, nm: number, n: number)
  * Records where a netmem is for the ownership ledger (checked mode; a no-op
  * otherwise): a provider marks a buffer it handed to user space
  * (`Place.USER`).
+ * @category Provider contract
  */
 export function mpSetPlace(domain: MemoryDomain, nm: number, place: PlaceCode): void {
   E.int(place, 'ledger place', Place.DRIVER_RING, Place.USER);
@@ -130,6 +151,7 @@ export function mpSetPlace(domain: MemoryDomain, nm: number, place: PlaceCode): 
  * warns (with the pool id among the facts), later ones are silent. The key
  * lives and dies with the pool, so a program that makes many pools keeps no
  * keys of freed ones.
+ * @category Provider contract
  */
 export function mpWarnOnce(pool: PagePool, key: string, kind: string, message: string, facts: WarningFacts = {}): void {
   if (typeof key !== 'string' || typeof kind !== 'string' || typeof message !== 'string') E.expected('mpWarnOnce takes a key, a kind and a message (strings)', [key, kind, message].find((v) => typeof v !== 'string'));

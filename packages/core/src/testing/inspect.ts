@@ -8,7 +8,10 @@ import { descOf, genOf, isNetIov, makeHandle } from '../netmem/handle.js';
 import { PLACE_NAMES, type PlaceCode, type PlaceName } from '../netmem/ledger.js';
 import { NM_PFMEMALLOC, NM_UNREADABLE, PP_DMA_INDEX_SHIFT, PP_SIGNATURE } from '../netmem/netmem-table.js';
 
-/** What {@link inspectNetmem} reports. */
+/**
+ * What {@link inspectNetmem} reports.
+ * @category Checks and testing
+ */
 export interface NetmemDesc {
   /** Descriptor index (the handle without its net_iov bit and generation). */
   desc: number;
@@ -46,10 +49,14 @@ export interface NetmemDesc {
   pfmemalloc: boolean;
 }
 
-/** Everything the domain's tables say about `nm`. */
+/**
+ * Everything the domain's tables say about `nm`.
+ * @category Checks and testing
+ */
 export function inspectNetmem(domain: MemoryDomain, nm: number): NetmemDesc {
   const t = domain.table;
   const d = descOf(nm);
+  if (d < t.limit) t.ensure(d); // a descriptor never used reads as such
   const place = t.place[d] as PlaceCode;
   return {
     desc: d,
@@ -61,7 +68,7 @@ export function inspectNetmem(domain: MemoryDomain, nm: number): NetmemDesc {
     pageRef: isNetIov(nm) ? (t.area[d] !== 0 ? 1 : 0) : t.pageRef[d],
     place,
     placeName: PLACE_NAMES[place] ?? 'none',
-    dma: t.dma[d],
+    dma: t.dmaOf(d),
     signature: (t.magic[d] & 0xff) === PP_SIGNATURE,
     dmaIndex: t.magic[d] >>> PP_DMA_INDEX_SHIFT,
     nid: t.nid[d],
@@ -76,6 +83,7 @@ export function inspectNetmem(domain: MemoryDomain, nm: number): NetmemDesc {
  * The handle `nm` would have after its descriptor was reused `bump` more
  * times: a stale handle, for testing checked mode (the generation wraps as
  * the real one does).
+ * @category Checks and testing
  */
 export function staleHandleOf(nm: number, bump = 1): number {
   return makeHandle(descOf(nm), isNetIov(nm), genOf(nm) + bump);

@@ -24,7 +24,21 @@ import { check, eq, expectCode } from './assert.js';
 import { inWorld, take, type World } from './world.js';
 import type { ConformanceCase, ConformanceOptions, ProviderSetup } from './types.js';
 
-/** Registers every case with a test function: `testProvider(setup, it)` in a vitest file. */
+/**
+ * Registers every case with a test function: `testProvider(setup, it)` in a vitest file.
+ *
+ * @example
+ * ```ts
+ * import { it } from 'vitest';
+ * import { testProvider } from '@netmem/core/testing';
+ * import { pagesProvider } from '@netmem/provider-pages';
+ *
+ * // Each case calls the setup for a fresh provider in a fresh world.
+ * testProvider(() => ({ provider: pagesProvider() }), it, { label: 'pages' });
+ * testProvider(() => ({ provider: pagesProvider(), params: { order: 1, maxLen: 8192 } }), it, { label: 'pages order 1' });
+ * ```
+ * @category Checks and testing
+ */
 export function testProvider(
   setup: ProviderSetup,
   test: (name: string, fn: () => void | Promise<void>) => void,
@@ -34,7 +48,10 @@ export function testProvider(
   for (const c of providerConformanceCases(setup, options)) test(`${label}: ${c.name}`, () => c.run());
 }
 
-/** The conformance cases for one provider setup. */
+/**
+ * The conformance cases for one provider setup.
+ * @category Checks and testing
+ */
 export function providerConformanceCases(setup: ProviderSetup, options: ConformanceOptions = {}): ConformanceCase[] {
   const cases: ConformanceCase[] = [];
   const add = (name: string, body: (w: World) => void, allowedWarnings?: readonly string[]): void => {
@@ -108,7 +125,7 @@ export function providerConformanceCases(setup: ProviderSetup, options: Conforma
     const { domain } = w.ctx;
     const held = new Set<number>();
     const cap = w.fx.capacity;
-    const limit = cap ?? domain.table.size;
+    const limit = cap ?? domain.table.limit;
     const got: number[] = [];
     for (;;) {
       const nm = pool.allocNetmems();

@@ -135,7 +135,7 @@ export class World {
     let owned = 0;
     let inCache = 0;
     let inRing = 0;
-    for (let d = 1; d < t.size; d++) {
+    for (let d = 1; d < t.capacity; d++) {
       if (t.pp[d] !== pool.id) continue;
       owned++;
       if (t.place[d] === Place.CACHE) inCache++;
@@ -195,7 +195,7 @@ export class World {
     eq(domain.leaks, 0, 'page_pool leak reports');
     eq(clock.pending, 0, 'timers still pending at the end');
     const t = domain.table;
-    for (let d = 1; d < t.size; d++) if (t.pp[d] !== 0) throw new ConformanceError(`descriptor ${d} still names pool ${t.pp[d]} at the end`);
+    for (let d = 1; d < t.capacity; d++) if (t.pp[d] !== 0) throw new ConformanceError(`descriptor ${d} still names pool ${t.pp[d]} at the end`);
     const unexpected = this.warnings.filter((w) => !allowedWarnings.includes(w.kind));
     check(unexpected.length === 0, `unexpected warnings: ${unexpected.map((w) => w.message).join('; ')}`);
   }
