@@ -1,9 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 // One project per package plus the cross-package integration tests. The
-// `source` condition makes workspace imports resolve to TypeScript sources,
+// `@netmem/source` condition makes workspace imports resolve to TypeScript sources,
 // so tests never run against a stale build.
-const shared = { resolve: { conditions: ['source'] }, ssr: { resolve: { conditions: ['source'] } } };
+const shared = { resolve: { conditions: ['@netmem/source'] }, ssr: { resolve: { conditions: ['@netmem/source'] } } };
 
 export default defineConfig({
   test: {

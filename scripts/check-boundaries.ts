@@ -101,7 +101,7 @@ function isCoreInternal(decl: ts.Declaration): boolean {
 /**
  * Uses of core declarations tagged `@internal`, found by type-checking the
  * files with the repository's compiler options (sources resolve through
- * the `source` condition, so internals are visible to the compiler and
+ * the `@netmem/source` condition, so internals are visible to the compiler and
  * therefore to this check).
  */
 export function checkInternals(files: readonly string[], host?: ts.CompilerHost): Violation[] {

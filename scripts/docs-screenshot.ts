@@ -8,7 +8,7 @@
  * order typedoc.base.json gives them; EventEmitter must link to
  * eventemitter3. A PNG of each page is saved for a person to look at.
  *
- *   node --conditions=source --import tsx scripts/docs-screenshot.ts [outdir]
+ *   node --conditions=@netmem/source --import tsx scripts/docs-screenshot.ts [outdir]
  *
  * Without outdir the PNGs go to a new temporary folder; the paths are
  * printed. `tests/api-docs-site.test.ts` runs the same check.

@@ -4,7 +4,7 @@
  * PooledReader.fromFd) or with the plain 'data' path, and prints one JSON
  * line: bytes, reads, MB/s from the first byte to EOF.
  *
- *   node --conditions=source --import tsx fd-reader.ts pooled|data   (fd 3: a connected TCP socket)
+ *   node --conditions=@netmem/source --import tsx fd-reader.ts pooled|data   (fd 3: a connected TCP socket)
  */
 import net from 'node:net';
 import { MemoryDomain, createPagePool } from '@netmem/core';

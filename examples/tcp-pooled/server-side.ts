@@ -8,7 +8,7 @@
  * each, 127.0.0.1 only, with the same sender, and prints MB/s measured by
  * the receiving side from its first byte to EOF.
  *
- *   node --conditions=source --import tsx examples/tcp-pooled/server-side.ts [--bytes N]
+ *   node --conditions=@netmem/source --import tsx examples/tcp-pooled/server-side.ts [--bytes N]
  */
 import { spawn } from 'node:child_process';
 import net from 'node:net';
@@ -110,7 +110,7 @@ async function fdToChild(mode: 'pooled' | 'data'): Promise<number> {
   const child = new URL('./fd-reader.ts', import.meta.url).pathname;
   const done = new Promise<number>((resolve, reject) => {
     const srv = net.createServer({ pauseOnConnect: true }, (s) => {
-      const p = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', child, mode], { stdio: ['ignore', 'pipe', 'inherit', s] });
+      const p = spawn(process.execPath, ['--conditions=@netmem/source', '--import', 'tsx', child, mode], { stdio: ['ignore', 'pipe', 'inherit', s] });
       s.destroy(); // the child has its own copy of the descriptor
       srv.close();
       let out = '';

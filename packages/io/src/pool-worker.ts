@@ -11,7 +11,7 @@
  * The worker script opens its side with `openPoolWorkerPort()` from
  * `@netmem/io/worker`. A `.ts` script is started through worker-boot.mjs,
  * which registers tsx (Node 20 does not apply `--import tsx` inside worker
- * threads), with the `source` export condition so workspace packages load
+ * threads), with the `@netmem/source` export condition so workspace packages load
  * from their sources.
  */
 import { resolve as resolvePath } from 'node:path';
@@ -72,13 +72,13 @@ const OFFSET_BITS = 12;
 const OFFSET_CACHE = 1 << OFFSET_BITS;
 
 /**
- * The options a TypeScript worker starts with: only the `source` export
+ * The options a TypeScript worker starts with: only the `@netmem/source` export
  * condition (workspace packages load from their sources; tsx is registered
  * by worker-boot.mjs, as Node 20 ignores `--import` in workers). Other
  * flags of this process are not passed: per-process ones would make the
  * Worker constructor throw.
  */
-const SOURCE_EXEC_ARGV = ['--conditions=source'];
+const SOURCE_EXEC_ARGV = ['--conditions=@netmem/source'];
 
 /**
  * The owner's side of a pool worker. Start one with {@link PoolWorker.start}.

@@ -41,7 +41,7 @@ describe('server-side sockets on Node 20', () => {
     let child!: Promise<string>;
     const srv = await server((s) => {
       // The child gets its own copy of the descriptor; the parent lets go of its handle at once.
-      const p = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', new URL('./fixtures/fd-child.ts', import.meta.url).pathname, String(TAPE.seed)], {
+      const p = spawn(process.execPath, ['--conditions=@netmem/source', '--import', 'tsx', new URL('./fixtures/fd-child.ts', import.meta.url).pathname, String(TAPE.seed)], {
         stdio: ['ignore', 'pipe', 'inherit', s],
       });
       s.destroy();

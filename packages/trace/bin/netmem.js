@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `netmem` command. A built package (dist/ present: what npm installs)
 // runs dist/cli.js; a source checkout of the monorepo runs src/cli.ts through
-// tsx with the `source` export condition, so workspace packages resolve to
+// tsx with the `@netmem/source` export condition, so workspace packages resolve to
 // their TypeScript sources.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -14,6 +14,6 @@ if (existsSync(fileURLToPath(dist))) {
 } else {
   const src = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
   const tsx = import.meta.resolve('tsx');
-  const r = spawnSync(process.execPath, ['--conditions=source', '--import', tsx, src, ...process.argv.slice(2)], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--conditions=@netmem/source', '--import', tsx, src, ...process.argv.slice(2)], { stdio: 'inherit' });
   process.exitCode = r.status ?? 1;
 }
