@@ -4,11 +4,11 @@
  * then used: a NIC writes frames into arena buffers, the app reads and
  * returns them, and the pool is destroyed with a buffer still held.
  *
- *   node --conditions=source --import tsx examples/custom-provider/main.ts
+ *   node --conditions=@netmem/source --import tsx examples/custom-provider/main.ts
  */
 import { MemoryDomain, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV, VirtualClock, allPools, createPagePool } from '@netmem/core';
 import { providerConformanceCases, type ProviderSetup } from '@netmem/core/testing';
-import { Checks, runIfMain, type ExampleResult } from '../lib/example.js';
+import { Checks, observe, runIfMain, type ExampleResult } from '../lib/example.js';
 import { hugeArenaProvider } from './huge-arena-provider.js';
 
 const FLAGS = PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV;
@@ -36,6 +36,7 @@ async function conformance(): Promise<{ passed: number; failed: string[] }> {
 function demo(c: Checks): string {
   const clock = new VirtualClock();
   const domain = new MemoryDomain({ pages: 64, netIovs: 1024, clock, onWarn: false });
+  observe(domain);
   const freeAtStart = domain.freePages;
   const dev = domain.createDevice('nic0');
   const arena = hugeArenaProvider({ buffers: 64 });

@@ -9,7 +9,7 @@
  * closes. Prints throughput and the final state, and fails unless every
  * net_iov came back, the binding was freed and the IOMMU saw no fault.
  *
- *   node --conditions=source --import tsx examples/devmem-tcp/main.ts
+ *   node --conditions=@netmem/source --import tsx examples/devmem-tcp/main.ts
  */
 import { Dmabuf, MemoryDomain, NetNamespace, VirtualClock, controlPlane } from '@netmem/core';
 import { pagesProvider } from '@netmem/provider-pages';
@@ -23,7 +23,7 @@ import {
   devmemTokens,
   setsockoptDontneed,
 } from '@netmem/provider-devmem';
-import { Checks, runIfMain, type ExampleResult } from '../lib/example.js';
+import { Checks, observe, runIfMain, type ExampleResult } from '../lib/example.js';
 
 /** Pages of the dmabuf. */
 const DMABUF_PAGES = 16_000;
@@ -56,6 +56,7 @@ export function main(): ExampleResult {
   console.log('devmem-tcp: payload straight into device memory, tokens back with DONTNEED');
   const clock = new VirtualClock();
   const domain = new MemoryDomain({ pages: 8192, clock, onWarn: false });
+  observe(domain);
   const ns = new NetNamespace(domain, { pageProvider: pagesProvider() });
   const nd = ns.createNetdevsim({ name: 'eth0', rxQueues: 2, headerSplit: true, strictIommu: true, ringSize: 256 });
   const drv = ns.driver(nd);

@@ -11,7 +11,7 @@
  * alternative series) destroy unmaps every mapping still in flight before it
  * returns, and the late returns make no DMA-API call at all.
  *
- *   node --conditions=source --import tsx examples/driver-unbind/main.ts
+ *   node --conditions=@netmem/source --import tsx examples/driver-unbind/main.ts
  */
 import {
   DMA_TRACKING_KINDS,
@@ -24,7 +24,7 @@ import {
   type DmaTracking,
 } from '@netmem/core';
 import { pagesProvider } from '@netmem/provider-pages';
-import { Checks, runIfMain, type ExampleResult } from '../lib/example.js';
+import { Checks, observe, runIfMain, type ExampleResult } from '../lib/example.js';
 
 /** Buffers the driver posts on its rx ring. */
 const RX_RING = 128;
@@ -49,6 +49,7 @@ interface UnbindReport {
 function unbind(strategy: DmaTracking): UnbindReport {
   const clock = new VirtualClock();
   const domain = new MemoryDomain({ pages: 1024, clock, onWarn: false });
+  observe(domain);
   const freeAtStart = domain.freePages;
   const dev = domain.createDevice('nic0');
   const pool = createPagePool({

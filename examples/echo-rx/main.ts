@@ -9,11 +9,11 @@
  * reads the rest — the bytes are still good — and closes; one release
  * retry later every pool is gone and every page is back.
  *
- *   node --conditions=source --import tsx examples/echo-rx/main.ts
+ *   node --conditions=@netmem/source --import tsx examples/echo-rx/main.ts
  */
 import { MemoryDomain, NetNamespace, VirtualClock, allPools, controlPlane, ledgerSummary, type PagePoolInfo } from '@netmem/core';
 import { pagesProvider } from '@netmem/provider-pages';
-import { Checks, runIfMain, type ExampleResult } from '../lib/example.js';
+import { Checks, observe, runIfMain, type ExampleResult } from '../lib/example.js';
 
 /** Segments sent. */
 const PACKETS = 2000;
@@ -47,6 +47,7 @@ export function main(): ExampleResult {
   const c = new Checks('echo-rx');
   const clock = new VirtualClock();
   const domain = new MemoryDomain({ pages: 8192, clock, checked: true, onWarn: false });
+  observe(domain);
   const freeAtStart = domain.freePages;
   const ns = new NetNamespace(domain, { pageProvider: pagesProvider() });
   const nl = controlPlane(ns);

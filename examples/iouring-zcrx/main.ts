@@ -8,7 +8,7 @@
  * those: scrub takes them back, the queue returns to normal pages, and every
  * buffer ends up back on the area freelist.
  *
- *   node --conditions=source --import tsx examples/iouring-zcrx/main.ts
+ *   node --conditions=@netmem/source --import tsx examples/iouring-zcrx/main.ts
  */
 import { MemoryDomain, NetNamespace, VirtualClock, controlPlane } from '@netmem/core';
 import { checkDomainInvariants } from '@netmem/core/testing';
@@ -26,7 +26,7 @@ import {
   spawnZcrxWorker,
   type ZcrxIfqReg,
 } from '@netmem/provider-iouring';
-import { Checks, runIfMain, type ExampleResult } from '../lib/example.js';
+import { Checks, observe, runIfMain, type ExampleResult } from '../lib/example.js';
 
 const HDR = 66; // Ethernet + IPv4 + TCP with timestamps
 const PAYLOAD = 16384; // per packet: 4 buffers
@@ -40,6 +40,7 @@ export function main(): ExampleResult {
 
   const clock = new VirtualClock();
   const domain = new MemoryDomain({ pages: 4096, netIovs: 4096, clock, onWarn: false });
+  observe(domain);
   const ns = new NetNamespace(domain, { pageProvider: pagesProvider() });
   const nd = ns.createNetdevsim({ name: 'eth0', rxQueues: 2, headerSplit: true, ringSize: 64 });
   const drv = ns.driver(nd);

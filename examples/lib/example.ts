@@ -5,6 +5,8 @@
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { MemoryDomain } from '@netmem/core';
+import type { TraceReport } from '@netmem/trace';
 
 /** The outcome of one example run. */
 export interface ExampleResult {
@@ -63,4 +65,32 @@ export function runIfMain(moduleUrl: string, main: () => ExampleResult | Promise
         process.exitCode = 1;
       },
     );
+}
+
+/** What {@link observe} reports to: run-all sets one when a report was asked for (`--html`, `--json`). */
+export interface ExampleObserver {
+  /** A memory domain the example created. */
+  domain(domain: MemoryDomain): void;
+  /** A kernel capture the example read. */
+  trace(report: TraceReport): void;
+}
+
+let observer: ExampleObserver | null = null;
+
+/** Sets (or with null, clears) the observer that {@link observe} and {@link observeTrace} report to. */
+export function setExampleObserver(o: ExampleObserver | null): void {
+  observer = o;
+}
+
+/**
+ * Every example calls this on each domain it creates, before making pools
+ * there, so the demo report can record them. Without a report it does nothing.
+ */
+export function observe(domain: MemoryDomain): void {
+  observer?.domain(domain);
+}
+
+/** The same for a kernel capture an example reads with `netmem trace` (it makes no domain of its own). */
+export function observeTrace(report: TraceReport): void {
+  observer?.trace(report);
 }

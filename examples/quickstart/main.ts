@@ -3,17 +3,18 @@
  * on the normal page path; allocate, write bytes, allocate fragments,
  * recycle both ways, look at stats and info, destroy.
  *
- *   node --conditions=source --import tsx examples/quickstart/main.ts
+ *   node --conditions=@netmem/source --import tsx examples/quickstart/main.ts
  */
 import { MemoryDomain, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV, createPagePool } from '@netmem/core';
 import { pagesProvider } from '@netmem/provider-pages';
-import { Checks, runIfMain, type ExampleResult } from '../lib/example.js';
+import { Checks, observe, runIfMain, type ExampleResult } from '../lib/example.js';
 
 export function main(): ExampleResult {
   const c = new Checks('quickstart');
   console.log('quickstart: one page pool, end to end');
 
   const domain = new MemoryDomain({ pages: 4096 }); // 16 MiB of simulated memory
+  observe(domain);
   const freeAtStart = domain.freePages;
   const dev = domain.createDevice('nic0');
   const pool = createPagePool({

@@ -10,7 +10,7 @@
  * both runs; exits non-zero unless every byte is right and every buffer is
  * back.
  *
- *   node --conditions=source --import tsx examples/tcp-pooled/main.ts [--bytes N] [--timeout-ms N]
+ *   node --conditions=@netmem/source --import tsx examples/tcp-pooled/main.ts [--bytes N] [--timeout-ms N]
  */
 import net from 'node:net';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
@@ -18,7 +18,7 @@ import { MemoryDomain, createPagePool } from '@netmem/core';
 import { checkDomainInvariants } from '@netmem/core/testing';
 import { pagesProvider } from '@netmem/provider-pages';
 import { PATTERN_PERIOD, PatternTape, PoolWorker, PooledReader, writePattern } from '@netmem/io';
-import { Checks, runIfMain, type ExampleResult } from '../lib/example.js';
+import { Checks, observe, runIfMain, type ExampleResult } from '../lib/example.js';
 
 /** Options of {@link main}. */
 export interface TcpPooledOptions {
@@ -107,6 +107,7 @@ export async function main(opts: TcpPooledOptions = {}): Promise<ExampleResult> 
   const port = (server.address() as net.AddressInfo).port;
 
   const domain = new MemoryDomain({ pages: BUFFERS << ORDER, onWarn: false });
+  observe(domain);
   const pool = createPagePool({ domain, order: ORDER, poolSize: 256, provider: pagesProvider() });
   const counters = new SharedArrayBuffer(16);
   const out = new Int32Array(counters);

@@ -6,13 +6,13 @@
  * captures' README states; exits non-zero when one differs. With `--html
  * DIR` it also writes each report as a self-contained HTML page.
  *
- *   node --conditions=source --import tsx examples/trace-replay/main.ts [--html DIR]
+ *   node --conditions=@netmem/source --import tsx examples/trace-replay/main.ts [--html DIR]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyzeTraceFile, renderHtml, renderText, type TraceReport } from '@netmem/trace';
-import { Checks, runIfMain, type ExampleResult } from '../lib/example.js';
+import { Checks, observeTrace, runIfMain, type ExampleResult } from '../lib/example.js';
 
 /** ../shared/traces beside the repository. */
 const TRACES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'traces');
@@ -24,6 +24,7 @@ function htmlDir(): string | null {
 
 function analyze(name: string, html: string | null): TraceReport {
   const r = analyzeTraceFile(path.join(TRACES, name), { source: name });
+  observeTrace(r);
   console.log(renderText(r).replace(/^/gm, '  '));
   if (html !== null) {
     mkdirSync(html, { recursive: true });
