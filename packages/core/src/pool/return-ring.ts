@@ -262,6 +262,13 @@ export class ReturnRingProducer {
  *
  * @example
  * ```ts
+ * import { Worker } from 'node:worker_threads';
+ * import { MemoryDomain, attachReturnRing, createPagePool } from '@netmem/core';
+ * import { pagesProvider } from '@netmem/provider-pages';
+ *
+ * const domain = new MemoryDomain({ pages: 1024 });
+ * const pool = createPagePool({ domain, poolSize: 256, provider: pagesProvider() });
+ * const worker = new Worker('./checker.js');   // opens a ReturnRingProducer over the ring's buffer
  * const ring = attachReturnRing(pool, 1024);
  * worker.postMessage({ storage: domain.storage.buffer, ring: ring.buffer });
  * const nm = pool.allocNetmems();
