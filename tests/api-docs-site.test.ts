@@ -1,6 +1,7 @@
 /**
  * The API reference in a real browser: typedoc builds the site into a
- * temporary folder, Debian's headless Chromium (playwright-core, as the
+ * temporary folder (any typedoc warning, such as an undocumented export or
+ * a broken link, fails the build and so this test), Debian's headless Chromium (playwright-core, as the
  * trace package's HTML test) opens the landing page, @netmem/core's landing
  * page and the MemoryDomain class page. No console error, the right titles
  * and headings, every package's sections in the sidebar, EventEmitter linked
