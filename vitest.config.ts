@@ -17,7 +17,18 @@ export default defineConfig({
       { ...shared, test: { name: 'io', root: 'packages/io', include: ['test/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 } },
       { ...shared, test: { name: 'integration', root: 'tests', include: ['**/*.test.ts'] } },
       // Long-run leak tests: heap and external memory per cycle, measured with gc() (tests/leaks/*.leaks.ts, so the integration project's *.test.ts does not pick them up).
-      { ...shared, test: { name: 'leaks', root: 'tests/leaks', include: ['**/*.leaks.ts'], pool: 'forks', execArgv: ['--expose-gc'], testTimeout: 120_000, hookTimeout: 120_000 } },
+      {
+        ...shared,
+        test: {
+          name: 'leaks',
+          root: 'tests/leaks',
+          include: ['**/*.leaks.ts'],
+          pool: 'forks',
+          execArgv: ['--expose-gc'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

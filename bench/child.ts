@@ -33,13 +33,7 @@ const RUN_TS = fileURLToPath(new URL('./run.ts', import.meta.url));
  * `{ error }` when the child did not exit cleanly (it crashed: a case that
  * throws is reported in its result, not here).
  */
-export function runGroupInChild(
-  node: ChildNode,
-  group: string,
-  opts: BenchOptions,
-  filter: readonly string[],
-  out: string,
-): ChildOutput | { error: string } {
+export function runGroupInChild(node: ChildNode, group: string, opts: BenchOptions, filter: readonly string[], out: string): ChildOutput | { error: string } {
   const argv = [...node.execArgv, RUN_TS, '--group', group, '--child', out];
   argv.push('--ops', String(opts.ops), '--rounds', String(opts.rounds), '--warmup', String(opts.warmupRounds));
   if (filter.length > 0) argv.push('--filter', filter.join(','));

@@ -14,6 +14,10 @@ export function fmtNs(v: number): string {
  */
 export function formatTable(head: readonly string[], rows: readonly (readonly string[])[], right: readonly boolean[]): string[] {
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => (right[i] ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ').trimEnd();
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (right[i] ? c.padStart(w[i]) : c.padEnd(w[i])))
+      .join('  ')
+      .trimEnd();
   return [line(head), line(w.map((n) => '-'.repeat(n))), ...rows.map(line)];
 }

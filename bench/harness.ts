@@ -92,7 +92,18 @@ export async function runCase(c: BenchCase, opts: BenchOptions = DEFAULT_OPTIONS
     // A case that throws (setup, run) is reported, not fatal to the other cases.
     const nan = Number.NaN;
     const msg = (e as Error).message;
-    return { name: c.name, title: c.title, nsPerOp: nan, opsPerSec: nan, minNsPerOp: nan, maxNsPerOp: nan, gcEvents: 0, ops: c.ops ?? opts.ops, rounds: opts.rounds, check: `failed: threw ${msg}` };
+    return {
+      name: c.name,
+      title: c.title,
+      nsPerOp: nan,
+      opsPerSec: nan,
+      minNsPerOp: nan,
+      maxNsPerOp: nan,
+      gcEvents: 0,
+      ops: c.ops ?? opts.ops,
+      rounds: opts.rounds,
+      check: `failed: threw ${msg}`,
+    };
   }
 }
 

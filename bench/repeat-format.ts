@@ -83,5 +83,12 @@ export function crossVersionLines(nodes: readonly { version: string; summary: Su
   }
   if (rows.length === 0) return [];
   const head = ['', 'target', ...nodes.map((n) => `node ${n.version}`)];
-  return ['targets by Node version: met in k of N runs, median value', ...formatTable(head, rows.map((r) => ['', ...r]), head.map(() => false))];
+  return [
+    'targets by Node version: met in k of N runs, median value',
+    ...formatTable(
+      head,
+      rows.map((r) => ['', ...r]),
+      head.map(() => false),
+    ),
+  ];
 }

@@ -101,7 +101,9 @@ export function runRepeated(opts: RepeatOptions): number {
   // Every binary first: a major that cannot be had shows up before the first long run.
   const nodes = resolveNodes(opts.majors);
   const cpu = os.cpus()[0]?.model ?? 'unknown cpu';
-  console.log(`netmem benchmarks — ${opts.repeat} run${opts.repeat === 1 ? '' : 's'} of every group, each in a fresh process, under node ${nodes.map((n) => n.version).join(', ')}; ${cpu} × ${os.cpus().length}`);
+  console.log(
+    `netmem benchmarks — ${opts.repeat} run${opts.repeat === 1 ? '' : 's'} of every group, each in a fresh process, under node ${nodes.map((n) => n.version).join(', ')}; ${cpu} × ${os.cpus().length}`,
+  );
   console.log(`${opts.ops} ops/round, ${opts.warmupRounds} warm-up + ${opts.rounds} timed rounds, median ns/op per run; GC between cases: yes`);
 
   const runs: RunRecord[][] = nodes.map(() => []);
@@ -166,7 +168,9 @@ export function runRepeated(opts: RepeatOptions): number {
   let status = 0;
   const crashed = reports.flatMap((r) => r.runs.flatMap((run) => run.groups.filter((g) => g.error).map((g) => `node ${r.node} run ${run.run}: ${g.error}`)));
   if (crashed.length > 0) {
-    console.error(`\nbench: ${crashed.length} group process${crashed.length === 1 ? '' : 'es'} crashed (their cases are missing from those runs):\n  ${crashed.join('\n  ')}`);
+    console.error(
+      `\nbench: ${crashed.length} group process${crashed.length === 1 ? '' : 'es'} crashed (their cases are missing from those runs):\n  ${crashed.join('\n  ')}`,
+    );
     status = 1;
   }
   const failed = reports.flatMap((r) => r.summary.cases.filter((c) => c.failedChecks > 0).map((c) => `${c.name} (node ${r.node})`));

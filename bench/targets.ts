@@ -162,7 +162,7 @@ const TARGETS: readonly TargetSpec[] = [
   rateAtLeast('trace_parse', 2e6, 'events'),
   rateAtLeast('trace_parse_4m', 2e6, 'events'),
   {
-    target: 'trace_parse_4m peak live heap ≤ 1.25× trace_parse\'s (memory independent of trace length)',
+    target: "trace_parse_4m peak live heap ≤ 1.25× trace_parse's (memory independent of trace length)",
     needs: ['trace_parse', 'trace_parse_4m'],
     unit: '×',
     check: (r) => {
@@ -206,7 +206,11 @@ const TARGETS: readonly TargetSpec[] = [
     unit: '×',
     check: (r) => {
       const v = r('xthread_return').nsPerOp / r('xthread_ptr_ring').nsPerOp;
-      return { measured: `${x(v)} (${(r('xthread_return').opsPerSec / 1e6).toFixed(1)} vs ${(r('xthread_ptr_ring').opsPerSec / 1e6).toFixed(1)} M buffers/s)`, pass: v <= 2, value: v };
+      return {
+        measured: `${x(v)} (${(r('xthread_return').opsPerSec / 1e6).toFixed(1)} vs ${(r('xthread_ptr_ring').opsPerSec / 1e6).toFixed(1)} M buffers/s)`,
+        pass: v <= 2,
+        value: v,
+      };
     },
   },
   {

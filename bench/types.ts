@@ -21,6 +21,7 @@ export interface BenchInstance {
    * operations `run` performed since setup (warm-up included). Throws an
    * Error describing the mismatch; may return a short note for the report.
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a verify with no note to add just returns
   verify?(totalOps: number): string | void;
   /** Releases what setup created. */
   teardown?(): void;

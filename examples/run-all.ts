@@ -30,7 +30,10 @@ const EXAMPLES: [name: string, main: () => ExampleResult | Promise<ExampleResult
 ];
 
 async function runAll(): Promise<boolean> {
-  const args = parseDemoArgs(process.argv.slice(2), EXAMPLES.map(([n]) => n));
+  const args = parseDemoArgs(
+    process.argv.slice(2),
+    EXAMPLES.map(([n]) => n),
+  );
   process.argv.length = 2; // the flags are the demo's: an example reading argv (trace-replay's --html DIR) sees none
   const report = startReport(args);
   const run = args.only === null ? EXAMPLES : EXAMPLES.filter(([n]) => args.only!.includes(n));

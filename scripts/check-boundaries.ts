@@ -37,7 +37,15 @@ const coreSrc = join(coreDir, 'src') + sep;
 export const CORE_ENTRIES = ['@netmem/core', '@netmem/core/provider', '@netmem/core/testing'] as const;
 
 /** Folders whose code must stay outside core's boundary. */
-export const OUTSIDE = ['packages/provider-pages', 'packages/provider-devmem', 'packages/provider-iouring', 'packages/trace', 'packages/io', 'examples', 'bench'];
+export const OUTSIDE = [
+  'packages/provider-pages',
+  'packages/provider-devmem',
+  'packages/provider-iouring',
+  'packages/trace',
+  'packages/io',
+  'examples',
+  'bench',
+];
 
 /** Every .ts/.mts file under the outside folders (node_modules and dist excluded). */
 export function outsideFiles(): string[] {
@@ -78,7 +86,11 @@ export function checkImports(files: readonly string[], read: (f: string) => stri
     const visit = (node: ts.Node): void => {
       let spec: ts.Expression | undefined;
       if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier) spec = node.moduleSpecifier;
-      else if (ts.isCallExpression(node) && (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'))) spec = node.arguments[0];
+      else if (
+        ts.isCallExpression(node) &&
+        (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'))
+      )
+        spec = node.arguments[0];
       else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) spec = node.argument.literal as ts.Expression;
       if (spec && ts.isStringLiteralLike(spec)) {
         const msg = checkSpecifier(file, spec.text);

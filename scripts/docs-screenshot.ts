@@ -180,7 +180,15 @@ export async function checkApiSite(shotDir: string): Promise<SiteCheck> {
       executablePath: CHROMIUM,
       headless: true,
       viewport: { width: 1400, height: 1000 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     const mdPath = classPage(site, 'MemoryDomain');
     const pages = [
@@ -227,10 +235,12 @@ export function siteProblems(r: SiteCheck): string[] {
     if (p.title !== want[i][0]) out.push(`${p.path}: title ${JSON.stringify(p.title)}, expected ${JSON.stringify(want[i][0])}`);
     if (p.heading !== want[i][1]) out.push(`${p.path}: heading ${JSON.stringify(p.heading)}, expected ${JSON.stringify(want[i][1])}`);
     for (const [module, sections] of EXPECTED_SECTIONS) {
-      if (!showsSections(p.nav, module, sections)) out.push(`${p.path}: navigation does not show ${module} › ${sections.join(', ')} (it shows ${p.nav.join(' | ')})`);
+      if (!showsSections(p.nav, module, sections))
+        out.push(`${p.path}: navigation does not show ${module} › ${sections.join(', ')} (it shows ${p.nav.join(' | ')})`);
     }
   });
-  if (!r.eventEmitterHref.startsWith('https://github.com/primus/eventemitter3')) out.push(`MemoryDomain: EventEmitter links to ${JSON.stringify(r.eventEmitterHref)}, expected eventemitter3's page`);
+  if (!r.eventEmitterHref.startsWith('https://github.com/primus/eventemitter3'))
+    out.push(`MemoryDomain: EventEmitter links to ${JSON.stringify(r.eventEmitterHref)}, expected eventemitter3's page`);
   return out;
 }
 

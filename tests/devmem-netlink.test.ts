@@ -25,7 +25,12 @@ describe('devmem and the control plane', () => {
     const added = events.filter(([k, i]) => k === 'page-pool-add' && i.id === pool.id);
     expect(added.length).toBe(1);
     expect(added[0][1].dmabuf).toBe(id);
-    expect(cp.pagePoolDump().filter((i) => i.dmabuf === id).map((i) => i.id)).toEqual([pool.id]);
+    expect(
+      cp
+        .pagePoolDump()
+        .filter((i) => i.dmabuf === id)
+        .map((i) => i.id),
+    ).toEqual([pool.id]);
     expect(cp.queueGet({ ifindex: nd.ifindex, id: 0, type: 'rx' }).dmabuf).toBe(id);
 
     const sk = ns.socket();

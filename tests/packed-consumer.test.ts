@@ -37,7 +37,11 @@ const pkgs: Pkg[] = readdirSync(join(root, 'packages'))
     return { dir, name: pj.name, version: pj.version, exports: pj.exports, tarball: '' };
   });
 /** Every entry point a user can import: `@netmem/core`, `@netmem/core/provider`, … */
-const entries = pkgs.flatMap((p) => Object.keys(p.exports).filter((k) => k !== './package.json').map((k) => p.name + k.slice(1)));
+const entries = pkgs.flatMap((p) =>
+  Object.keys(p.exports)
+    .filter((k) => k !== './package.json')
+    .map((k) => p.name + k.slice(1)),
+);
 
 /**
  * This environment without the npm_config_* variables npm sets for the
@@ -45,7 +49,11 @@ const entries = pkgs.flatMap((p) => Object.keys(p.exports).filter((k) => k !== '
  * the ones that say how to reach the registry stay.
  */
 const env = Object.fromEntries(
-  Object.entries(process.env).filter(([k]) => !/^npm_config_/i.test(k) || /^npm_config_(registry|.+:registry|proxy|https_proxy|http_proxy|noproxy|no_proxy|cafile|ca|strict_ssl|cache|userconfig)$/i.test(k)),
+  Object.entries(process.env).filter(
+    ([k]) =>
+      !/^npm_config_/i.test(k) ||
+      /^npm_config_(registry|.+:registry|proxy|https_proxy|http_proxy|noproxy|no_proxy|cafile|ca|strict_ssl|cache|userconfig)$/i.test(k),
+  ),
 );
 
 /** Runs `file args` in `cwd`; on failure the error carries the command's output. */
@@ -74,15 +82,19 @@ async function buildStaged(p: Pkg): Promise<void> {
 beforeAll(async () => {
   // Two builds at a time: tsup's type build is the slow part, and CI has two cores.
   const queue = [...pkgs];
-  await Promise.all([0, 1].map(async () => {
-    for (let p = queue.shift(); p; p = queue.shift()) await buildStaged(p);
-  }));
+  await Promise.all(
+    [0, 1].map(async () => {
+      for (let p = queue.shift(); p; p = queue.shift()) await buildStaged(p);
+    }),
+  );
   writeFileSync(join(stage, 'package.json'), JSON.stringify({ name: 'netmem-stage', private: true }));
   writeFileSync(join(stage, 'pnpm-workspace.yaml'), 'packages:\n  - packages/*\n');
   // pnpm reads a workspace dependency's version through its link, as `pnpm install` would have made it.
   for (const p of pkgs) {
     const pj = JSON.parse(readFileSync(join(stage, 'packages', p.dir, 'package.json'), 'utf8'));
-    const workspaceDeps = new Set(['dependencies', 'devDependencies', 'peerDependencies'].flatMap((k) => Object.keys(pj[k] ?? {}).filter((d) => String(pj[k][d]).startsWith('workspace:'))));
+    const workspaceDeps = new Set(
+      ['dependencies', 'devDependencies', 'peerDependencies'].flatMap((k) => Object.keys(pj[k] ?? {}).filter((d) => String(pj[k][d]).startsWith('workspace:'))),
+    );
     for (const d of workspaceDeps) {
       const link = join(stage, 'packages', p.dir, 'node_modules', d);
       mkdirSync(join(link, '..'), { recursive: true });
@@ -125,31 +137,52 @@ describe('packed packages', () => {
     writeFileSync(join(consumer, 'src', 'esm.ts'), TS_ESM_CONSUMER(entries));
     writeFileSync(join(consumer, 'src', 'cjs.cts'), TS_CJS_CONSUMER(entries));
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    const base = { target: 'ES2022', strict: true, noEmit: true, skipLibCheck: false, types: ['node'], typeRoots: [join(root, 'node_modules', '@types')], customConditions: ['source'] };
+    const base = {
+      target: 'ES2022',
+      strict: true,
+      noEmit: true,
+      skipLibCheck: false,
+      types: ['node'],
+      typeRoots: [join(root, 'node_modules', '@types')],
+      customConditions: ['source'],
+    };
     const configs = {
       node16: { compilerOptions: { ...base, module: 'node16', moduleResolution: 'node16' }, include: ['src'] },
       nodenext: { compilerOptions: { ...base, module: 'nodenext', moduleResolution: 'nodenext' }, include: ['src'] },
       bundler: { compilerOptions: { ...base, module: 'esnext', moduleResolution: 'bundler' }, include: ['src/esm.ts'] },
     };
-    await Promise.all(Object.entries(configs).map(async ([name, cfg]) => {
-      writeFileSync(join(consumer, `tsconfig.${name}.json`), JSON.stringify(cfg));
-      const out = await sh(process.execPath, [tsc, '-p', `tsconfig.${name}.json`, '--listFiles'], consumer);
-      const ours = out.split('\n').filter((l) => l.includes('/node_modules/@netmem/'));
-      expect(ours.length, `${name}: files of @netmem packages in the program`).toBeGreaterThan(0);
-      expect(ours.filter((l) => !/\/dist\/[^/]+\.d\.c?ts$/.test(l)), `${name}: only dist declarations`).toEqual([]);
-    }));
+    await Promise.all(
+      Object.entries(configs).map(async ([name, cfg]) => {
+        writeFileSync(join(consumer, `tsconfig.${name}.json`), JSON.stringify(cfg));
+        const out = await sh(process.execPath, [tsc, '-p', `tsconfig.${name}.json`, '--listFiles'], consumer);
+        const ours = out.split('\n').filter((l) => l.includes('/node_modules/@netmem/'));
+        expect(ours.length, `${name}: files of @netmem packages in the program`).toBeGreaterThan(0);
+        expect(
+          ours.filter((l) => !/\/dist\/[^/]+\.d\.c?ts$/.test(l)),
+          `${name}: only dist declarations`,
+        ).toEqual([]);
+      }),
+    );
   }, 120_000);
 
-  it.each([[[]], [['--conditions=source']]])('runs as ESM and as CommonJS, resolving to dist (node flags %j)', async (flags: string[]) => {
-    writeFileSync(join(consumer, 'esm.mjs'), ESM_CONSUMER(entries));
-    writeFileSync(join(consumer, 'cjs.cjs'), CJS_CONSUMER(entries));
-    for (const [file, ext] of [['esm.mjs', '.js'], ['cjs.cjs', '.cjs']]) {
-      const out = JSON.parse(await node([...flags, file], consumer)) as { resolved: Record<string, string>; traced: number; freed: boolean };
-      expect(Object.keys(out.resolved).sort()).toEqual([...entries].sort());
-      for (const [entry, path] of Object.entries(out.resolved)) expect(path, `${file}: ${entry}`).toMatch(new RegExp(`/node_modules/@netmem/[^/]+/dist/[^/]+\\${ext}$`));
-      expect(out).toMatchObject({ traced: 1, freed: true });
-    }
-    const cli = await node([...flags, join(consumer, 'node_modules', '@netmem', 'trace', 'bin', 'netmem.js'), '--help'], consumer);
-    expect(cli).toMatch(/usage: netmem trace FILE/);
-  }, 60_000);
+  it.each([[[]], [['--conditions=source']]])(
+    'runs as ESM and as CommonJS, resolving to dist (node flags %j)',
+    async (flags: string[]) => {
+      writeFileSync(join(consumer, 'esm.mjs'), ESM_CONSUMER(entries));
+      writeFileSync(join(consumer, 'cjs.cjs'), CJS_CONSUMER(entries));
+      for (const [file, ext] of [
+        ['esm.mjs', '.js'],
+        ['cjs.cjs', '.cjs'],
+      ]) {
+        const out = JSON.parse(await node([...flags, file], consumer)) as { resolved: Record<string, string>; traced: number; freed: boolean };
+        expect(Object.keys(out.resolved).sort()).toEqual([...entries].sort());
+        for (const [entry, path] of Object.entries(out.resolved))
+          expect(path, `${file}: ${entry}`).toMatch(new RegExp(`/node_modules/@netmem/[^/]+/dist/[^/]+\\${ext}$`));
+        expect(out).toMatchObject({ traced: 1, freed: true });
+      }
+      const cli = await node([...flags, join(consumer, 'node_modules', '@netmem', 'trace', 'bin', 'netmem.js'), '--help'], consumer);
+      expect(cli).toMatch(/usage: netmem trace FILE/);
+    },
+    60_000,
+  );
 });

@@ -19,7 +19,13 @@ describe('control plane', () => {
     const [p1, p2] = [r.ns.driver(nd).pool(0)!, r.ns.driver(nd).pool(1)!];
     const hidden = createPagePool({ domain: r.domain, provider: pagesProvider() });
     expect(nl.pagePoolDump().map((i) => i.id)).toEqual([p1.id, p2.id]);
-    expect(nl.pagePoolGet({ id: p1.id })).toMatchObject({ id: p1.id, ifindex: nd.ifindex, napiId: r.ns.driver(nd).napi(0).id, inflight: 256, inflightMem: 256 * 4096 });
+    expect(nl.pagePoolGet({ id: p1.id })).toMatchObject({
+      id: p1.id,
+      ifindex: nd.ifindex,
+      napiId: r.ns.driver(nd).napi(0).id,
+      inflight: 256,
+      inflightMem: 256 * 4096,
+    });
     expect(() => nl.pagePoolGet({})).toThrow(code('EINVAL'));
     expect(() => nl.pagePoolGet({ id: 999 })).toThrow(code('ENOENT'));
     expect(() => nl.pagePoolGet({ id: hidden.id })).toThrow(code('ENOENT')); // no netdev: invisible
@@ -72,7 +78,13 @@ describe('control plane', () => {
     mpOpenRxq(nd, 1, mp);
     const nl = controlPlane(r.ns);
     expect(nl.queueGet({ ifindex: nd.ifindex, id: 0, type: 'rx' })).toEqual({ id: 0, type: 'rx', ifindex: nd.ifindex, napiId: r.ns.driver(nd).napi(0).id });
-    expect(nl.queueGet({ ifindex: nd.ifindex, id: 1 })).toEqual({ id: 1, type: 'rx', ifindex: nd.ifindex, napiId: r.ns.driver(nd).napi(1).id, testMp: 'test-dmabuf' });
+    expect(nl.queueGet({ ifindex: nd.ifindex, id: 1 })).toEqual({
+      id: 1,
+      type: 'rx',
+      ifindex: nd.ifindex,
+      napiId: r.ns.driver(nd).napi(1).id,
+      testMp: 'test-dmabuf',
+    });
     expect(nl.queueDump().length).toBe(2);
     expect(() => nl.queueGet({ ifindex: nd.ifindex })).toThrow(code('EINVAL'));
     expect(() => nl.queueGet({ ifindex: nd.ifindex, id: 2 })).toThrow(code('EINVAL'));

@@ -261,7 +261,6 @@ describe('socket', () => {
     expect(() => sk.recvmsg(rest)).toThrow(code('EBADF'));
   });
 
-
   it.each([true, false])('split %s: packets sent from and read into domain pages at odd offsets arrive byte for byte', (split) => {
     const r = rig();
     const nd = r.ns.createNetdevsim({ rxQueues: 1, headerSplit: split, ringSize: 16 });
@@ -273,7 +272,12 @@ describe('socket', () => {
     const tx = r.domain.bytes(txPage);
     const rx = r.domain.bytes(rxPage);
     expect(r.domain.storage.holds(tx) && r.domain.storage.holds(rx)).toBe(true);
-    for (const [k, len] of [[0, 1500], [1, 5000], [2, 64 + 54], [3, 200]] as const) {
+    for (const [k, len] of [
+      [0, 1500],
+      [1, 5000],
+      [2, 64 + 54],
+      [3, 200],
+    ] as const) {
       const pkt = tx.subarray(3, 3 + len); // odd offset: the device copy is misaligned
       pkt.set(packet(k, len));
       expect(drv.receive(0, pkt, 54, sk)).toBe(true);

@@ -25,7 +25,16 @@ type Action =
   | { k: 'tick' };
 
 const action: fc.Arbitrary<Action> = fc.oneof(
-  { weight: 8, arbitrary: fc.record({ k: fc.constant('rx' as const), q: fc.nat(1), len: fc.oneof({ weight: 2, arbitrary: fc.integer({ min: 60, max: 300 }) }, { weight: 1, arbitrary: fc.integer({ min: 60, max: 9000 }) }), hdr: fc.integer({ min: 0, max: 60 }), sk: fc.nat(1) }) },
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      k: fc.constant('rx' as const),
+      q: fc.nat(1),
+      len: fc.oneof({ weight: 2, arbitrary: fc.integer({ min: 60, max: 300 }) }, { weight: 1, arbitrary: fc.integer({ min: 60, max: 9000 }) }),
+      hdr: fc.integer({ min: 0, max: 60 }),
+      sk: fc.nat(1),
+    }),
+  },
   { weight: 4, arbitrary: fc.record({ k: fc.constant('recv' as const), sk: fc.nat(1), n: fc.integer({ min: 1, max: 12000 }) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('clone' as const), sk: fc.nat(1) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('freeClone' as const), i: fc.nat(7) }) },

@@ -62,9 +62,12 @@ describe('NetDevice', () => {
     expect(r.domain.freePages).toBe(free0);
     // A provider whose init fails on queue 2 (pool creation fails after queues 0 and 1 started).
     const mp = iovProvider(8);
-    nd.rxQueues[2].mp = { ...mp, init() {
-      throw Object.assign(new Error('refused'), { code: 'EPERM' });
-    } };
+    nd.rxQueues[2].mp = {
+      ...mp,
+      init() {
+        throw Object.assign(new Error('refused'), { code: 'EPERM' });
+      },
+    };
     expect(() => nd.open()).toThrow('refused');
     expect(allPools(r.domain)).toEqual([]);
     expect(r.domain.freePages).toBe(free0);
@@ -227,9 +230,12 @@ describe('mpOpenRxq', () => {
     const r = rig();
     const nd = r.ns.createNetdevsim({ rxQueues: 1, headerSplit: true });
     const before = queueState(r, nd, 0);
-    const bad = { ...iovProvider(8), init() {
-      throw Object.assign(new Error('no'), { code: 'E2BIG' });
-    } };
+    const bad = {
+      ...iovProvider(8),
+      init() {
+        throw Object.assign(new Error('no'), { code: 'E2BIG' });
+      },
+    };
     expect(() => mpOpenRxq(nd, 0, bad)).toThrow('no');
     expect(queueState(r, nd, 0)).toEqual(before);
   });

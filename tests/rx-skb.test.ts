@@ -55,7 +55,11 @@ describe('skb build / clone / free', () => {
   });
 
   it('clone + free returns each page exactly once, whichever sharer goes last', () => {
-    for (const order of [[0, 1, 2], [2, 1, 0], [1, 0, 2]]) {
+    for (const order of [
+      [0, 1, 2],
+      [2, 1, 0],
+      [1, 0, 2],
+    ]) {
       const s = setup();
       const skb = ppSkb(s, 100, 4);
       const bufs = nms(skb);
@@ -117,7 +121,10 @@ describe('skb build / clone / free', () => {
 
   it('addFrag of a dmabuf net_iov marks the skb unreadable; an io_uring one does not', () => {
     const s = setup();
-    for (const [readable, want] of [[false, true], [true, false]] as const) {
+    for (const [readable, want] of [
+      [false, true],
+      [true, false],
+    ] as const) {
       const mp = iovProvider(8, readable);
       const pool = createPagePool({ domain: s.domain, dev: s.dev, provider: mp, flags: PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV, maxLen: 4096 });
       const skb = s.f.build(s.pool.allocNetmems(), 0, 256, 64, true);

@@ -60,7 +60,13 @@ describe('receive: the NIC split point apart from the stack pull', () => {
     const drv = r.ns.driver(nd);
     const sk = r.ns.socket();
     const posted = drv.posted(0);
-    for (const layout of [{ pull: 66, split: 60 }, { pull: 66, split: 300 }, { pull: 66, split: 1.5 }, { pull: 66, split: 3001 }, { pull: 66, bogus: 1 }]) {
+    for (const layout of [
+      { pull: 66, split: 60 },
+      { pull: 66, split: 300 },
+      { pull: 66, split: 1.5 },
+      { pull: 66, split: 3001 },
+      { pull: 66, bogus: 1 },
+    ]) {
       expect(errnoOf(() => drv.receive(0, packet(1, 3000), layout as never, sk))).toBe('EINVAL');
     }
     const flat = r.ns.createNetdevsim({ name: 'eth1', ringSize: 8 });

@@ -6,16 +6,7 @@
  * statistics and the domain/device counters, that every operation took the
  * path it claims to measure.
  */
-import {
-  createPagePool,
-  MemoryDomain,
-  PP_FLAG_DMA_MAP,
-  VirtualClock,
-  type DmaDevice,
-  type DmaTracking,
-  type PagePool,
-  type PagePoolStats,
-} from '@netmem/core';
+import { createPagePool, MemoryDomain, PP_FLAG_DMA_MAP, VirtualClock, type DmaDevice, type DmaTracking, type PagePool, type PagePoolStats } from '@netmem/core';
 import { pagesProvider } from '@netmem/provider-pages';
 import type { BenchCase, BenchInstance } from '../types.js';
 

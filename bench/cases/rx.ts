@@ -69,7 +69,12 @@ export const rxE2eDomainBuffers: BenchCase = rxCase(
 );
 
 /** rx_e2e_private_memory: the same loop with page bytes in a plain ArrayBuffer (sharedMemory: false). */
-export const rxE2ePrivate: BenchCase = rxCase('rx_e2e_private_memory', 'rx_e2e with page bytes in a plain ArrayBuffer (domain sharedMemory: false)', false, false);
+export const rxE2ePrivate: BenchCase = rxCase(
+  'rx_e2e_private_memory',
+  'rx_e2e with page bytes in a plain ArrayBuffer (domain sharedMemory: false)',
+  false,
+  false,
+);
 
 function rxCase(name: string, title: string, sharedMemory: boolean, domainBuffers: boolean): BenchCase {
   // ~0.3-1 µs per packet: fewer ops keep the whole run near a minute.

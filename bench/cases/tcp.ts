@@ -119,20 +119,24 @@ export const tcpPooled: BenchCase = {
         const port = await rig.port;
         return new Promise<number>((resolve, reject) => {
           let acc = 0;
-          const reader: PooledReader = PooledReader.connect(pool, { host: '127.0.0.1', port }, {
-            onRead(nm, bytes) {
-              acc = (acc + bytes[0]) | 0;
-              reader.put(nm);
+          const reader: PooledReader = PooledReader.connect(
+            pool,
+            { host: '127.0.0.1', port },
+            {
+              onRead(nm, bytes) {
+                acc = (acc + bytes[0]) | 0;
+                reader.put(nm);
+              },
+              onClose(error) {
+                const got = reader.stats().bytes;
+                total += got;
+                reads += reader.stats().reads;
+                if (error) reject(error);
+                else if (got !== ops) reject(new Error(`received ${got} of ${ops} bytes`));
+                else resolve(acc);
+              },
             },
-            onClose(error) {
-              const got = reader.stats().bytes;
-              total += got;
-              reads += reader.stats().reads;
-              if (error) reject(error);
-              else if (got !== ops) reject(new Error(`received ${got} of ${ops} bytes`));
-              else resolve(acc);
-            },
-          });
+          );
           reader.socket!.once('connect', () => reader.socket!.write(request(ops, total)));
         });
       },
@@ -169,19 +173,23 @@ export const tcpPooledWorker: BenchCase = {
         const port = await rig.port;
         const w = (pw ??= await worker);
         return new Promise<number>((resolve, reject) => {
-          const reader: PooledReader = PooledReader.connect(pool, { host: '127.0.0.1', port }, {
-            onRead(nm, _bytes, length) {
-              if (!w.send(nm, length)) reject(new Error('hand-out refused'));
+          const reader: PooledReader = PooledReader.connect(
+            pool,
+            { host: '127.0.0.1', port },
+            {
+              onRead(nm, _bytes, length) {
+                if (!w.send(nm, length)) reject(new Error('hand-out refused'));
+              },
+              waitForBuffers: () => w.whenReturned(20),
+              onClose(error) {
+                const got = reader.stats().bytes;
+                total += got;
+                if (error) reject(error);
+                else if (got !== ops) reject(new Error(`received ${got} of ${ops} bytes`));
+                else resolve(reader.stats().reads);
+              },
             },
-            waitForBuffers: () => w.whenReturned(20),
-            onClose(error) {
-              const got = reader.stats().bytes;
-              total += got;
-              if (error) reject(error);
-              else if (got !== ops) reject(new Error(`received ${got} of ${ops} bytes`));
-              else resolve(reader.stats().reads);
-            },
-          });
+          );
           reader.socket!.once('connect', () => reader.socket!.write(request(ops, total)));
         }).then(async (reads) => {
           // The round ends when the worker has checked and returned every buffer.

@@ -31,10 +31,16 @@ export function writeModelTrace(file: string, events: number): { holds: number; 
   const text = textTracer(domain, { format: 'perf', write: sink.write, context: () => ({ comm: 'bench', pid: 4242, cpu: 0 }) });
   setPagePoolTracer(domain, {
     stateHold(pool, nm, hold) {
-      if (written++ < events) (holds++, text.stateHold!(pool, nm, hold));
+      if (written++ < events) {
+        holds++;
+        text.stateHold!(pool, nm, hold);
+      }
     },
     stateRelease(pool, nm, release) {
-      if (written++ < events) (releases++, text.stateRelease!(pool, nm, release));
+      if (written++ < events) {
+        releases++;
+        text.stateRelease!(pool, nm, release);
+      }
     },
     release(pool, inflight, hold, release, cnt) {
       if (written++ < events) text.release!(pool, inflight, hold, release, cnt);
@@ -86,7 +92,6 @@ function traceCase(name: string, events: number): BenchCase {
       const base = getHeapStatistics().used_heap_size;
       let peakUsed = 0;
       let peakRetained = -1;
-      let rounds = 0;
       let last = { holds: 0, releases: 0, pools: 0 };
       /** One parse + reconstruct of the file; `sample` runs after each chunk. */
       const parseOnce = (sample: () => void): number => {
@@ -107,7 +112,6 @@ function traceCase(name: string, events: number): BenchCase {
         run(ops) {
           const n = parseOnce(sampleUsed);
           if (n !== ops) throw new Error(`trace has ${n} events, expected ${ops}`);
-          rounds++;
           return last.holds ^ last.releases;
         },
         verify() {

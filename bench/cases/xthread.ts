@@ -45,7 +45,10 @@ function check(ok: boolean, msg: string): void {
 function checkRingOnly(before: PagePoolStats, after: PagePoolStats, total: number): void {
   check(after.recycle.cached === before.recycle.cached, `${after.recycle.cached - before.recycle.cached} returns went to the alloc cache`);
   check(after.recycle.releasedRefcnt === before.recycle.releasedRefcnt && after.recycle.ringFull === before.recycle.ringFull, 'buffers left the pool');
-  check(after.recycle.ring - before.recycle.ring >= total - CAPACITY, `ring recycles +${after.recycle.ring - before.recycle.ring}, expected ≥ ${total - CAPACITY}`);
+  check(
+    after.recycle.ring - before.recycle.ring >= total - CAPACITY,
+    `ring recycles +${after.recycle.ring - before.recycle.ring}, expected ≥ ${total - CAPACITY}`,
+  );
 }
 
 /** xthread_ptr_ring. */
@@ -120,7 +123,10 @@ function workerCase(name: string, title: string, script: string, give: (pw: Pool
             w.drain();
           }
           const s = w.stats();
-          check(s.held === 0 && s.returned === total && s.skipped === 0, `worker returned ${s.returned} of ${total} (held ${s.held}, skipped ${s.skipped}) ${JSON.stringify(s)}`);
+          check(
+            s.held === 0 && s.returned === total && s.skipped === 0,
+            `worker returned ${s.returned} of ${total} (held ${s.held}, skipped ${s.skipped}) ${JSON.stringify(s)}`,
+          );
           checkRingOnly(before, pool.stats(), total);
           return `${s.returned} returned via the return ring, 0 via the cache, ${waits} waits`;
         },

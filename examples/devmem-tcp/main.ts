@@ -69,7 +69,9 @@ export function main(): ExampleResult {
   const binding = nl.binding(id)!;
   const pool = drv.pool(QUEUE)!;
   const q = controlPlane(ns).queueGet({ ifindex: nd.ifindex, id: QUEUE, type: 'rx' });
-  console.log(`  bound ${dmabuf.name} (${DMABUF_PAGES} pages, ${dmabuf.segments.length} segments) to ${nd.name} rx ${QUEUE}: binding ${id}, queue info dmabuf=${q.dmabuf}, pool ${pool.id} dmabuf=${pool.info().dmabuf}`);
+  console.log(
+    `  bound ${dmabuf.name} (${DMABUF_PAGES} pages, ${dmabuf.segments.length} segments) to ${nd.name} rx ${QUEUE}: binding ${id}, queue info dmabuf=${q.dmabuf}, pool ${pool.id} dmabuf=${pool.info().dmabuf}`,
+  );
 
   // Receive the stream on the main socket.
   const sk = ns.socket();
@@ -126,7 +128,9 @@ export function main(): ExampleResult {
   if (inBatch > 0) returned += setsockoptDontneed(sk, batch, 8 * inBatch);
   const ms = performance.now() - t0;
   const mbps = STREAM_BYTES / 1e6 / (ms / 1e3);
-  console.log(`  streamed ${(STREAM_BYTES / 2 ** 20).toFixed(0)} MiB in ${ms.toFixed(0)} ms: ${mbps.toFixed(0)} MB/s, ${((tokensSeen / ms) * 1e3 / 1e6).toFixed(2)} M tokens/s`);
+  console.log(
+    `  streamed ${(STREAM_BYTES / 2 ** 20).toFixed(0)} MiB in ${ms.toFixed(0)} ms: ${mbps.toFixed(0)} MB/s, ${(((tokensSeen / ms) * 1e3) / 1e6).toFixed(2)} M tokens/s`,
+  );
   console.log(`  ${tokensSeen} dmabuf frags, every payload byte checked through the owner view: ${badBytes} bad`);
   c.equal(received, STREAM_BYTES, 'bytes received');
   c.equal(badBytes, 0, 'payload bytes that did not match the pattern');
@@ -155,7 +159,9 @@ export function main(): ExampleResult {
   nl.close();
   clock.advance(1000);
   const inflight = pool.inflight;
-  console.log(`  control socket closed: pool ${pool.id} ${pool.isFreed ? 'freed' : 'NOT freed'} (inflight ${inflight}), binding ${id} ${binding.isFreed ? 'freed' : 'NOT freed'} (leaked ${binding.leaked}), rx ${QUEUE} now on ${drv.pool(QUEUE)!.provider.name}`);
+  console.log(
+    `  control socket closed: pool ${pool.id} ${pool.isFreed ? 'freed' : 'NOT freed'} (inflight ${inflight}), binding ${id} ${binding.isFreed ? 'freed' : 'NOT freed'} (leaked ${binding.leaked}), rx ${QUEUE} now on ${drv.pool(QUEUE)!.provider.name}`,
+  );
   console.log(`  final: inflight ${inflight}, binding freed ${binding.isFreed}, dmabuf mappings ${binding.mappings}, IOMMU faults ${dev.faultCount}`);
   c.equal(inflight, 0, 'devmem pool inflight');
   c.expect(pool.isFreed, 'devmem pool freed');

@@ -126,7 +126,7 @@ function printTable(rows: UnbindReport[]): void {
     r.freed ? `yes (retry ${r.retries})` : `NO (inflight ${r.inflight})`,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => '  ' + cells.map((s, i) => s.padEnd(widths[i])).join('  ');
+  const line = (cells: string[]) => `  ${cells.map((s, i) => s.padEnd(widths[i])).join('  ')}`;
   console.log(line(head));
   console.log(line(widths.map((w) => '-'.repeat(w))));
   for (const b of body) console.log(line(b));
@@ -158,9 +158,7 @@ export function main(): ExampleResult {
     `  'none' let ${none.liveAtRemoval} mappings outlive the device (${none.lateUnmaps} late unmaps, ${none.lateSyncs} late syncs); ` +
       `'xarray' and 'item-block' unmapped all ${rows[0].mappings} before destroy returned.`,
   );
-  return c.result(
-    rows.map((r) => `${r.strategy}: ${faultText(r.faults) === '0' ? '0 faults' : faultText(r.faults)}`).join('; '),
-  );
+  return c.result(rows.map((r) => `${r.strategy}: ${faultText(r.faults) === '0' ? '0 faults' : faultText(r.faults)}`).join('; '));
 }
 
 runIfMain(import.meta.url, main);

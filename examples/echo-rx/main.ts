@@ -29,7 +29,7 @@ function patternByte(seq: number, i: number): number {
 
 /** Segment sizes vary from tiny to a 9000-byte jumbo frame. */
 function segmentLength(seq: number): number {
-  return HDR + 1 + ((seq * 2654435761) >>> 0) % 8946;
+  return HDR + 1 + (((seq * 2654435761) >>> 0) % 8946);
 }
 
 function fill(buf: Uint8Array, seq: number, len: number): Uint8Array {
@@ -39,7 +39,11 @@ function fill(buf: Uint8Array, seq: number, len: number): Uint8Array {
 }
 
 function poolLine(i: PagePoolInfo): string {
-  const where = i.places ? Object.entries(i.places).map(([k, v]) => `${k} ${v}`).join(', ') : '';
+  const where = i.places
+    ? Object.entries(i.places)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')
+    : '';
   return `    pool ${i.id}: ifindex ${i.ifindex ?? '- (orphaned)'}, inflight ${i.inflight}${i.detachTime !== undefined ? ', detached' : ''}${where ? ` [${where}]` : ''}`;
 }
 
@@ -90,17 +94,28 @@ export function main(): ExampleResult {
     if (seq % 50 === 49 && seq < PACKETS - LEFT_QUEUED) read();
   }
   const queuedBytes = sk.pendingBytes;
-  console.log(`  received ${PACKETS - dropped} segments (${dropped} dropped), ${sk.coalesced} coalesced; read and verified ${verified} bytes, ${queuedBytes} bytes still queued`);
+  console.log(
+    `  received ${PACKETS - dropped} segments (${dropped} dropped), ${sk.coalesced} coalesced; read and verified ${verified} bytes, ${queuedBytes} bytes still queued`,
+  );
 
   const printState = (title: string): void => {
     console.log(`  ${title}:`);
     for (const s of nl.pagePoolStatsDump()) {
       const a = s.alloc;
       const r = s.recycle;
-      console.log(`    pool ${s.info.id} stats: alloc fast ${a.fast} slow ${a.slow} refill ${a.refill} empty ${a.empty}; recycle cached ${r.cached} ring ${r.ring} ringFull ${r.ringFull} released ${r.releasedRefcnt}`);
+      console.log(
+        `    pool ${s.info.id} stats: alloc fast ${a.fast} slow ${a.slow} refill ${a.refill} empty ${a.empty}; recycle cached ${r.cached} ring ${r.ring} ringFull ${r.ringFull} released ${r.releasedRefcnt}`,
+      );
     }
     for (const i of nl.pagePoolDump()) console.log(poolLine(i));
-    const summary = [...ledgerSummary(domain)].map(([id, p]) => `${id}: ${Object.entries(p).map(([k, v]) => `${k} ${v}`).join(', ') || 'empty'}`);
+    const summary = [...ledgerSummary(domain)].map(
+      ([id, p]) =>
+        `${id}: ${
+          Object.entries(p)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ') || 'empty'
+        }`,
+    );
     console.log(`    ownership: ${summary.join(' | ') || 'no pools'}`);
   };
   printState('before unregister');
@@ -111,9 +126,18 @@ export function main(): ExampleResult {
   printState('after unregister, data still queued');
   const orphans = allPools(domain);
   c.expect(orphans.length > 0, 'pools holding queued data survive unregister');
-  c.expect(orphans.every((p) => p.info().ifindex === undefined), 'surviving pools are orphaned (no ifindex)');
-  c.expect(orphans.every((p) => (p.info().places?.socket ?? 0) + (p.info().places?.['handed-out'] ?? 0) === p.inflight), 'the ledger places every in-flight page in the socket');
-  c.expect(notes.some((n) => n.endsWith('(orphaned)')), 'orphaned pools reported with a change notification');
+  c.expect(
+    orphans.every((p) => p.info().ifindex === undefined),
+    'surviving pools are orphaned (no ifindex)',
+  );
+  c.expect(
+    orphans.every((p) => (p.info().places?.socket ?? 0) + (p.info().places?.['handed-out'] ?? 0) === p.inflight),
+    'the ledger places every in-flight page in the socket',
+  );
+  c.expect(
+    notes.some((n) => n.endsWith('(orphaned)')),
+    'orphaned pools reported with a change notification',
+  );
 
   // The queued data is still good after the device is gone.
   read();
@@ -125,7 +149,10 @@ export function main(): ExampleResult {
   printState('after the socket closed and one release retry');
 
   c.equal(allPools(domain).length, 0, 'pools left');
-  c.expect(pools.every((p) => p.isFreed), 'every pool freed');
+  c.expect(
+    pools.every((p) => p.isFreed),
+    'every pool freed',
+  );
   c.equal(notes.filter((n) => n.startsWith('del')).length, 4, 'del notifications');
   c.equal(domain.freePages, freeAtStart, 'free pages back to the start');
   c.equal(domain.leaks, 0, 'page_pool leaks');

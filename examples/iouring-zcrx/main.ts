@@ -56,7 +56,9 @@ export function main(): ExampleResult {
     region: { size: 64 + 16 * 256 },
   };
   const ifq = ring.registerZcrxIfq(reg);
-  console.log(`  ifq ${reg.zcrxId} on ${nd.name} rx queue ${reg.ifRxq}: ${ifq.area.count} buffers, refill ring ${reg.rqEntries} entries (asked 200), area token ${reg.area.rqAreaToken}`);
+  console.log(
+    `  ifq ${reg.zcrxId} on ${nd.name} rx queue ${reg.ifRxq}: ${ifq.area.count} buffers, refill ring ${reg.rqEntries} entries (asked 200), area token ${reg.area.rqAreaToken}`,
+  );
   console.log(`  queue info: ${JSON.stringify(controlPlane(ns).queueGet({ ifindex: nd.ifindex, id: 1, type: 'rx' }))}`);
 
   const sk = ns.socket();
@@ -89,8 +91,12 @@ export function main(): ExampleResult {
   while (worker.consumed < posted) worker.waitRefill(1);
   const secs = (performance.now() - t0) / 1000;
   const mib = (PACKETS * PAYLOAD) / 2 ** 20;
-  console.log(`  received ${mib} MiB in ${posted} buffers: ${(mib / secs).toFixed(0)} MiB/s, ${(posted / secs / 1e6).toFixed(2)} M buffers/s (${retransmits} retransmits)`);
-  console.log(`  refill ring: ${ifq.stats.rqConsumed} entries consumed, ${ifq.stats.rqRecycled} buffers back to the pool's cache; ${ifq.stats.copyBufs} copy-fallback buffers`);
+  console.log(
+    `  received ${mib} MiB in ${posted} buffers: ${(mib / secs).toFixed(0)} MiB/s, ${(posted / secs / 1e6).toFixed(2)} M buffers/s (${retransmits} retransmits)`,
+  );
+  console.log(
+    `  refill ring: ${ifq.stats.rqConsumed} entries consumed, ${ifq.stats.rqRecycled} buffers back to the pool's cache; ${ifq.stats.copyBufs} copy-fallback buffers`,
+  );
 
   // Exit with the worker still holding its latest buffers.
   const pool = drv.pool(1)!;

@@ -36,7 +36,12 @@ const OTHER_COLOR = '#78909c';
 /** A pool still live at the end is the example's choice; one waiting on buffers is worth a look. */
 const STATE_CLASS = { freed: 'ok', live: '', detached: 'bad' } as const;
 const INFLIGHT_COLOR = '#1d2330';
-const FAULT_COLORS: Record<string, string> = { 'unmapped-access': '#b3261e', 'double-unmap': '#c2410c', 'direction-mismatch': '#7b1fa2', 'device-gone': '#5d4037' };
+const FAULT_COLORS: Record<string, string> = {
+  'unmapped-access': '#b3261e',
+  'double-unmap': '#c2410c',
+  'direction-mismatch': '#7b1fa2',
+  'device-gone': '#5d4037',
+};
 const WALL_AXIS = 'ms since the example started (wall clock)';
 const CAPTURE_AXIS = "ms since the capture's first event";
 /** info() fields shown in their own columns; the provider's fields follow as text. */
@@ -61,7 +66,11 @@ function infoExtras(k: string, info: Record<string, unknown>): string {
   const parts: string[] = [];
   for (const [name, value] of Object.entries(info)) {
     if (INFO_COLUMNS.has(name)) continue;
-    parts.push(typeof value === 'number' || typeof value === 'string' ? `${esc(name)} ${span(`${k}.${name}`, value)}` : `${esc(name)} <code>${esc(JSON.stringify(value))}</code>`);
+    parts.push(
+      typeof value === 'number' || typeof value === 'string'
+        ? `${esc(name)} ${span(`${k}.${name}`, value)}`
+        : `${esc(name)} <code>${esc(JSON.stringify(value))}</code>`,
+    );
   }
   const places = info.places as Record<string, number> | undefined;
   if (places !== undefined) {
@@ -77,7 +86,9 @@ function poolName(p: PoolRecord, domains: number): string {
 
 function poolTables(e: ExampleRecord, i: number): string {
   const h: string[] = [];
-  h.push('<div class="wide"><table><tr><th class="l">pool</th><th class="l">provider</th><th>order</th><th class="l">queue</th><th class="l">DMA device</th><th class="l">tracking</th><th class="l">state</th><th>in flight</th><th>peak</th><th>hold</th><th>release</th><th>cache</th><th>ring</th></tr>');
+  h.push(
+    '<div class="wide"><table><tr><th class="l">pool</th><th class="l">provider</th><th>order</th><th class="l">queue</th><th class="l">DMA device</th><th class="l">tracking</th><th class="l">state</th><th>in flight</th><th>peak</th><th>hold</th><th>release</th><th>cache</th><th>ring</th></tr>',
+  );
   e.pools.forEach((p, j) => {
     const k = `examples.${i}.pools.${j}`;
     const f = p.final;
@@ -88,7 +99,9 @@ function poolTables(e: ExampleRecord, i: number): string {
     );
   });
   h.push('</table></div>');
-  h.push('<div class="wide"><table><tr><th class="l">pool</th><th>alloc fast</th><th>slow</th><th>slow high-order</th><th>empty</th><th>refill</th><th>waive</th><th>recycle cached</th><th>cache full</th><th>ring</th><th>ring full</th><th>released (refcnt)</th></tr>');
+  h.push(
+    '<div class="wide"><table><tr><th class="l">pool</th><th>alloc fast</th><th>slow</th><th>slow high-order</th><th>empty</th><th>refill</th><th>waive</th><th>recycle cached</th><th>cache full</th><th>ring</th><th>ring full</th><th>released (refcnt)</th></tr>',
+  );
   e.pools.forEach((p, j) => {
     const k = `examples.${i}.pools.${j}.final.stats`;
     const cells = [
@@ -98,7 +111,9 @@ function poolTables(e: ExampleRecord, i: number): string {
     h.push(`<tr><td class="l">${esc(poolName(p, e.domains))}</td>${cells.join('')}</tr>`);
   });
   h.push('</table></div>');
-  h.push('<div class="wide"><table><tr><th class="l">pool</th><th>info() inflight</th><th>inflightMem</th><th>ifindex</th><th>napiId</th><th>detachTime</th><th class="l">provider fields, ledger places</th></tr>');
+  h.push(
+    '<div class="wide"><table><tr><th class="l">pool</th><th>info() inflight</th><th>inflightMem</th><th>ifindex</th><th>napiId</th><th>detachTime</th><th class="l">provider fields, ledger places</th></tr>',
+  );
   e.pools.forEach((p, j) => {
     const k = `examples.${i}.pools.${j}.final.info`;
     const f = p.final.info;
@@ -136,7 +151,9 @@ function deviceSection(e: ExampleRecord, i: number, dv: DeviceRecord, j: number)
   h.push(`<h3>DMA device ${esc(name)}${dv.removed ? ' (removed)' : ''}</h3>`);
   h.push('<table><tr><th>maps</th><th>unmaps</th><th>live</th><th>syncs for device</th><th>syncs for CPU</th>');
   for (const kind of Object.keys(f.faults)) h.push(`<th>${esc(kind)}</th>`);
-  h.push(`</tr><tr>${cell(`${k}.final.maps`, f.maps)}${cell(`${k}.final.unmaps`, f.unmaps)}${cell(`${k}.final.liveMappings`, f.liveMappings)}${cell(`${k}.final.syncsForDevice`, f.syncsForDevice)}${cell(`${k}.final.syncsForCpu`, f.syncsForCpu)}`);
+  h.push(
+    `</tr><tr>${cell(`${k}.final.maps`, f.maps)}${cell(`${k}.final.unmaps`, f.unmaps)}${cell(`${k}.final.liveMappings`, f.liveMappings)}${cell(`${k}.final.syncsForDevice`, f.syncsForDevice)}${cell(`${k}.final.syncsForCpu`, f.syncsForCpu)}`,
+  );
   for (const [kind, n] of Object.entries(f.faults)) h.push(cell(`${k}.final.faults.${kind}`, n, n > 0 ? 'bad' : ''));
   h.push('</tr></table>');
   const s = `${k}.series`;
@@ -155,7 +172,12 @@ function deviceSection(e: ExampleRecord, i: number, dv: DeviceRecord, j: number)
       ],
     }),
   );
-  const bars = Object.entries(f.faults).map(([kind, n]) => ({ label: kind, value: n, color: FAULT_COLORS[kind] ?? OTHER_COLOR, json: `${k}.final.faults.${kind}` }));
+  const bars = Object.entries(f.faults).map(([kind, n]) => ({
+    label: kind,
+    value: n,
+    color: FAULT_COLORS[kind] ?? OTHER_COLOR,
+    json: `${k}.final.faults.${kind}`,
+  }));
   h.push(barChart(`${name}: IOMMU faults by kind`, bars));
   return h.join('');
 }
@@ -165,9 +187,17 @@ function traceSection(i: number, tp: TracePoolRecord, j: number): string {
   const m = tp.model;
   const h: string[] = [];
   h.push(`<h3>Capture <code>${esc(tp.source)}</code>, pool #${tp.index} <code>${esc(tp.pointer)}</code></h3>`);
-  h.push('<table><tr><th>holds</th><th>releases</th><th>max in flight</th><th>in flight at end</th><th class="l">state</th><th>model hold</th><th>model release</th><th>model in flight</th><th class="l">model state</th></tr><tr>');
-  h.push(`${cell(`${k}.holds`, tp.holds)}${cell(`${k}.releases`, tp.releases)}${cell(`${k}.maxInflight`, tp.maxInflight)}${cell(`${k}.inflightAtEnd`, tp.inflightAtEnd)}${cell(`${k}.state`, tp.state, 'l')}`);
-  h.push(m === null ? '<td>-</td><td>-</td><td>-</td><td class="l">not replayed</td>' : `${cell(`${k}.model.holdCount`, m.holdCount)}${cell(`${k}.model.releaseCount`, m.releaseCount)}${cell(`${k}.model.inflight`, m.inflight)}${cell(`${k}.model.state`, m.state, 'l')}`);
+  h.push(
+    '<table><tr><th>holds</th><th>releases</th><th>max in flight</th><th>in flight at end</th><th class="l">state</th><th>model hold</th><th>model release</th><th>model in flight</th><th class="l">model state</th></tr><tr>',
+  );
+  h.push(
+    `${cell(`${k}.holds`, tp.holds)}${cell(`${k}.releases`, tp.releases)}${cell(`${k}.maxInflight`, tp.maxInflight)}${cell(`${k}.inflightAtEnd`, tp.inflightAtEnd)}${cell(`${k}.state`, tp.state, 'l')}`,
+  );
+  h.push(
+    m === null
+      ? '<td>-</td><td>-</td><td>-</td><td class="l">not replayed</td>'
+      : `${cell(`${k}.model.holdCount`, m.holdCount)}${cell(`${k}.model.releaseCount`, m.releaseCount)}${cell(`${k}.model.inflight`, m.inflight)}${cell(`${k}.model.state`, m.state, 'l')}`,
+  );
   h.push('</tr></table>');
   const s = `${k}.series`;
   const t = tp.series.t;
@@ -195,16 +225,27 @@ function exampleSection(e: ExampleRecord, i: number): string {
   h.push(`<section class="example" id="ex-${esc(e.name)}" data-example="${esc(e.name)}">`);
   h.push(`<h2>${esc(e.name)} <span class="${e.ok ? 'ok' : 'bad'}">${e.ok ? 'ok' : 'FAIL'}</span></h2>`);
   h.push(`<p class="summary">${span(`${k}.summary`, e.summary)}</p>`);
-  h.push(`<p class="muted">${span(`${k}.ms`, e.ms)} ms · ${span(`${k}.domains`, e.domains)} domain(s) observed · ${span(`${k}.pools.length`, e.pools.length)} pool(s), ${span(`${k}.devices.length`, e.devices.length)} DMA device(s) recorded`);
-  if (e.poolsNotRecorded + e.devicesNotRecorded > 0) h.push(` · over the limit, not recorded: ${span(`${k}.poolsNotRecorded`, e.poolsNotRecorded)} pool(s), ${span(`${k}.devicesNotRecorded`, e.devicesNotRecorded)} device(s)`);
+  h.push(
+    `<p class="muted">${span(`${k}.ms`, e.ms)} ms · ${span(`${k}.domains`, e.domains)} domain(s) observed · ${span(`${k}.pools.length`, e.pools.length)} pool(s), ${span(`${k}.devices.length`, e.devices.length)} DMA device(s) recorded`,
+  );
+  if (e.poolsNotRecorded + e.devicesNotRecorded > 0)
+    h.push(
+      ` · over the limit, not recorded: ${span(`${k}.poolsNotRecorded`, e.poolsNotRecorded)} pool(s), ${span(`${k}.devicesNotRecorded`, e.devicesNotRecorded)} device(s)`,
+    );
   h.push('</p>');
   if (e.failures.length > 0) h.push(`<ul>${e.failures.map((f) => `<li class="bad">${esc(f)}</li>`).join('')}</ul>`);
   if (e.pools.length > 0) {
     h.push('<h3>Page pools at the end</h3>', poolTables(e, i));
-    e.pools.forEach((p, j) => h.push(poolChart(e, i, p, j)));
+    e.pools.forEach((p, j) => {
+      h.push(poolChart(e, i, p, j));
+    });
   }
-  e.devices.forEach((dv, j) => h.push(deviceSection(e, i, dv, j)));
-  e.traces.forEach((tp, j) => h.push(traceSection(i, tp, j)));
+  e.devices.forEach((dv, j) => {
+    h.push(deviceSection(e, i, dv, j));
+  });
+  e.traces.forEach((tp, j) => {
+    h.push(traceSection(i, tp, j));
+  });
   if (e.pools.length === 0 && e.traces.length === 0) h.push('<p class="muted">This example made no page pool the report could observe.</p>');
   h.push('</section>');
   return h.join('');
@@ -217,14 +258,20 @@ export function renderDemoHtml(r: DemoReport): string {
   h.push('<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">');
   h.push(`<title>netmem demo report</title><style>${CSS}</style></head><body>`);
   h.push(`<h1>netmem demo report</h1><p class="muted">${esc(r.generated)} · Node ${esc(r.node)} · ${passed}/${r.examples.length} examples passed</p>`);
-  h.push(`<p class="muted">Time axes: ${esc(r.timeAxis)}. Each series keeps at most ${span('limits.pointsPerSeries', r.limits.pointsPerSeries)} points (sampled at pool events and every ${span('limits.sampleEveryMs', r.limits.sampleEveryMs)} ms while an example waits, thinned evenly when full); the peak in flight is exact.</p>`);
+  h.push(
+    `<p class="muted">Time axes: ${esc(r.timeAxis)}. Each series keeps at most ${span('limits.pointsPerSeries', r.limits.pointsPerSeries)} points (sampled at pool events and every ${span('limits.sampleEveryMs', r.limits.sampleEveryMs)} ms while an example waits, thinned evenly when full); the peak in flight is exact.</p>`,
+  );
   h.push('<table><tr><th class="l">example</th><th class="l">result</th><th>ms</th><th>pools</th><th>devices</th><th class="l">summary</th></tr>');
   r.examples.forEach((e, i) => {
     const k = `examples.${i}`;
-    h.push(`<tr><td class="l"><a href="#ex-${esc(e.name)}">${esc(e.name)}</a></td><td class="l ${e.ok ? 'ok' : 'bad'}">${e.ok ? 'ok' : 'FAIL'}</td>${cell(`${k}.ms`, e.ms)}${cell(`${k}.pools.length`, e.pools.length)}${cell(`${k}.devices.length`, e.devices.length)}${cell(`${k}.summary`, e.summary, 'l wrap')}</tr>`);
+    h.push(
+      `<tr><td class="l"><a href="#ex-${esc(e.name)}">${esc(e.name)}</a></td><td class="l ${e.ok ? 'ok' : 'bad'}">${e.ok ? 'ok' : 'FAIL'}</td>${cell(`${k}.ms`, e.ms)}${cell(`${k}.pools.length`, e.pools.length)}${cell(`${k}.devices.length`, e.devices.length)}${cell(`${k}.summary`, e.summary, 'l wrap')}</tr>`,
+    );
   });
   h.push('</table>');
-  r.examples.forEach((e, i) => h.push(exampleSection(e, i)));
+  r.examples.forEach((e, i) => {
+    h.push(exampleSection(e, i));
+  });
   h.push('</body></html>\n');
   return h.join('');
 }

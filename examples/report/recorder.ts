@@ -15,16 +15,7 @@
  * at most `poolsPerExample` pools and `devicesPerExample` devices per
  * example are recorded; nothing of an example is kept but its record.
  */
-import {
-  PLACE_NAMES,
-  allPools,
-  poolRegistry,
-  setPagePoolTracer,
-  type DmaDevice,
-  type MemoryDomain,
-  type PagePool,
-  type PagePoolTracer,
-} from '@netmem/core';
+import { PLACE_NAMES, allPools, poolRegistry, setPagePoolTracer, type DmaDevice, type MemoryDomain, type PagePool, type PagePoolTracer } from '@netmem/core';
 import type { TraceReport } from '@netmem/trace';
 import type { ExampleObserver, ExampleResult } from '../lib/example.js';
 import { tracePools } from './from-trace.js';
@@ -127,7 +118,7 @@ class ExampleRun {
   /** A pool event: offer a sample (`force`: always keep it). */
   private event(pool: PagePool, domain: number, force: boolean): void {
     const w = this.watchOf(pool, domain);
-    if (w !== null && w.series.take(force)) this.sample(w);
+    if (w?.series.take(force)) this.sample(w);
   }
 
   private watchOf(pool: PagePool, domain: number): PoolWatch | null {
@@ -293,7 +284,8 @@ export class DemoRecorder implements ExampleObserver {
     return {
       generated: new Date().toISOString(),
       node: process.version,
-      timeAxis: 'pools and devices: wall-clock ms since the example started (the examples\' virtual clocks only drive release retries); kernel captures: ms since the capture\'s first event',
+      timeAxis:
+        "pools and devices: wall-clock ms since the example started (the examples' virtual clocks only drive release retries); kernel captures: ms since the capture's first event",
       limits: { ...this.limits },
       examples: this.records.slice(),
     };

@@ -98,7 +98,9 @@ export class BoundedSeries {
   /** The series for the JSON report (copies). */
   toJSON(): SeriesData {
     const values: Record<string, number[]> = {};
-    this.columns.forEach((name, i) => (values[name] = this.cols[i].slice()));
+    this.columns.forEach((name, i) => {
+      values[name] = this.cols[i].slice();
+    });
     return { clock: this.clock, t: this.t.slice(), values, offered: this.offered, stride: this.stride };
   }
 }

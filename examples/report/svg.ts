@@ -127,7 +127,9 @@ export function timeChart(c: TimeChart): string {
   h.push(`<text x="${L}" y="16" class="ct">${esc(c.title)}</text>`);
   for (let k = 0; k <= 4; k++) {
     const yy = y((ymax * k) / 4).toFixed(1);
-    h.push(`<line x1="${L}" x2="${W - R}" y1="${yy}" y2="${yy}" class="grid"/><text x="${L - 6}" y="${(Number(yy) + 4).toFixed(1)}" class="ax" text-anchor="end">${fmt((ymax * k) / 4)}</text>`);
+    h.push(
+      `<line x1="${L}" x2="${W - R}" y1="${yy}" y2="${yy}" class="grid"/><text x="${L - 6}" y="${(Number(yy) + 4).toFixed(1)}" class="ax" text-anchor="end">${fmt((ymax * k) / 4)}</text>`,
+    );
   }
   for (let k = 0; k <= 5; k++) {
     const t = (tEnd * k) / 5;
@@ -141,17 +143,23 @@ export function timeChart(c: TimeChart): string {
     const upper = (i: number): number => base(i) + a.values[i];
     const outline = steps(idx, xs, (i) => y(upper(i)), xEnd);
     const floor = steps(idx, xs, (i) => y(base(i)), xEnd).reverse();
-    h.push(`<path class="area" fill="${a.color}" fill-opacity="0.55" stroke="none"${dataAttrs(a, c)} d="${d([...outline, ...floor])}Z"><title>${esc(a.label)}</title></path>`);
+    h.push(
+      `<path class="area" fill="${a.color}" fill-opacity="0.55" stroke="none"${dataAttrs(a, c)} d="${d([...outline, ...floor])}Z"><title>${esc(a.label)}</title></path>`,
+    );
     below = upper;
   }
   for (const l of c.lines) {
-    h.push(`<path class="line" fill="none" stroke="${l.color}" stroke-width="1.6"${dataAttrs(l, c)} d="${d(steps(idx, xs, (i) => y(l.values[i]), xEnd))}"><title>${esc(l.label)}</title></path>`);
+    h.push(
+      `<path class="line" fill="none" stroke="${l.color}" stroke-width="1.6"${dataAttrs(l, c)} d="${d(steps(idx, xs, (i) => y(l.values[i]), xEnd))}"><title>${esc(l.label)}</title></path>`,
+    );
   }
   // Legend: its own row under the title, right-aligned.
   const shown = [...c.lines, ...areas];
   let lx = W - R - shown.reduce((w, s) => w + 22 + s.label.length * 6.5, 0);
   for (const s of shown) {
-    h.push(`<rect x="${lx.toFixed(1)}" y="22" width="12" height="8" fill="${s.color}"/><text x="${(lx + 15).toFixed(1)}" y="30" class="ax">${esc(s.label)}</text>`);
+    h.push(
+      `<rect x="${lx.toFixed(1)}" y="22" width="12" height="8" fill="${s.color}"/><text x="${(lx + 15).toFixed(1)}" y="30" class="ax">${esc(s.label)}</text>`,
+    );
     lx += 22 + s.label.length * 6.5;
   }
   h.push('</svg>');
@@ -175,7 +183,9 @@ export function barChart(title: string, bars: readonly Bar[]): string {
   const labelW = 150;
   const plotW = 420;
   const max = Math.max(1, ...bars.map((b) => b.value));
-  const out: string[] = [`<svg class="chart bars" viewBox="0 0 ${labelW + plotW + 80} ${height}" width="${labelW + plotW + 80}" height="${height}" role="img" aria-label="${esc(title)}">`];
+  const out: string[] = [
+    `<svg class="chart bars" viewBox="0 0 ${labelW + plotW + 80} ${height}" width="${labelW + plotW + 80}" height="${height}" role="img" aria-label="${esc(title)}">`,
+  ];
   out.push(`<text x="8" y="16" class="ct">${esc(title)}</text>`);
   bars.forEach((b, k) => {
     const yy = h0 + k * rowH;

@@ -123,19 +123,27 @@ export async function main(opts: TcpPooledOptions = {}): Promise<ExampleResult> 
     c.equal(plain.bytes, total, 'bytes on the plain path');
 
     // 2. The pooled path: reads land in pool buffers, a worker checks and returns them.
-    worker = await deadline(PoolWorker.start(pool, new URL('./verify-worker.ts', import.meta.url), { workerData: { seed: SEED, counters }, capacity: 128 }), left(), 'worker start');
+    worker = await deadline(
+      PoolWorker.start(pool, new URL('./verify-worker.ts', import.meta.url), { workerData: { seed: SEED, counters }, capacity: 128 }),
+      left(),
+      'worker start',
+    );
     const w = worker;
     /** One pooled connection of `bytes` from stream offset `from`, to its close and until the worker gave every buffer back. */
     const pooledRun = async (bytes: number, from: number): Promise<{ reader: PooledReader; error: Error | null }> => {
       let rd!: PooledReader;
       const closed = new Promise<Error | null>((resolve) => {
-        rd = PooledReader.connect(pool, { host: '127.0.0.1', port }, {
-          onRead(nm, _bytes, length) {
-            if (!w.send(nm, length)) throw new Error('the worker refused a buffer');
+        rd = PooledReader.connect(
+          pool,
+          { host: '127.0.0.1', port },
+          {
+            onRead(nm, _bytes, length) {
+              if (!w.send(nm, length)) throw new Error('the worker refused a buffer');
+            },
+            waitForBuffers: () => w.whenReturned(20), // dry: wake when the worker returns some
+            onClose: resolve,
           },
-          waitForBuffers: () => w.whenReturned(20), // dry: wake when the worker returns some
-          onClose: resolve,
-        });
+        );
         rd.socket!.once('connect', () => rd.socket!.write(request(bytes, from)));
       });
       reader = rd;
@@ -154,10 +162,14 @@ export async function main(opts: TcpPooledOptions = {}): Promise<ExampleResult> 
 
     const mbps = (x: Run): string => (x.bytes / x.ms / 1000).toFixed(0);
     console.log(`  plain 'data':  ${mbps(plain)} MB/s, ${plain.reads} reads (a Buffer each), ${plain.gc} GC events`);
-    console.log(`  pooled:        ${mbps(pooled)} MB/s, ${pooled.reads} reads into ${BUFFERS} buffers of 64 KiB, ${pooled.gc} GC events, ${r.pauses} pauses for want of buffers`);
+    console.log(
+      `  pooled:        ${mbps(pooled)} MB/s, ${pooled.reads} reads into ${BUFFERS} buffers of 64 KiB, ${pooled.gc} GC events, ${r.pauses} pauses for want of buffers`,
+    );
     console.log(`                 ${(plain.ms / pooled.ms).toFixed(2)}× the plain path's throughput, every byte checked in the worker`);
     const ws = w.stats();
-    console.log(`  worker:        ${ws.taken} buffers taken (warm-up included), ${ws.put} returned through the return ring (${ws.returned} drained by the pool), ${out[1]} bad`);
+    console.log(
+      `  worker:        ${ws.taken} buffers taken (warm-up included), ${ws.put} returned through the return ring (${ws.returned} drained by the pool), ${out[1]} bad`,
+    );
     console.log(`  pool stats:    ${JSON.stringify(pool.stats())}`);
 
     c.expect(error === null && warm.error === null, `the pooled connections ended cleanly (${(error ?? warm.error)?.message})`);

@@ -24,7 +24,10 @@ const TIMEOUT = 120_000;
 
 function bounded<T>(p: Promise<T>, what: string): Promise<T> {
   let t: ReturnType<typeof setTimeout>;
-  return Promise.race([p.finally(() => clearTimeout(t)), new Promise<never>((_, rej) => (t = setTimeout(() => rej(new Error(`${what}: timed out`)), TIMEOUT)))]);
+  return Promise.race([
+    p.finally(() => clearTimeout(t)),
+    new Promise<never>((_, rej) => (t = setTimeout(() => rej(new Error(`${what}: timed out`)), TIMEOUT))),
+  ]);
 }
 
 async function listen(srv: net.Server): Promise<number> {
@@ -64,7 +67,15 @@ async function createServerOnread(): Promise<{ calls: number; dataBytes: number 
   let calls = 0;
   let dataBytes = 0;
   const done = new Promise<{ calls: number; dataBytes: number }>((resolve) => {
-    const opts = { onread: { buffer: new Uint8Array(65536), callback: () => (calls++, true) } } as net.ServerOpts;
+    const opts = {
+      onread: {
+        buffer: new Uint8Array(65536),
+        callback: () => {
+          calls++;
+          return true;
+        },
+      },
+    } as net.ServerOpts;
     const srv = net.createServer(opts, (s) => {
       s.on('data', (d: Buffer) => (dataBytes += d.length));
       s.on('end', () => {
@@ -91,13 +102,17 @@ async function connectOut(): Promise<number> {
   const port = await listen(srv);
   let t0 = 0;
   const done = new Promise<number>((resolve) => {
-    const reader: PooledReader = PooledReader.connect(pool, { host: '127.0.0.1', port }, {
-      onRead(nm) {
-        if (t0 === 0) t0 = performance.now();
-        reader.put(nm);
+    const reader: PooledReader = PooledReader.connect(
+      pool,
+      { host: '127.0.0.1', port },
+      {
+        onRead(nm) {
+          if (t0 === 0) t0 = performance.now();
+          reader.put(nm);
+        },
+        onClose: () => resolve(reader.stats().bytes / (performance.now() - t0) / 1000),
       },
-      onClose: () => resolve(reader.stats().bytes / (performance.now() - t0) / 1000),
-    });
+    );
   });
   const mbps = await bounded(done, 'connect out');
   srv.close();

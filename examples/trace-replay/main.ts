@@ -43,7 +43,10 @@ export function main(): ExampleResult {
   // The README's conclusions for veth-xdp-steady.perf.txt.
   const steady = analyze('veth-xdp-steady.perf.txt', html);
   c.equal(steady.pools.length, 2, 'steady: pools');
-  c.expect(steady.pools.every((p) => p.pointer === '0xffff888118a3e000'), 'steady: both pools at 0xffff888118a3e000');
+  c.expect(
+    steady.pools.every((p) => p.pointer === '0xffff888118a3e000'),
+    'steady: both pools at 0xffff888118a3e000',
+  );
   const [p1, p2] = steady.pools;
   c.equal(p1?.holds, 1024, 'steady #1 holds');
   c.equal(p1?.distinctPages, 965, 'steady #1 distinct pfns');
@@ -53,7 +56,10 @@ export function main(): ExampleResult {
   c.equal(p1?.destroy?.attempts[0]?.ringReleased, 250, 'steady #1 idle pages released at destroy');
   c.equal(p2?.holds, 64, 'steady #2 holds');
   c.equal(p2?.pagesFromEarlierPools[0]?.pages, 43, "steady #2 pfns that were pool #1's");
-  c.expect(steady.pools.every((p) => p.state === 'freed' && p.heldAtEnd.length === 0), 'steady: both pools freed, nothing held at the end');
+  c.expect(
+    steady.pools.every((p) => p.state === 'freed' && p.heldAtEnd.length === 0),
+    'steady: both pools freed, nothing held at the end',
+  );
 
   // The README's conclusions for veth-xdp-held-at-destroy.perf.txt.
   console.log('');

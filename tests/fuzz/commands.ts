@@ -130,7 +130,11 @@ export function cov(key: string, n = 1): void {
 
 function good<T>(w: World, label: string, fn: () => T): Result<T> {
   w.log(label);
-  const key = label.replace(/\(.*$/s, '').replace(/#\d+/g, '#').replace(/\bfz\d+/g, 'fz').replace(/^\[in napi\] /, '');
+  const key = label
+    .replace(/\(.*$/s, '')
+    .replace(/#\d+/g, '#')
+    .replace(/\bfz\d+/g, 'fz')
+    .replace(/^\[in napi\] /, '');
   try {
     const value = w.guarded(fn);
     cov(`${key} ok`);
@@ -245,12 +249,27 @@ const NUMS: readonly [string, unknown][] = [
 ];
 
 /** Variants that pass each malformed number to `call`. */
-function numVariants(prefix: string, call: ((v: unknown) => unknown) | null, skip: readonly string[] = [], opts?: BadOpts, known: Record<string, string> = {}): Variant[] {
-  return NUMS.filter(([n]) => !skip.includes(n)).map(([n, v]): Variant => [`${prefix}.${n}${known[n] ? `[${known[n]}]` : ''}`, () => (call ? () => call(v) : null), opts]);
+function numVariants(
+  prefix: string,
+  call: ((v: unknown) => unknown) | null,
+  skip: readonly string[] = [],
+  opts?: BadOpts,
+  known: Record<string, string> = {},
+): Variant[] {
+  return NUMS.filter(([n]) => !skip.includes(n)).map(
+    ([n, v]): Variant => [`${prefix}.${n}${known[n] ? `[${known[n]}]` : ''}`, () => (call ? () => call(v) : null), opts],
+  );
 }
 
 /** Forged forms of a handle the user holds: each names the same buffer or a neighbour, and none may be accepted. */
-function forged(w: World, prefix: string, nm: number | undefined, call: (h: unknown) => unknown, known: Record<string, string> = {}, opts?: BadOpts): Variant[] {
+function forged(
+  w: World,
+  prefix: string,
+  nm: number | undefined,
+  call: (h: unknown) => unknown,
+  known: Record<string, string> = {},
+  opts?: BadOpts,
+): Variant[] {
   const v = (name: string, f: (n: number) => unknown, when = true): Variant => [
     `${prefix}.${name}${known[name] ? `[${known[name]}]` : ''}`,
     () => (nm === undefined || nm === 0 || !when ? null : () => call(f(nm))),
@@ -287,7 +306,15 @@ function poolParams(w: World, c: Cmd): { p: PagePoolParams; own: boolean; kind: 
   const live = w.bindings.find((b) => !b.isUnbound && !b.isFreed && b.dev !== null && !b.dev.removed);
   if ((c.c >> 6) % 4 === 0 && live) {
     return {
-      p: { domain: w.domain, dev: live.dev, provider: live.provider, flags: PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV, maxLen: 4096, napi, poolSize: POOL_SIZES[(c.b >> 2) % 5] },
+      p: {
+        domain: w.domain,
+        dev: live.dev,
+        provider: live.provider,
+        flags: PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV,
+        maxLen: 4096,
+        napi,
+        poolSize: POOL_SIZES[(c.b >> 2) % 5],
+      },
       own: false,
       kind: 'dmabuf',
       napi,
@@ -327,13 +354,21 @@ function poolCreate(w: World, c: Cmd): void {
     const pool = r.value;
     const want = base.p.poolSize === 0 ? 1024 : Math.min(base.p.poolSize!, 16384);
     if (pool.ringSize !== want || !(pool.id >= 1)) throw new FuzzFailure(`pool ${pool.id}: ring size ${pool.ringSize}, expected ${want}`);
-    const dev = base.own ? base.p.dev ?? null : null;
+    const dev = base.own ? (base.p.dev ?? null) : null;
     if (dev) w.devices.push(dev);
     w.pools.push({ n: w.nextId(), pool, dev, napi: base.napi, held: [], users: 1, destroyed: false, devRemoved: false, kind: base.kind });
     w.log(`  -> pool#${pool.id}`);
     return;
   }
-  const p = { ...base.p, provider: pagesProvider(), dev: base.p.dev ?? w.nic0, flags: PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV, maxLen: 4096, order: 0, offset: 0 };
+  const p = {
+    ...base.p,
+    provider: pagesProvider(),
+    dev: base.p.dev ?? w.nic0,
+    flags: PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV,
+    maxLen: 4096,
+    order: 0,
+    offset: 0,
+  };
   const make = (over: Record<string, unknown>) => () => createPagePool({ ...p, ...over } as PagePoolParams);
   const v = (tag: string, over: Record<string, unknown>, opts?: BadOpts): Variant => [tag, () => make(over), opts];
   const binding = w.bindings.find((b) => !b.isFreed && !b.isUnbound && b.dev !== null);
@@ -385,7 +420,10 @@ function poolCreate(w: World, c: Cmd): void {
 
 /** A pool slot with something the user holds (for puts), preferring pick `i`. */
 function slotWithHeld(w: World, i: number): PoolSlot | undefined {
-  return pick(w.pools.filter((p) => p.held.length > 0), i);
+  return pick(
+    w.pools.filter((p) => p.held.length > 0),
+    i,
+  );
 }
 
 function poolAlloc(w: World, c: Cmd): void {
@@ -450,7 +488,8 @@ function poolAlloc(w: World, c: Cmd): void {
 function takeNew(w: World, slot: PoolSlot, h: Held, frag = false): void {
   const x = inspectNetmem(w.domain, h.nm);
   if (x.poolId !== slot.pool.id) throw new FuzzFailure(`pool#${slot.pool.id} handed out ${hex(h.nm)}, which names pool ${x.poolId}`);
-  if (!frag && x.ppRef !== 1 && !slot.held.some((o) => o.nm === h.nm)) throw new FuzzFailure(`pool#${slot.pool.id} handed out ${hex(h.nm)} with pp refcount ${x.ppRef}`);
+  if (!frag && x.ppRef !== 1 && !slot.held.some((o) => o.nm === h.nm))
+    throw new FuzzFailure(`pool#${slot.pool.id} handed out ${hex(h.nm)} with pp refcount ${x.ppRef}`);
   if (!frag && slot.held.some((o) => o.nm === h.nm)) throw new FuzzFailure(`pool#${slot.pool.id} handed out ${hex(h.nm)} again while the user holds it`);
   slot.held.push(h);
   w.log(`  -> ${hex(h.nm)}${frag ? ` @${slot.pool.lastOffset}` : ''}`);
@@ -615,7 +654,10 @@ function poolBulk(w: World, c: Cmd): void {
 }
 
 function poolRef(w: World, c: Cmd): void {
-  const slot = pick(w.pools.filter((p) => p.held.length > 0 && p.kind === 'pages'), c.a);
+  const slot = pick(
+    w.pools.filter((p) => p.held.length > 0 && p.kind === 'pages'),
+    c.a,
+  );
   if (!slot) return;
   const { pool } = slot;
   const h = slot.held[c.b % slot.held.length];
@@ -639,7 +681,13 @@ function poolRef(w: World, c: Cmd): void {
 }
 
 function poolDestroy(w: World, c: Cmd): void {
-  const slot = c.bad < 0 ? pick(w.pools, c.a) : pick(w.pools.filter((p) => p.destroyed), c.a);
+  const slot =
+    c.bad < 0
+      ? pick(w.pools, c.a)
+      : pick(
+          w.pools.filter((p) => p.destroyed),
+          c.a,
+        );
   if (!slot) return;
   const { pool } = slot;
   const name = `pool#${pool.id}`;
@@ -667,7 +715,10 @@ function poolDestroy(w: World, c: Cmd): void {
 }
 
 function poolDevRemove(w: World, c: Cmd): void {
-  const slot = pick(w.pools.filter((p) => p.destroyed && p.dev !== null && !p.devRemoved), c.a);
+  const slot = pick(
+    w.pools.filter((p) => p.destroyed && p.dev !== null && !p.devRemoved),
+    c.a,
+  );
   if (!slot) return;
   good(w, `pool#${slot.pool.id}.dev(${slot.dev!.name}).remove()  // after destroy, as a driver unbind does`, () => slot.dev!.remove());
   slot.devRemoved = true;
@@ -717,7 +768,11 @@ function poolNid(w: World, c: Cmd): void {
     good(w, `pool#${pool.id}.updateNid(${nid})`, () => pool.updateNid(nid));
     return;
   }
-  runBad(w, `pool#${pool.id}`, c.bad, [...numVariants('updateNid', (x) => pool.updateNid(X(x)), ['neg']), ['updateNid.99', () => () => pool.updateNid(99)], ['updateNid.-2', () => () => pool.updateNid(-2)]]);
+  runBad(w, `pool#${pool.id}`, c.bad, [
+    ...numVariants('updateNid', (x) => pool.updateNid(X(x)), ['neg']),
+    ['updateNid.99', () => () => pool.updateNid(99)],
+    ['updateNid.-2', () => () => pool.updateNid(-2)],
+  ]);
 }
 
 function poolIntrospect(w: World, c: Cmd): void {
@@ -840,7 +895,9 @@ function pagePut(w: World, c: Cmd): void {
       good(w, `dmadev.unmap(${hex(m.iova)}, ${m.dir})`, () => w.dmadev.unmap(m.iova, m.dir));
     }
     const useNetmem = (c.b & 1) === 1;
-    const r = good(w, `domain.${useNetmem ? 'putNetmem' : 'putPage'}(${hex(ref.nm)})`, () => (useNetmem ? w.domain.putNetmem(ref.nm) : w.domain.putPage(ref.nm)));
+    const r = good(w, `domain.${useNetmem ? 'putNetmem' : 'putPage'}(${hex(ref.nm)})`, () =>
+      useNetmem ? w.domain.putNetmem(ref.nm) : w.domain.putPage(ref.nm),
+    );
     if (!r.ok) throw new FuzzFailure(`putPage of a page reference the user holds was refused (${r.code})`);
     if (--ref.refs === 0) {
       w.pages.splice(w.pages.indexOf(ref), 1);
@@ -932,8 +989,20 @@ function dma(w: World, c: Cmd): void {
   const f: BadOpts = { faultDev: dev };
   w.faultyOk.add(dev);
   runBad(w, 'dmadev', c.bad, [
-    ...numVariants('map.offset', ref ? (x) => dev.map(region, X(x), 4096, DMA_BIDIRECTIONAL) : null, ['undef'], f, { nan: 'D17', frac: 'D17', str: 'D17', null: 'D17', obj: 'D17' }),
-    ...numVariants('map.len', ref ? (x) => dev.map(region, off, X(x), DMA_BIDIRECTIONAL) : null, ['undef'], f, { nan: 'D17', frac: 'D17', str: 'D17', null: 'D17', obj: 'D17' }),
+    ...numVariants('map.offset', ref ? (x) => dev.map(region, X(x), 4096, DMA_BIDIRECTIONAL) : null, ['undef'], f, {
+      nan: 'D17',
+      frac: 'D17',
+      str: 'D17',
+      null: 'D17',
+      obj: 'D17',
+    }),
+    ...numVariants('map.len', ref ? (x) => dev.map(region, off, X(x), DMA_BIDIRECTIONAL) : null, ['undef'], f, {
+      nan: 'D17',
+      frac: 'D17',
+      str: 'D17',
+      null: 'D17',
+      obj: 'D17',
+    }),
     ...numVariants('map.dir', ref ? (x) => dev.map(region, off, 4096, X(x)) : null, ['undef', 'neg'], f),
     ['map.dir.7', () => (ref ? () => dev.map(region, off, 4096, 7) : null), f],
     ['map.region.obj', () => () => dev.map(X({}), 0, 4096, DMA_BIDIRECTIONAL), f],
@@ -1101,10 +1170,16 @@ function ndConfig(w: World, c: Cmd): void {
 }
 
 function ndUnregister(w: World, c: Cmd): void {
-  const slot = pick(w.netdevs.filter((n) => !n.unregistered), c.a);
+  const slot = pick(
+    w.netdevs.filter((n) => !n.unregistered),
+    c.a,
+  );
   if (!slot) return;
   if (c.bad >= 0) {
-    runBad(w, slot.nd.name, c.bad, [['transmit.obj', () => () => slot.nd.transmit(X({}))], ['transmit.null', () => () => slot.nd.transmit(X(null))]]);
+    runBad(w, slot.nd.name, c.bad, [
+      ['transmit.obj', () => () => slot.nd.transmit(X({}))],
+      ['transmit.null', () => () => slot.nd.transmit(X(null))],
+    ]);
     return;
   }
   const r = good(w, `${slot.nd.name}.unregister()`, () => slot.nd.unregister());
@@ -1114,7 +1189,10 @@ function ndUnregister(w: World, c: Cmd): void {
 }
 
 function ndDevRemove(w: World, c: Cmd): void {
-  const slot = pick(w.netdevs.filter((n) => n.unregistered && !n.devRemoved), c.a);
+  const slot = pick(
+    w.netdevs.filter((n) => n.unregistered && !n.devRemoved),
+    c.a,
+  );
   if (!slot) return;
   good(w, `${slot.nd.name}.dev.remove()  // after unregister, as a driver unbind does`, () => slot.dev.remove());
   slot.devRemoved = true;
@@ -1153,10 +1231,13 @@ function skRecv(w: World, c: Cmd): void {
     const buf = inDomain ? w.domain.bytes(page.nm).subarray(0, Math.min(len, 4096)) : new Uint8Array(len);
     const peek = (c.c & 1) === 1;
     const pending = sk.pendingBytes;
-    const r = good(w, `sk#${s.n}.recvmsg(${inDomain ? 'page bytes' : 'Uint8Array'}(${buf.length})${peek ? ', MSG_PEEK' : ''})`, () => sk.recvmsg(buf, peek ? MSG_PEEK : 0));
+    const r = good(w, `sk#${s.n}.recvmsg(${inDomain ? 'page bytes' : 'Uint8Array'}(${buf.length})${peek ? ', MSG_PEEK' : ''})`, () =>
+      sk.recvmsg(buf, peek ? MSG_PEEK : 0),
+    );
     if (r.ok) {
       if (!(r.value >= 0 && r.value <= buf.length)) throw new FuzzFailure(`recvmsg returned ${r.value} for a ${buf.length}-byte buffer`);
-      if (sk.pendingBytes !== pending - (peek ? 0 : r.value)) throw new FuzzFailure(`recvmsg returned ${r.value}, pending went ${pending} -> ${sk.pendingBytes}`);
+      if (sk.pendingBytes !== pending - (peek ? 0 : r.value))
+        throw new FuzzFailure(`recvmsg returned ${r.value}, pending went ${pending} -> ${sk.pendingBytes}`);
     }
     return;
   }
@@ -1180,7 +1261,10 @@ function skClose(w: World, c: Cmd): void {
   const s = pick(w.openSockets(), c.a);
   if (!s) return;
   if (c.bad >= 0) {
-    runBad(w, `sk#${s.n}`, c.bad, [['enqueue.obj', () => () => s.sk.enqueue(X({}))], ['enqueue.null', () => () => s.sk.enqueue(X(null))]]);
+    runBad(w, `sk#${s.n}`, c.bad, [
+      ['enqueue.obj', () => () => s.sk.enqueue(X({}))],
+      ['enqueue.null', () => () => s.sk.enqueue(X(null))],
+    ]);
     return;
   }
   const r = good(w, `sk#${s.n}.close()  // ${s.sk.queueLength} skbs queued, ${s.tokens.length} tokens out`, () => s.sk.close());
@@ -1278,12 +1362,20 @@ function dmBind(w: World, c: Cmd): void {
   const seg = [pages, 4, 8][(c.c >> 2) % 3];
   const q0 = c.b % nd.realNumRxQueues;
   const q1 = (c.b >> 3) % nd.realNumRxQueues;
-  const queues = (c.b >> 6) % 3 === 0 ? [{ id: q0, type: 'rx' as const }, { id: q1, type: 'rx' as const }] : [{ id: q0, type: 'rx' as const }];
+  const queues =
+    (c.b >> 6) % 3 === 0
+      ? [
+          { id: q0, type: 'rx' as const },
+          { id: q1, type: 'rx' as const },
+        ]
+      : [{ id: q0, type: 'rx' as const }];
   if (c.bad < 0) {
     if (liveBindingPages(w) + pages > 1024) return;
     const dmabuf = new Dmabuf({ pages, segmentPages: seg });
-    const r = good(w, `nl.bindRx({ifindex: ${nd.ifindex} (${nd.name}), dmabuf: ${pages} pages in segments of ${seg}, queues: ${JSON.stringify(queues.map((q) => q.id))}})`, () =>
-      nl.bindRx({ ifindex: nd.ifindex, dmabuf, queues }),
+    const r = good(
+      w,
+      `nl.bindRx({ifindex: ${nd.ifindex} (${nd.name}), dmabuf: ${pages} pages in segments of ${seg}, queues: ${JSON.stringify(queues.map((q) => q.id))}})`,
+      () => nl.bindRx({ ifindex: nd.ifindex, dmabuf, queues }),
     );
     if (!r.ok) return;
     const b = nl.binding(r.value);
@@ -1334,7 +1426,9 @@ function dmRecv(w: World, c: Cmd): void {
     let tokens: number[] = [];
     let bytes = 0;
     if (objects) {
-      const r = good(w, `devmemRecvmsgObjects(sk#${s.n}, Uint8Array(${len}), MSG_SOCK_DEVMEM, ${cap})`, () => devmemRecvmsgObjects(sk, buf, MSG_SOCK_DEVMEM, cap));
+      const r = good(w, `devmemRecvmsgObjects(sk#${s.n}, Uint8Array(${len}), MSG_SOCK_DEVMEM, ${cap})`, () =>
+        devmemRecvmsgObjects(sk, buf, MSG_SOCK_DEVMEM, cap),
+      );
       if (!r.ok) return;
       bytes = r.value.bytes;
       tokens = r.value.cmsgs.filter((m) => m.type === 'dmabuf').map((m) => m.token);
@@ -1350,7 +1444,8 @@ function dmRecv(w: World, c: Cmd): void {
     }
     if (bytes < 0 || bytes > len) throw new FuzzFailure(`devmem recvmsg returned ${bytes} for ${len} bytes`);
     for (const t of tokens) {
-      if (!(t >= 1) || before.has(t) || s.tokens.includes(t)) throw new FuzzFailure(`devmem recvmsg issued token ${t}, which the user already holds (or is not ≥ 1)`);
+      if (!(t >= 1) || before.has(t) || s.tokens.includes(t))
+        throw new FuzzFailure(`devmem recvmsg issued token ${t}, which the user already holds (or is not ≥ 1)`);
       s.tokens.push(t);
     }
     cov('devmem tokens issued', tokens.length);
@@ -1453,25 +1548,37 @@ function dmUnbind(w: World, c: Cmd): void {
     const b = w.bindings.find((x) => x.isUnbound && !x.isFreed) ?? w.bindings.find((x) => x.isFreed);
     runBad(w, 'binding', c.bad, [
       ['unbind.twice', () => (b ? () => b.unbind() : null)],
-      ['get.freed', () => {
-        const f = w.bindings.find((x) => x.isFreed);
-        return f ? () => f.get() : null;
-      }],
-      ['put.underflow', () => {
-        const f = w.bindings.find((x) => x.isFreed);
-        return f ? () => f.put() : null;
-      }],
+      [
+        'get.freed',
+        () => {
+          const f = w.bindings.find((x) => x.isFreed);
+          return f ? () => f.get() : null;
+        },
+      ],
+      [
+        'put.underflow',
+        () => {
+          const f = w.bindings.find((x) => x.isFreed);
+          return f ? () => f.put() : null;
+        },
+      ],
     ]);
     return;
   }
   if ((c.b & 3) === 3 && !skipped('good:binding.unbind')) {
     // A binding unbound directly (net_devmem_unbind_dmabuf); its socket's later close must still be clean.
-    const b = pick(w.bindings.filter((x) => !x.isUnbound), c.a);
+    const b = pick(
+      w.bindings.filter((x) => !x.isUnbound),
+      c.a,
+    );
     if (!b) return;
     good(w, `binding(${b.id}).unbind()`, () => b.unbind());
     return;
   }
-  const nl = pick(w.nls.filter((n) => !n.isClosed), c.a);
+  const nl = pick(
+    w.nls.filter((n) => !n.isClosed),
+    c.a,
+  );
   if (!nl) return;
   const r = good(w, `nl.close()  // unbinds ${nl.bindings.map((b) => b.id).join(',') || 'nothing'}`, () => nl.close());
   if (!r.ok) throw new FuzzFailure(`NetdevNlSocket.close() was refused (${r.code})`);
@@ -1488,7 +1595,10 @@ function zcSetup(w: World, c: Cmd): void {
   const areaPages = [4, 8, 16, 32][(c.c >> 2) % 4];
   const dmabufArea = (c.c >> 4) % 4 === 0;
   const mixed = (c.b >> 4) % 4 === 0;
-  const ringOpts = { entries: [4, 8][(c.b >> 6) & 1], ...(mixed ? { flags: IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_CQE_MIXED } : {}) };
+  const ringOpts = {
+    entries: [4, 8][(c.b >> 6) & 1],
+    ...(mixed ? { flags: IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_CQE_MIXED } : {}),
+  };
   const makeReg = (): ZcrxIfqReg => {
     const len = areaPages * 4096;
     return {
@@ -1505,8 +1615,10 @@ function zcSetup(w: World, c: Cmd): void {
     if (w.rings.filter((r) => !r.exited).length >= 2 || w.rings.length >= 5) return;
     const ring = new IoUring(w.ns, ringOpts);
     const reg = makeReg();
-    const r = good(w, `new IoUring(ns, ${JSON.stringify(ringOpts)}).registerZcrxIfq({ifIdx: ${nd.ifindex} (${nd.name}), ifRxq: ${q}, rqEntries: ${entries}, area: ${dmabufArea ? 'dmabuf' : 'user memory'} of ${areaPages} pages})`, () =>
-      ring.registerZcrxIfq(reg),
+    const r = good(
+      w,
+      `new IoUring(ns, ${JSON.stringify(ringOpts)}).registerZcrxIfq({ifIdx: ${nd.ifindex} (${nd.name}), ifRxq: ${q}, rqEntries: ${entries}, area: ${dmabufArea ? 'dmabuf' : 'user memory'} of ${areaPages} pages})`,
+      () => ring.registerZcrxIfq(reg),
     );
     if (!r.ok) {
       ring.exit();
@@ -1543,7 +1655,11 @@ function zcSetup(w: World, c: Cmd): void {
   runBad(w, 'zcrx', c.bad, [
     ...numVariants('IoUring.entries', (x) => new IoUring(w.ns, { entries: X(x) }), ['undef', 'null']),
     ...numVariants('IoUring.flags', (x) => new IoUring(w.ns, { flags: X(x) }), ['undef', 'null', 'neg']),
-    ...numVariants('IoUring.cqEntries', (x) => new IoUring(w.ns, { flags: IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_CQE32 | IORING_SETUP_CQSIZE, cqEntries: X(x) }), ['undef']),
+    ...numVariants(
+      'IoUring.cqEntries',
+      (x) => new IoUring(w.ns, { flags: IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_CQE32 | IORING_SETUP_CQSIZE, cqEntries: X(x) }),
+      ['undef'],
+    ),
     ['IoUring.ns.obj', () => () => new IoUring(X({}))],
     ['IoUring.opts.str', () => () => new IoUring(w.ns, X('ring'))],
     ...numVariants('reg.ifRxq', (x) => regWith((r) => (r.ifRxq = X(x)))(), []),
@@ -1576,7 +1692,8 @@ function reap(w: World, r: RingSlot): void {
     if (res > 0 && (flags & IORING_CQE_F_MORE) !== 0) {
       const area = Math.floor(off / 2 ** 48);
       const idx = Math.floor((off % 2 ** 48) / 4096);
-      if (area !== a.areaId || idx >= a.count || (off % 4096) + res > 4096) throw new FuzzFailure(`ring#${r.n}: CQE res ${res} off ${hex(off)} is outside the area`);
+      if (area !== a.areaId || idx >= a.count || (off % 4096) + res > 4096)
+        throw new FuzzFailure(`ring#${r.n}: CQE res ${res} off ${hex(off)} is outside the area`);
       r.held.push(off);
       cov('zcrx data CQEs');
     }
@@ -1624,7 +1741,10 @@ function zcRecv(w: World, c: Cmd): void {
 }
 
 function zcRefill(w: World, c: Cmd): void {
-  const r = pick(w.rings.filter((x) => !x.ifq.freed), c.a);
+  const r = pick(
+    w.rings.filter((x) => !x.ifq.freed),
+    c.a,
+  );
   if (!r) return;
   const a = r.ifq.area;
   const k = Math.min(r.held.length, c.b % 9);
@@ -1658,7 +1778,10 @@ function zcRefill(w: World, c: Cmd): void {
 }
 
 function zcExit(w: World, c: Cmd): void {
-  const r = pick(w.rings.filter((x) => !x.exited), c.a);
+  const r = pick(
+    w.rings.filter((x) => !x.exited),
+    c.a,
+  );
   if (!r) return;
   if (c.bad >= 0) {
     runBad(w, `ring#${r.n}`, c.bad, [

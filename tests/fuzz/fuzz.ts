@@ -77,7 +77,13 @@ export function commandArb(profile: Profile): fc.Arbitrary<Cmd> {
 /** A world configuration; the devmem and zcrx profiles start with their provider bound. */
 export function configArb(profile: Profile): fc.Arbitrary<WorldConfig> {
   const preset =
-    profile === 'devmem' ? fc.constant('devmem' as const) : profile === 'zcrx' ? fc.constant('zcrx' as const) : profile === 'mixed' ? fc.constantFrom('none' as const, 'both' as const) : fc.constant('none' as const);
+    profile === 'devmem'
+      ? fc.constant('devmem' as const)
+      : profile === 'zcrx'
+        ? fc.constant('zcrx' as const)
+        : profile === 'mixed'
+          ? fc.constantFrom('none' as const, 'both' as const)
+          : fc.constant('none' as const);
   return fc.record({
     checked: fc.boolean(),
     numa: fc.constantFrom(1, 2),

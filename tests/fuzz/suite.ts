@@ -33,7 +33,12 @@ export function fuzzSuite(profile: Profile, runs: number, minSteps: number, what
       const steps = stats.steps - steps0;
       if (process.env.FUZZ_VERBOSE) {
         console.log(`fuzz ${profile}: ${steps} steps, ${stats.badCalls} malformed calls, ${(performance.now() - t0).toFixed(0)} ms`);
-        console.log([...coverage].sort().map(([k, v]) => `  ${k}: ${v}`).join('\n'));
+        console.log(
+          [...coverage]
+            .sort()
+            .map(([k, v]) => `  ${k}: ${v}`)
+            .join('\n'),
+        );
       }
       if (replay.path === undefined) expect(steps).toBeGreaterThanOrEqual(minSteps);
     }, 180_000);

@@ -13,7 +13,7 @@
  */
 import {
   Dmabuf,
-  Napi,
+  type Napi,
   NetNamespace,
   PP_FLAG_DMA_MAP,
   PP_FLAG_DMA_SYNC_DEV,
@@ -35,7 +35,16 @@ import {
 import { checkDomainInvariants, inspectNetmem, quietWorld } from '@netmem/core/testing';
 import { pagesProvider } from '@netmem/provider-pages';
 import { NetdevNlSocket, checkDevmemInvariants, devmemTokens, type DmabufBinding } from '@netmem/provider-devmem';
-import { CqConsumer, IoUring, RefillProducer, ZCRX_USER_BASE, checkZcrxInvariants, type RecvZcRequest, type ZcrxIfq, type ZcrxIfqReg } from '@netmem/provider-iouring';
+import {
+  CqConsumer,
+  IoUring,
+  RefillProducer,
+  ZCRX_USER_BASE,
+  checkZcrxInvariants,
+  type RecvZcRequest,
+  type ZcrxIfq,
+  type ZcrxIfqReg,
+} from '@netmem/provider-iouring';
 
 /** A fuzzer oracle was violated (never a NetmemError: those are the library's answers). */
 export class FuzzFailure extends Error {
@@ -228,15 +237,37 @@ export class World {
     if (cfg.preset === 'zcrx' || cfg.preset === 'both') {
       const ring = new IoUring(this.ns, { entries: 8 });
       const mem = new SharedArrayBuffer(16 * 4096);
-      const reg: ZcrxIfqReg = { ifIdx: eth0.nd.ifindex, ifRxq: 2, rqEntries: 16, area: { addr: ZCRX_USER_BASE, len: 16 * 4096, memory: mem }, region: { size: 64 + 16 * 16 } };
+      const reg: ZcrxIfqReg = {
+        ifIdx: eth0.nd.ifindex,
+        ifRxq: 2,
+        rqEntries: 16,
+        area: { addr: ZCRX_USER_BASE, len: 16 * 4096, memory: mem },
+        region: { size: 64 + 16 * 16 },
+      };
       const ifq = ring.registerZcrxIfq(reg);
-      this.rings.push({ n: this.nextId(), ring, ifq, rq: new RefillProducer(ifq.rqBuffer, reg.offsets!, reg.rqEntries), cq: new CqConsumer(ring.cq.buffer), reqs: new Map(), held: [], exited: false });
+      this.rings.push({
+        n: this.nextId(),
+        ring,
+        ifq,
+        rq: new RefillProducer(ifq.rqBuffer, reg.offsets!, reg.rqEntries),
+        cq: new CqConsumer(ring.cq.buffer),
+        reqs: new Map(),
+        held: [],
+        exited: false,
+      });
       this.log(`setup: new IoUring(ns, {entries: 8}).registerZcrxIfq({ifIdx: ${eth0.nd.ifindex}, ifRxq: 2, rqEntries: 16, area: 16 pages of user memory})`);
     }
   }
 
   private newPool2(dev: DmaDevice): PagePool {
-    return createPagePool({ domain: this.domain2, dev, provider: pagesProvider({ bulk: 8 }), flags: PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV, maxLen: 4096, poolSize: 64 });
+    return createPagePool({
+      domain: this.domain2,
+      dev,
+      provider: pagesProvider({ bulk: 8 }),
+      flags: PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV,
+      maxLen: 4096,
+      poolSize: 64,
+    });
   }
 
   nextId(): number {
@@ -263,7 +294,16 @@ export class World {
   addNetdev(o: Parameters<NetNamespace['createNetdevsim']>[0]): NdSlot {
     const n = this.nextId();
     const nd = this.ns.createNetdevsim({ name: `fz${n}`, ...o });
-    const slot: NdSlot = { n, nd, drv: this.ns.driver(nd), dev: nd.dev!, hdrBuf: o?.hdrBufSize ?? 256, tracking: o?.dmaTracking ?? 'xarray', unregistered: false, devRemoved: false };
+    const slot: NdSlot = {
+      n,
+      nd,
+      drv: this.ns.driver(nd),
+      dev: nd.dev!,
+      hdrBuf: o?.hdrBufSize ?? 256,
+      tracking: o?.dmaTracking ?? 'xarray',
+      unregistered: false,
+      devRemoved: false,
+    };
     this.netdevs.push(slot);
     this.devices.push(slot.dev);
     return slot;
@@ -343,7 +383,17 @@ export class World {
       const t = devmemTokens(sk);
       return [sk.state, sk.pendingBytes, sk.queueLength, sk.rcvBytes, sk.copiedBytes, sk.coalesced, sk.headOffset, t ? [t.held, t.issued] : null];
     });
-    s.bindings = this.bindings.map((b) => [b.id, b.refs, b.isFreed, b.isUnbound, b.chunks.free, b.mappings, b.boundQueues.length, b.leaked, ...(strict ? [b.allocs] : [])]);
+    s.bindings = this.bindings.map((b) => [
+      b.id,
+      b.refs,
+      b.isFreed,
+      b.isUnbound,
+      b.chunks.free,
+      b.mappings,
+      b.boundQueues.length,
+      b.leaked,
+      ...(strict ? [b.allocs] : []),
+    ]);
     s.nls = this.nls.map((nl) => [nl.isClosed, nl.bindings.map((b) => b.id)]);
     s.rings = this.rings.map((r) => {
       const a = r.ifq.area;
@@ -389,7 +439,9 @@ export class World {
         for (let i = 0; i < a.count; i++) urefs += a.userRefs[i];
         const unreaped = r.ring.cq.ready;
         if (urefs < r.held.length || urefs > r.held.length + r.rq.pending + unreaped) {
-          out.push(`ifq ${r.n}: user refs ${urefs}, but the user holds ${r.held.length}, with ${r.rq.pending} refill entries pending and ${unreaped} CQEs not reaped`);
+          out.push(
+            `ifq ${r.n}: user refs ${urefs}, but the user holds ${r.held.length}, with ${r.rq.pending} refill entries pending and ${unreaped} CQEs not reaped`,
+          );
         }
       }
       if (r.exited && r.ring.pendingRequests !== 0) out.push(`ring ${r.n}: ${r.ring.pendingRequests} requests armed after exit`);
@@ -424,7 +476,8 @@ export class World {
       const frag = p.pool.currentFragPage;
       if (frag !== 0) descs.add(inspectNetmem(this.domain, frag).desc);
       const want = descs.size + p.pool.cacheSize + p.pool.ringLength;
-      if (p.pool.inflight !== want) out.push(`pool ${p.pool.id}: inflight ${p.pool.inflight}, but out ${descs.size} + cache ${p.pool.cacheSize} + ring ${p.pool.ringLength} = ${want}`);
+      if (p.pool.inflight !== want)
+        out.push(`pool ${p.pool.id}: inflight ${p.pool.inflight}, but out ${descs.size} + cache ${p.pool.cacheSize} + ring ${p.pool.ringLength} = ${want}`);
     }
     for (const r of this.pages) {
       const x = inspectNetmem(this.domain, r.nm);
@@ -487,7 +540,10 @@ export class World {
 
     const out: string[] = [];
     const left = allPools(this.domain);
-    if (left.length) out.push(`pools still alive one retry period after everything was let go: ${left.map((p) => `${p.id} (inflight ${p.inflight}, ${JSON.stringify(p.places())})`).join(', ')}`);
+    if (left.length)
+      out.push(
+        `pools still alive one retry period after everything was let go: ${left.map((p) => `${p.id} (inflight ${p.inflight}, ${JSON.stringify(p.places())})`).join(', ')}`,
+      );
     if (this.domain.freePages !== this.startFree) out.push(`free pages ${this.domain.freePages}, started with ${this.startFree}`);
     if (this.domain.leaks !== 0) out.push(`${this.domain.leaks} page_pool leak report(s)`);
     for (const b of this.bindings) {
@@ -499,10 +555,12 @@ export class World {
     if (this.ns.skbs.live !== 0) out.push(`${this.ns.skbs.live} skbs still alive`);
     for (const dev of this.devices) {
       if (!dev.removed && dev.liveMappings !== 0) out.push(`device ${dev.name}: ${dev.liveMappings} live mappings`);
-      if (!this.faultyOk.has(dev) && dev.faultCount !== 0) out.push(`device ${dev.name}: IOMMU faults ${JSON.stringify(dev.counters().faults)} (last: ${JSON.stringify(dev.faultLog.slice(-3))})`);
+      if (!this.faultyOk.has(dev) && dev.faultCount !== 0)
+        out.push(`device ${dev.name}: IOMMU faults ${JSON.stringify(dev.counters().faults)} (last: ${JSON.stringify(dev.faultLog.slice(-3))})`);
     }
     if (this.clock.pending !== 0) out.push(`${this.clock.pending} timers still pending`);
-    if (allPools(this.domain2).length !== 1 || this.pool2.inflight !== this.pool2.cacheSize + this.pool2.ringLength) out.push('the second domain was disturbed');
+    if (allPools(this.domain2).length !== 1 || this.pool2.inflight !== this.pool2.cacheSize + this.pool2.ringLength)
+      out.push('the second domain was disturbed');
     if (out.length) throw new FuzzFailure(`teardown: ${out.length} problem(s):\n  ${out.join('\n  ')}`);
     this.checkAll('after teardown');
   }

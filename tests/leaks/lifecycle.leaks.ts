@@ -101,7 +101,13 @@ describe('long-run leaks', () => {
       const nd = ns.createNetdevsim({ name: `veth${i}`, rxQueues: 2, headerSplit: (i & 1) === 1, ringSize: 4 });
       cp.queueGet({ ifindex: nd.ifindex, id: 1 });
       // A frag larger than a page: NULL and a warning once per pool (WARN_ONCE), which must not be remembered forever.
-      if (ns.driver(nd).pool(0)!.allocFrag(1 << 20) !== 0) throw new Error('an oversized frag was handed out');
+      if (
+        ns
+          .driver(nd)
+          .pool(0)!
+          .allocFrag(1 << 20) !== 0
+      )
+        throw new Error('an oversized frag was handed out');
       nd.unregister();
     };
     const g = measure(n(5_000), 2000, cycle);

@@ -6,8 +6,7 @@
  * or a missing file shows up. The runtime files print one JSON line.
  */
 
-const imports = (entries: readonly string[], line: (name: string, entry: string) => string): string =>
-  entries.map((e, i) => line(`m${i}`, e)).join('\n');
+const imports = (entries: readonly string[], line: (name: string, entry: string) => string): string => entries.map((e, i) => line(`m${i}`, e)).join('\n');
 const names = (entries: readonly string[]): string => entries.map((_, i) => `m${i}`).join(', ');
 
 /** The trace walkthrough of `textTracer`'s doc comment, with or without type annotations. */

@@ -62,7 +62,11 @@ describe('nl_netdev.py page_pool_check', () => {
     // Up: a new pool is created beside the detached one.
     step('up (second pool)', () => nd.open());
     expect(attached(getPp())).toHaveLength(1);
-    expect(getPp().filter((pp) => pp.detachTime !== undefined).map((pp) => pp.id)).toEqual([leaked]);
+    expect(
+      getPp()
+        .filter((pp) => pp.detachTime !== undefined)
+        .map((pp) => pp.id),
+    ).toEqual([leaked]);
 
     // Release the page: the old pool goes on its next retry (once a second).
     step('pp_hold n', () => drv.ppHold(false));

@@ -66,7 +66,15 @@ describe('liburing test/zcrx.c: invalid RQEs', () => {
       for (let i = 0; i < 16; i++) s.rq.pushOff(s.token, 1);
       s.rq.commit();
     });
-    expect(s.step('refill', () => s.ifq.refillRing(s.pool))).toEqual({ consumed: 16, recycled: 0, returned: 0, bad: 0, noUserRef: 16, stillReferenced: 0, head: 16 });
+    expect(s.step('refill', () => s.ifq.refillRing(s.pool))).toEqual({
+      consumed: 16,
+      recycled: 0,
+      returned: 0,
+      bad: 0,
+      noUserRef: 16,
+      stillReferenced: 0,
+      head: 16,
+    });
     // The same with the buffer in user hands: the first entry returns it.
     const off = s.holdOne(1);
     const idx = Math.floor((off % ZCRX_AREA_UNIT) / 4096);
@@ -76,7 +84,15 @@ describe('liburing test/zcrx.c: invalid RQEs', () => {
       for (let i = 0; i < 16; i++) s.rq.pushOff(off, 1);
       s.rq.commit();
     });
-    expect(s.step('refill', () => s.ifq.refillRing(s.pool))).toEqual({ consumed: 16, recycled: 1, returned: 0, bad: 0, noUserRef: 15, stillReferenced: 0, head: 32 });
+    expect(s.step('refill', () => s.ifq.refillRing(s.pool))).toEqual({
+      consumed: 16,
+      recycled: 1,
+      returned: 0,
+      bad: 0,
+      noUserRef: 15,
+      stillReferenced: 0,
+      head: 32,
+    });
     expect(s.ifq.area.userRefs[idx]).toBe(0);
     expect(s.pool.cacheSize).toBe(cached + 1);
     expect(s.headTail().head).toBe(32);
@@ -94,7 +110,15 @@ describe('liburing test/zcrx.c: invalid RQEs', () => {
       s.rq.pushOff(off, 1, 1); // pad = 1, otherwise the held buffer
       s.rq.commit();
     });
-    expect(s.step('refill', () => s.ifq.refillRing(s.pool))).toEqual({ consumed: 4, recycled: 0, returned: 0, bad: 4, noUserRef: 0, stillReferenced: 0, head: 4 });
+    expect(s.step('refill', () => s.ifq.refillRing(s.pool))).toEqual({
+      consumed: 4,
+      recycled: 0,
+      returned: 0,
+      bad: 4,
+      noUserRef: 0,
+      stillReferenced: 0,
+      head: 4,
+    });
     expect(s.ifq.area.userRefs[idx]).toBe(1);
     // A correct entry still works after them.
     s.step('the valid entry', () => {
@@ -113,14 +137,30 @@ describe('liburing test/zcrx.c: invalid RQEs', () => {
       Atomics.store(i32, s.reg.offsets!.head >>> 2, 1);
     });
     // The kernel keeps its own head (cached_rq_head): tail − head = 0, nothing to do, the shared head is left as written.
-    expect(s.step('refill', () => s.ifq.refillRing(s.pool))).toEqual({ consumed: 0, recycled: 0, returned: 0, bad: 0, noUserRef: 0, stillReferenced: 0, head: 0 });
+    expect(s.step('refill', () => s.ifq.refillRing(s.pool))).toEqual({
+      consumed: 0,
+      recycled: 0,
+      returned: 0,
+      bad: 0,
+      noUserRef: 0,
+      stillReferenced: 0,
+      head: 0,
+    });
     const cached = s.pool.cacheSize;
     const room = 64 - cached;
     expect(room).toBeGreaterThan(0);
     expect(room).toBeLessThan(RQ_ENTRIES);
     s.step('tail at 2 × entries', () => Atomics.store(i32, s.reg.offsets!.tail >>> 2, 2 * RQ_ENTRIES));
     // min(tail − head, entries, 64 − cached): never-written entries are zero (area 0, index 0), held by nobody.
-    expect(s.step('refill', () => s.ifq.refillRing(s.pool))).toEqual({ consumed: room, recycled: 0, returned: 0, bad: 0, noUserRef: room, stillReferenced: 0, head: room });
+    expect(s.step('refill', () => s.ifq.refillRing(s.pool))).toEqual({
+      consumed: room,
+      recycled: 0,
+      returned: 0,
+      bad: 0,
+      noUserRef: room,
+      stillReferenced: 0,
+      head: room,
+    });
     expect(s.headTail().head).toBe(room);
     expect(s.pool.cacheSize).toBe(cached);
     expect(s.step('refill again', () => s.ifq.refillRing(s.pool))).toMatchObject({ consumed: room, head: 2 * room });
@@ -141,7 +181,15 @@ describe('liburing test/zcrx.c: invalid RQEs', () => {
       for (let i = 0; i < 8; i++) s.rq.pushOff(s.token, 1);
       s.rq.commit();
     });
-    expect(s.step('refill', () => s.ifq.refillRing(s.pool))).toEqual({ consumed: 0, recycled: 0, returned: 0, bad: 0, noUserRef: 0, stillReferenced: 0, head: 0 });
+    expect(s.step('refill', () => s.ifq.refillRing(s.pool))).toEqual({
+      consumed: 0,
+      recycled: 0,
+      returned: 0,
+      bad: 0,
+      noUserRef: 0,
+      stillReferenced: 0,
+      head: 0,
+    });
     expect(s.ifq.refillPending).toBe(8);
     s.step('exit', () => s.ring.exit());
   });

@@ -15,7 +15,17 @@ export { ERRNO, NetmemError, isNetmemError, type ErrnoCode } from './base/errors
 export { PAGE_SIZE, PAGE_SHIFT, NET_IOV_SIZE } from './base/units.js';
 export { RealClock, VirtualClock, type Clock, type TimerHandle } from './base/clock.js';
 export { ByteStorage } from './bytes/storage.js';
-export { DmaDevice, IOVA_SLOT_BYTES, IOVA_PAGE_BYTES, IOVA_LARGE_BASE, type DmaFault, type DmaFaultKind, type DmaDeviceCounters, type DmaDeviceEvents, type DmaDeviceOptions } from './dma/device.js';
+export {
+  DmaDevice,
+  IOVA_SLOT_BYTES,
+  IOVA_PAGE_BYTES,
+  IOVA_LARGE_BASE,
+  type DmaFault,
+  type DmaFaultKind,
+  type DmaDeviceCounters,
+  type DmaDeviceEvents,
+  type DmaDeviceOptions,
+} from './dma/device.js';
 export { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, dmaDirCode, dmaDirName, type DmaDirection } from './dma/direction.js';
 export { makeRegion, type MemRegion } from './dma/region.js';
 export { Dmabuf, MAX_DMABUF_SEGMENT, type DmabufOptions, type DmabufSegment } from './dma/dmabuf.js';
@@ -23,7 +33,16 @@ export { NETMEM_NULL, isNetIov } from './netmem/handle.js';
 export { Place, PLACE_NAMES, Ledger, whereIs, type PlaceCode, type PlaceName, type NetmemWhereabouts } from './netmem/ledger.js';
 export { MAX_PAGE_ORDER } from './netmem/page-allocator.js';
 export type { NetIovArea, NetIovType, NetIovOwner } from './netmem/area.js';
-export { MemoryDomain, type MemoryDomainOptions, type MemoryDomainEvents, type DomainMetadataUsage, type FaultInjection, type LeakReport, type NetmemWarning, type WarningFacts } from './netmem/domain.js';
+export {
+  MemoryDomain,
+  type MemoryDomainOptions,
+  type MemoryDomainEvents,
+  type DomainMetadataUsage,
+  type FaultInjection,
+  type LeakReport,
+  type NetmemWarning,
+  type WarningFacts,
+} from './netmem/domain.js';
 export * from './pool/constants.js';
 export { Napi, currentNapi } from './pool/napi.js';
 export { DMA_TRACKING_KINDS, type DmaTracker, type DmaTracking } from './pool/dma-tracking.js';

@@ -21,7 +21,9 @@ import {
 import { ConformanceError, providerConformanceCases, type ProviderFixture, type ProviderRefusal, type ProviderSetup } from '../src/testing.js';
 
 /** A page-path provider: one page per alloc; `defect` picks what it gets wrong. */
-function pages(defect: 'none' | 'unaccounted' | 'cache-unaccounted' | 'leaks-mapping' | 'no-dma-map' | 'nlfill-overrides' | 'ignores-refusal'): MemoryProviderOps {
+function pages(
+  defect: 'none' | 'unaccounted' | 'cache-unaccounted' | 'leaks-mapping' | 'no-dma-map' | 'nlfill-overrides' | 'ignores-refusal',
+): MemoryProviderOps {
   return {
     name: `pages-${defect}`,
     pagePath: true,
@@ -109,24 +111,65 @@ describe('the conformance suite fails broken providers', () => {
   });
 
   const cases: { name: string; setup: (ctx: { domain: MemoryDomain }) => ProviderFixture; refusals?: ProviderRefusal[]; expect: RegExp }[] = [
-    { name: 'alloc returns a page it never accounted (no mpSetPool)', setup: () => ({ provider: pages('unaccounted'), params: MAP_SYNC }), expect: /netmems accounted by one provider alloc \(returned \+ placed in cache\): expected 1, got 0/ },
-    { name: 'alloc places an unaccounted page in the cache', setup: () => ({ provider: pages('cache-unaccounted'), params: MAP_SYNC }), expect: /mpPlaceInCache: netmem \d+ must be accounted to pool/ },
-    { name: 'release leaves the DMA mapping behind', setup: () => ({ provider: pages('leaks-mapping'), params: MAP_SYNC }), expect: /live DMA mappings at the end/ },
-    { name: 'nlFill overrides a core field', setup: () => ({ provider: pages('nlfill-overrides'), params: MAP_SYNC }), expect: /info\(\)\.inflight: expected \d+, got 7/ },
-    { name: 'init accepts what it must refuse', setup: () => ({ provider: pages('ignores-refusal'), params: MAP_SYNC }), refusals: order1, expect: /expected a NetmemError E2BIG, nothing was thrown/ },
-    { name: 'release answers true for a net_iov', setup: (c) => ({ provider: netIovs(c.domain, 64, 'release-true'), params: MAP_SYNC, capacity: 64 }), expect: /release\(net_iov \d+\) answer/ },
-    { name: 'release keeps the pool marks (no mpClearPool)', setup: (c) => ({ provider: netIovs(c.domain, 64, 'no-clear'), params: MAP_SYNC, capacity: 64 }), expect: /after its release \(mpClearPool\)/ },
-    { name: 'alloc hands out a buffer the pool already handed out', setup: (c) => ({ provider: netIovs(c.domain, 64, 'duplicate'), params: MAP_SYNC, capacity: 64 }), expect: /netmems accounted by one provider alloc \(returned \+ placed in cache\): expected 1, got 0/ },
-    { name: 'alloc throws on exhaustion instead of returning 0', setup: (c) => ({ provider: netIovs(c.domain, 64, 'throws-on-empty'), params: MAP_SYNC, capacity: 64 }), expect: /arena empty/ },
+    {
+      name: 'alloc returns a page it never accounted (no mpSetPool)',
+      setup: () => ({ provider: pages('unaccounted'), params: MAP_SYNC }),
+      expect: /netmems accounted by one provider alloc \(returned \+ placed in cache\): expected 1, got 0/,
+    },
+    {
+      name: 'alloc places an unaccounted page in the cache',
+      setup: () => ({ provider: pages('cache-unaccounted'), params: MAP_SYNC }),
+      expect: /mpPlaceInCache: netmem \d+ must be accounted to pool/,
+    },
+    {
+      name: 'release leaves the DMA mapping behind',
+      setup: () => ({ provider: pages('leaks-mapping'), params: MAP_SYNC }),
+      expect: /live DMA mappings at the end/,
+    },
+    {
+      name: 'nlFill overrides a core field',
+      setup: () => ({ provider: pages('nlfill-overrides'), params: MAP_SYNC }),
+      expect: /info\(\)\.inflight: expected \d+, got 7/,
+    },
+    {
+      name: 'init accepts what it must refuse',
+      setup: () => ({ provider: pages('ignores-refusal'), params: MAP_SYNC }),
+      refusals: order1,
+      expect: /expected a NetmemError E2BIG, nothing was thrown/,
+    },
+    {
+      name: 'release answers true for a net_iov',
+      setup: (c) => ({ provider: netIovs(c.domain, 64, 'release-true'), params: MAP_SYNC, capacity: 64 }),
+      expect: /release\(net_iov \d+\) answer/,
+    },
+    {
+      name: 'release keeps the pool marks (no mpClearPool)',
+      setup: (c) => ({ provider: netIovs(c.domain, 64, 'no-clear'), params: MAP_SYNC, capacity: 64 }),
+      expect: /after its release \(mpClearPool\)/,
+    },
+    {
+      name: 'alloc hands out a buffer the pool already handed out',
+      setup: (c) => ({ provider: netIovs(c.domain, 64, 'duplicate'), params: MAP_SYNC, capacity: 64 }),
+      expect: /netmems accounted by one provider alloc \(returned \+ placed in cache\): expected 1, got 0/,
+    },
+    {
+      name: 'alloc throws on exhaustion instead of returning 0',
+      setup: (c) => ({ provider: netIovs(c.domain, 64, 'throws-on-empty'), params: MAP_SYNC, capacity: 64 }),
+      expect: /arena empty/,
+    },
     // The invariant checks after every step catch this one; the lifecycle checks alone did not.
-    { name: 'pages marked for the pool but never DMA-mapped', setup: () => ({ provider: pages('no-dma-map'), params: MAP_SYNC }), expect: /has no live DMA mapping/ },
+    {
+      name: 'pages marked for the pool but never DMA-mapped',
+      setup: () => ({ provider: pages('no-dma-map'), params: MAP_SYNC }),
+      expect: /has no live DMA mapping/,
+    },
   ];
 
   for (const c of cases) {
     it(c.name, async () => {
       const msgs = await failures(c.setup, c.refusals);
       expect(msgs.length).toBeGreaterThan(0);
-      if (!msgs.some((m) => c.expect.test(m))) throw new Error(`no failure matches ${c.expect}:\n${msgs.join("\n")}`);
+      if (!msgs.some((m) => c.expect.test(m))) throw new Error(`no failure matches ${c.expect}:\n${msgs.join('\n')}`);
     });
   }
 });

@@ -146,7 +146,7 @@ describe('DmaDevice / IOMMU model', () => {
     expect(dev.faultLog.map((f) => f.op)).toEqual(['map', 'unmap', 'sync-for-device', 'sync-for-cpu', 'write', 'read']);
   });
 
-  describe('strict mode throws with the fault kind\'s errno (after counting it)', () => {
+  describe("strict mode throws with the fault kind's errno (after counting it)", () => {
     it('unmapped access: EFAULT', () => {
       const { dev } = setup(true);
       expect(codeOf(() => dev.write(IOVA_SLOT_BYTES, new Uint8Array(1)))).toBe('EFAULT');

@@ -168,7 +168,14 @@ describe('domain metadata grows with use', () => {
     const held = take(pages, 10);
     const prov = areaProvider(domain, 3000);
     expect(domain.table.capacity).toBeGreaterThanOrEqual(1 + 64 + 3000);
-    const iovs = createPagePool({ domain, dev: domain.createDevice('nic0'), provider: prov, flags: PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV, maxLen: 4096, poolSize: 4096 });
+    const iovs = createPagePool({
+      domain,
+      dev: domain.createDevice('nic0'),
+      provider: prov,
+      flags: PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV,
+      maxLen: 4096,
+      poolSize: 4096,
+    });
     const nms = take(iovs, 3000);
     for (const [i, iova] of [0x1000, 0x12345, 2 ** 44, 2 ** 50 + 4096, 7 * 4096].entries()) {
       mpSetDmaAddr(domain, nms[i], iova);

@@ -105,7 +105,7 @@ describe('MemoryDomain', () => {
   });
 
   describe('bytes()', () => {
-    it('returns the same cached view on every call, over the page\'s bytes', () => {
+    it("returns the same cached view on every call, over the page's bytes", () => {
       const dom = testDomain(4);
       const nm = dom.allocPages(1);
       const v = dom.bytes(nm);

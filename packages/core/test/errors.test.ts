@@ -38,7 +38,9 @@ describe('errors', () => {
   it('createPagePool with no argument, a typo in an option, a device of another domain: EINVAL, nothing listed', () => {
     const domain = testDomain(16);
     const other = testDomain(16);
-    expect(thrown(() => (createPagePool as (p?: PagePoolParams) => unknown)()).message).toBe('netmem: createPagePool takes an options object, got undefined (EINVAL)');
+    expect(thrown(() => (createPagePool as (p?: PagePoolParams) => unknown)()).message).toBe(
+      'netmem: createPagePool takes an options object, got undefined (EINVAL)',
+    );
     const typo = thrown(() => createPagePool({ domain, provider: onePageProvider(), poolsize: 64 } as PagePoolParams));
     expect(typo.code).toBe('EINVAL');
     expect(typo.message).toMatch(/createPagePool: unknown option "poolsize" \(known: domain, provider, dev, order, poolSize/);

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NETMEM_NULL, isNetIov } from '../src/index.js';
-import {
-  MAX_DESCS,
-  descOf,
-  genOf,
-  makeHandle,
-} from './helpers/internal.js';
+import { MAX_DESCS, descOf, genOf, makeHandle } from './helpers/internal.js';
 
 describe('netmem handles', () => {
   it('NULL is 0 and names descriptor 0', () => {

@@ -4,7 +4,19 @@
  * was; multi-step operations complete or change nothing.
  */
 import { describe, expect, it } from 'vitest';
-import { DMA_FROM_DEVICE, DMA_TO_DEVICE, MemoryDomain, NetNamespace, VirtualClock, createPagePool, isNetmemError, makeRegion, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV, allPools } from '../src/index.js';
+import {
+  DMA_FROM_DEVICE,
+  DMA_TO_DEVICE,
+  MemoryDomain,
+  NetNamespace,
+  VirtualClock,
+  createPagePool,
+  isNetmemError,
+  makeRegion,
+  PP_FLAG_DMA_MAP,
+  PP_FLAG_DMA_SYNC_DEV,
+  allPools,
+} from '../src/index.js';
 import { NetmemError } from '../src/provider.js';
 import { checkDomainInvariants, errnoOf, quietWorld } from '../src/testing.js';
 import { areaProvider, onePageProvider } from './helpers/test-provider.js';
@@ -137,15 +149,27 @@ describe('core: hostile input', () => {
     const devices = n.ns.allDevices().length;
     const pools = allPools(n.domain).length;
     const free = n.domain.freePages;
-    for (const o of [{ rxQueues: 1e8 }, { maxRxQueues: 2 ** 31 }, { ringSize: 2 ** 53 }, { rxQueues: 1.5 }, { name: 'a b' }, { name: 'x'.repeat(16) }, { headerSplit: 'yes' }, { dmaTracking: 'tree' }]) {
+    for (const o of [
+      { rxQueues: 1e8 },
+      { maxRxQueues: 2 ** 31 },
+      { ringSize: 2 ** 53 },
+      { rxQueues: 1.5 },
+      { name: 'a b' },
+      { name: 'x'.repeat(16) },
+      { headerSplit: 'yes' },
+      { dmaTracking: 'tree' },
+    ]) {
       expect(errnoOf(() => n.ns.createNetdevsim(o as never))).toBe('EINVAL');
     }
     expect(n.ns.allDevices().length).toBe(devices);
     // A provider whose third pool refuses to start: the second of three queues cannot open.
     let inits = 0;
-    const flaky = { ...onePageProvider(), init(): void {
-      if (++inits === 3) throw new NetmemError('ENOMEM', 'no memory for queue 1');
-    } };
+    const flaky = {
+      ...onePageProvider(),
+      init(): void {
+        if (++inits === 3) throw new NetmemError('ENOMEM', 'no memory for queue 1');
+      },
+    };
     const ns2 = new NetNamespace(n.domain, { pageProvider: flaky });
     expect(errnoOf(() => ns2.createNetdevsim({ name: 'eth9', rxQueues: 3, ringSize: 8, headerSplit: true }))).toBe('ENOMEM');
     expect(ns2.allDevices().length).toBe(1); // loopback only: nothing announced
@@ -170,7 +194,14 @@ describe('core: hostile input', () => {
     const { dev } = quietWorld();
     const region = makeRegion('r', new SharedArrayBuffer(8 * 4096));
     const counters = dev.counters();
-    for (const [off, len] of [[NaN, 4096], [0.5, 4096], [0, NaN], [0, 1.5], [-1, 4096]]) expect(errnoOf(() => dev.map(region, off, len, DMA_FROM_DEVICE))).toBe('EINVAL');
+    for (const [off, len] of [
+      [NaN, 4096],
+      [0.5, 4096],
+      [0, NaN],
+      [0, 1.5],
+      [-1, 4096],
+    ])
+      expect(errnoOf(() => dev.map(region, off, len, DMA_FROM_DEVICE))).toBe('EINVAL');
     expect(errnoOf(() => dev.map(region, 0, 4096, 200))).toBe('EINVAL');
     expect(dev.counters()).toEqual(counters);
     const iova = dev.map(region, 0, 8 * 4096, DMA_FROM_DEVICE);

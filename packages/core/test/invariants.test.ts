@@ -1,26 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import {
-  NetmemError,
-  PP_FLAG_DMA_MAP,
-  PP_FLAG_DMA_SYNC_DEV,
-  Place,
-  createPagePool,
-  type DmaTracking,
-  type VirtualClock,
-} from '../src/index.js';
-import {
-  assertDomainInvariants,
-  assertPoolInvariants,
-  checkDomainInvariants,
-  checkPoolInvariants,
-} from '../src/testing.js';
+import { NetmemError, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV, Place, createPagePool, type DmaTracking, type VirtualClock } from '../src/index.js';
+import { assertDomainInvariants, assertPoolInvariants, checkDomainInvariants, checkPoolInvariants } from '../src/testing.js';
 import { descOf, internals } from './helpers/internal.js';
 import { areaProvider, onePageProvider, testDomain } from './helpers/test-provider.js';
 
 function setup(tracking: DmaTracking = 'xarray') {
   const dom = testDomain(64);
   const dev = dom.createDevice('nic0');
-  const pool = createPagePool({ domain: dom, dev, provider: onePageProvider(), flags: PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV, maxLen: 4096, dmaTracking: tracking, poolSize: 8 });
+  const pool = createPagePool({
+    domain: dom,
+    dev,
+    provider: onePageProvider(),
+    flags: PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV,
+    maxLen: 4096,
+    dmaTracking: tracking,
+    poolSize: 8,
+  });
   // Two in the ring, one in the cache, one handed out.
   const nms = [pool.allocNetmems(), pool.allocNetmems(), pool.allocNetmems(), pool.allocNetmems()];
   pool.putNetmem(nms[0]);

@@ -90,33 +90,30 @@ describe('PageAllocator (buddy)', () => {
 
   it('property: random alloc/free never overlaps and always merges back', () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.record({ alloc: fc.boolean(), order: fc.integer({ min: 0, max: 4 }), pick: fc.nat() }), { maxLength: 80 }),
-        (ops) => {
-          const a = new PageAllocator(0, 256);
-          const used = new Uint8Array(256);
-          const held: [number, number][] = [];
-          for (const op of ops) {
-            if (op.alloc || held.length === 0) {
-              const pfn = a.alloc(op.order);
-              if (pfn < 0) continue;
-              for (let i = pfn; i < pfn + (1 << op.order); i++) {
-                expect(used[i]).toBe(0);
-                used[i] = 1;
-              }
-              held.push([pfn, op.order]);
-            } else {
-              const [pfn, order] = held.splice(op.pick % held.length, 1)[0];
-              for (let i = pfn; i < pfn + (1 << order); i++) used[i] = 0;
-              a.release(pfn, order);
+      fc.property(fc.array(fc.record({ alloc: fc.boolean(), order: fc.integer({ min: 0, max: 4 }), pick: fc.nat() }), { maxLength: 80 }), (ops) => {
+        const a = new PageAllocator(0, 256);
+        const used = new Uint8Array(256);
+        const held: [number, number][] = [];
+        for (const op of ops) {
+          if (op.alloc || held.length === 0) {
+            const pfn = a.alloc(op.order);
+            if (pfn < 0) continue;
+            for (let i = pfn; i < pfn + (1 << op.order); i++) {
+              expect(used[i]).toBe(0);
+              used[i] = 1;
             }
-            expect(a.freePages).toBe(256 - used.reduce((s, v) => s + v, 0));
+            held.push([pfn, op.order]);
+          } else {
+            const [pfn, order] = held.splice(op.pick % held.length, 1)[0];
+            for (let i = pfn; i < pfn + (1 << order); i++) used[i] = 0;
+            a.release(pfn, order);
           }
-          for (const [pfn, order] of held) a.release(pfn, order);
-          expect(a.freePages).toBe(256);
-          expect(a.alloc(8)).toBe(0);
-        },
-      ),
+          expect(a.freePages).toBe(256 - used.reduce((s, v) => s + v, 0));
+        }
+        for (const [pfn, order] of held) a.release(pfn, order);
+        expect(a.freePages).toBe(256);
+        expect(a.alloc(8)).toBe(0);
+      }),
       { numRuns: 150 },
     );
   });

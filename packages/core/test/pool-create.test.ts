@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  MemoryDomain,
+  type MemoryDomain,
   NetmemError,
   PP_FLAG_ALLOW_UNREADABLE_NETMEM,
   PP_FLAG_DMA_MAP,

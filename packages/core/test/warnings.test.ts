@@ -11,7 +11,14 @@ import { onePageProvider } from './helpers/test-provider.js';
 describe('structured warnings', () => {
   it('mem-provider init failure: provider, errno and code', () => {
     const w = quietWorld();
-    const refusing: MemoryProviderOps = { ...onePageProvider(), name: 'refuser', pagePath: false, init: () => { throw new NetmemError('EOPNOTSUPP', 'no'); } };
+    const refusing: MemoryProviderOps = {
+      ...onePageProvider(),
+      name: 'refuser',
+      pagePath: false,
+      init: () => {
+        throw new NetmemError('EOPNOTSUPP', 'no');
+      },
+    };
     expect(() => createPagePool({ domain: w.domain, dev: w.dev, provider: refusing, flags: 3, maxLen: 4096 })).toThrow();
     expect(w.warningsOf('mem-provider-init')).toEqual([
       { kind: 'mem-provider-init', message: expect.stringContaining('refuser'), provider: 'refuser', code: 'EOPNOTSUPP', errno: -95 },
@@ -32,7 +39,14 @@ describe('structured warnings', () => {
     stuck.destroy();
     w.clock.advance(61_000);
     const [stall] = w.warningsOf('stalled-pool');
-    expect(stall).toEqual({ kind: 'stalled-pool', message: expect.stringContaining(`id ${stuck.id}, 1 inflight 60 sec`), poolId: stuck.id, inflight: 1, seconds: 60, places: { 'handed-out': 1 } });
+    expect(stall).toEqual({
+      kind: 'stalled-pool',
+      message: expect.stringContaining(`id ${stuck.id}, 1 inflight 60 sec`),
+      poolId: stuck.id,
+      inflight: 1,
+      seconds: 60,
+      places: { 'handed-out': 1 },
+    });
   });
 
   it('a pp refcount below zero: the full handle (generation bits included) and the count', () => {

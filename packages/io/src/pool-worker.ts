@@ -63,9 +63,11 @@ export interface PoolWorkerStats {
 }
 
 /** Atomics.waitAsync (V8 has it in Node 20; TypeScript's ES2022 library does not declare it). */
-const waitAsync = (Atomics as unknown as {
-  waitAsync(a: Int32Array, index: number, value: number, timeout?: number): { async: false; value: string } | { async: true; value: Promise<string> };
-}).waitAsync;
+const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(a: Int32Array, index: number, value: number, timeout?: number): { async: false; value: string } | { async: true; value: Promise<string> };
+  }
+).waitAsync;
 
 /** Entries of the hand-out offset cache (log2). */
 const OFFSET_BITS = 12;
@@ -145,7 +147,8 @@ export class PoolWorker {
     if ((capacity & (capacity - 1)) !== 0) E.expected('capacity must be a power of two', capacity);
     const timeout = E.int(opts.startTimeoutMs ?? 30000, 'startTimeoutMs', 1, 600_000);
     const storage = pool.domain.storage.buffer;
-    if (!(storage instanceof SharedArrayBuffer)) E.fail('EINVAL', `pool ${pool.id}'s domain keeps its pages in private memory (sharedMemory: false): a worker cannot read them`);
+    if (!(storage instanceof SharedArrayBuffer))
+      E.fail('EINVAL', `pool ${pool.id}'s domain keeps its pages in private memory (sharedMemory: false): a worker cannot read them`);
     const url = script instanceof URL ? script : script.startsWith('file:') ? new URL(script) : pathToFileURL(resolvePath(script));
     const ring = attachReturnRing(pool, capacity); // EINVAL when the pool is being destroyed
     const handOut = new SharedArrayBuffer(handOutBytes(capacity));
@@ -169,7 +172,10 @@ export class PoolWorker {
     if (!ready) {
       await worker.terminate();
       const x = await pw.exited;
-      E.fail('EIO', `the pool worker ${url.href} must open its port within ${timeout} ms${x.error ? `; it failed: ${x.error.message}` : `; it exited with code ${x.code}`}`);
+      E.fail(
+        'EIO',
+        `the pool worker ${url.href} must open its port within ${timeout} ms${x.error ? `; it failed: ${x.error.message}` : `; it exited with code ${x.code}`}`,
+      );
     }
     return pw;
   }

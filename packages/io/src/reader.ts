@@ -250,7 +250,7 @@ export class PooledReader {
       return false;
     }
     this.inCallback = false;
-    if (this.closed || (this.sock !== null && this.sock.destroyed)) return false;
+    if (this.closed || this.sock?.destroyed) return false;
     if (next === 0) {
       this.fail(E.error('ENOMEM', 'a read landed while the reader had no spare buffer: resume the reader, not its socket'));
       return false;

@@ -47,24 +47,28 @@ function relay(w: World, port: number, to: net.Socket | null, pauseOnFull: boole
   const proof: Proof = { reads: 0, pendingSeen: 0, violations: [] };
   return new Promise((resolve) => {
     let writer: ZeroCopyWriter;
-    const reader: PooledReader = PooledReader.connect(w.pool, { host: '127.0.0.1', port }, {
-      onRead(nm, _bytes, length) {
-        proof.reads++;
-        if (writer.isPending(nm)) proof.violations.push(`read into ${nm} while its write was pending`);
-        proof.pendingSeen = Math.max(proof.pendingSeen, writer.pending);
-        // Every buffer still being written: the user's (held by the writer), with its reference.
-        for (const p of writer.pendingBuffers()) {
-          const where = whereIs(w.domain, p);
-          if (where.place !== 'user' || where.ppRef < 1 || where.poolId !== w.pool.id) proof.violations.push(`pending ${p} is ${JSON.stringify(where)}`);
-        }
-        if (!writer.write(nm, length) && pauseOnFull) {
-          reader.pause();
-          writer.socket.once('drain', () => reader.resume());
-        }
+    const reader: PooledReader = PooledReader.connect(
+      w.pool,
+      { host: '127.0.0.1', port },
+      {
+        onRead(nm, _bytes, length) {
+          proof.reads++;
+          if (writer.isPending(nm)) proof.violations.push(`read into ${nm} while its write was pending`);
+          proof.pendingSeen = Math.max(proof.pendingSeen, writer.pending);
+          // Every buffer still being written: the user's (held by the writer), with its reference.
+          for (const p of writer.pendingBuffers()) {
+            const where = whereIs(w.domain, p);
+            if (where.place !== 'user' || where.ppRef < 1 || where.poolId !== w.pool.id) proof.violations.push(`pending ${p} is ${JSON.stringify(where)}`);
+          }
+          if (!writer.write(nm, length) && pauseOnFull) {
+            reader.pause();
+            writer.socket.once('drain', () => reader.resume());
+          }
+        },
+        onEnd: () => writer.socket.end(),
+        onClose: () => resolve({ reader, writer, proof }),
       },
-      onEnd: () => writer.socket.end(),
-      onClose: () => resolve({ reader, writer, proof }),
-    });
+    );
     writer = new ZeroCopyWriter(w.pool, to ?? reader.socket!);
   });
 }
@@ -132,16 +136,20 @@ describe('zero-copy echo and forward', () => {
     let violations = 0;
     await within(
       new Promise<void>((resolve) => {
-        const reader: PooledReader = PooledReader.connect(w.pool, { host: '127.0.0.1', port: srv.port }, {
-          onRead(nm, bytes, length) {
-            if (inFlight.has(nm)) violations++; // the kernel may still be reading this buffer
-            inFlight.add(nm);
-            reader.socket!.write(bytes.subarray(0, length), () => inFlight.delete(nm));
-            reader.put(nm); // wrong: the write may not have happened yet
+        const reader: PooledReader = PooledReader.connect(
+          w.pool,
+          { host: '127.0.0.1', port: srv.port },
+          {
+            onRead(nm, bytes, length) {
+              if (inFlight.has(nm)) violations++; // the kernel may still be reading this buffer
+              inFlight.add(nm);
+              reader.socket!.write(bytes.subarray(0, length), () => inFlight.delete(nm));
+              reader.put(nm); // wrong: the write may not have happened yet
+            },
+            onEnd: () => reader.socket!.end(),
+            onClose: () => resolve(),
           },
-          onEnd: () => reader.socket!.end(),
-          onClose: () => resolve(),
-        });
+        );
       }),
       20_000,
       'control',

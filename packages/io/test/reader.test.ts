@@ -19,14 +19,18 @@ function readAll(
 ): Promise<{ reader: PooledReader; bytes: number; error: Error | null }> {
   return new Promise((resolve) => {
     let offset = 0;
-    const reader: PooledReader = PooledReader.connect(w.pool, { host: '127.0.0.1', port }, {
-      ...extra,
-      onRead(nm, bytes, length) {
-        onRead(nm, bytes, length, offset, reader);
-        offset += length;
+    const reader: PooledReader = PooledReader.connect(
+      w.pool,
+      { host: '127.0.0.1', port },
+      {
+        ...extra,
+        onRead(nm, bytes, length) {
+          onRead(nm, bytes, length, offset, reader);
+          offset += length;
+        },
+        onClose: (error) => resolve({ reader, bytes: offset, error }),
       },
-      onClose: (error) => resolve({ reader, bytes: offset, error }),
-    });
+    );
   });
 }
 
@@ -143,7 +147,11 @@ describe('PooledReader', () => {
     const total = 1 << 20;
     const srv = await patternServer(total);
     const held: { nm: number; length: number; offset: number }[] = [];
-    const r = await within(readAll(w, srv.port, (nm, _b, length, offset) => held.push({ nm, length, offset })), 10_000, 'close');
+    const r = await within(
+      readAll(w, srv.port, (nm, _b, length, offset) => held.push({ nm, length, offset })),
+      10_000,
+      'close',
+    );
     await srv.close();
     expect(r.error).toBeNull();
     expect(r.bytes).toBe(total);
@@ -236,7 +244,7 @@ describe('PooledReader', () => {
     finalChecks(w);
   }, 20_000);
 
-  it('checked mode: the ledger shows the reader\'s buffers as driver-ring and the application\'s as user; double and stale puts throw from the pool', async () => {
+  it("checked mode: the ledger shows the reader's buffers as driver-ring and the application's as user; double and stale puts throw from the pool", async () => {
     const w = world({ buffers: 16, checked: true });
     const srv = await patternServer(4 << 20);
     let seen: Record<string, number> | null = null;
@@ -273,7 +281,7 @@ describe('PooledReader', () => {
     finalChecks(w);
   }, 20_000);
 
-  it('an onRead that throws ends the socket with its error; the buffer stays the application\'s', async () => {
+  it("an onRead that throws ends the socket with its error; the buffer stays the application's", async () => {
     const w = world({ buffers: 16 });
     const srv = await patternServer(8 << 20);
     let first = 0;

@@ -36,21 +36,28 @@ describe('server-side sockets on Node 20', () => {
     expect(dataBytes).toBe(200_000);
   }, 20_000);
 
-  it('an accepted connection passed as a child\'s fd 3 is read with PooledReader.fromFd, byte-exact', async () => {
+  it("an accepted connection passed as a child's fd 3 is read with PooledReader.fromFd, byte-exact", async () => {
     const total = 8 << 20;
     let child!: Promise<string>;
-    const srv = await server((s) => {
-      // The child gets its own copy of the descriptor; the parent lets go of its handle at once.
-      const p = spawn(process.execPath, ['--conditions=@netmem/source', '--import', 'tsx', new URL('./fixtures/fd-child.ts', import.meta.url).pathname, String(TAPE.seed)], {
-        stdio: ['ignore', 'pipe', 'inherit', s],
-      });
-      s.destroy();
-      child = new Promise((resolve, reject) => {
-        let out = '';
-        p.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-        p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`fd-child exited with ${code}: ${out}`))));
-      });
-    }, { pauseOnConnect: true });
+    const srv = await server(
+      (s) => {
+        // The child gets its own copy of the descriptor; the parent lets go of its handle at once.
+        const p = spawn(
+          process.execPath,
+          ['--conditions=@netmem/source', '--import', 'tsx', new URL('./fixtures/fd-child.ts', import.meta.url).pathname, String(TAPE.seed)],
+          {
+            stdio: ['ignore', 'pipe', 'inherit', s],
+          },
+        );
+        s.destroy();
+        child = new Promise((resolve, reject) => {
+          let out = '';
+          p.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+          p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`fd-child exited with ${code}: ${out}`))));
+        });
+      },
+      { pauseOnConnect: true },
+    );
     const c = net.connect(srv.port, '127.0.0.1');
     c.on('error', () => {});
     await new Promise<void>((res) => c.once('connect', () => res()));

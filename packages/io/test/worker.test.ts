@@ -16,19 +16,23 @@ const VERIFY = new URL('./fixtures/verify-worker.ts', import.meta.url);
 /** Streams `total` bytes through a reader whose every buffer goes to `pw`. */
 function streamToWorker(w: World, pw: PoolWorker, port: number): Promise<{ reader: PooledReader; error: Error | null }> {
   return new Promise((resolve) => {
-    const reader: PooledReader = PooledReader.connect(w.pool, { host: '127.0.0.1', port }, {
-      onRead(nm, _bytes, length) {
-        if (pw.ended) {
-          // The worker is gone (crashed): keep the buffer ours, and stop.
-          reader.put(nm);
-          reader.close(new Error('the pool worker ended'));
-          return;
-        }
-        if (!pw.send(nm, length)) throw new Error('hand-out refused');
+    const reader: PooledReader = PooledReader.connect(
+      w.pool,
+      { host: '127.0.0.1', port },
+      {
+        onRead(nm, _bytes, length) {
+          if (pw.ended) {
+            // The worker is gone (crashed): keep the buffer ours, and stop.
+            reader.put(nm);
+            reader.close(new Error('the pool worker ended'));
+            return;
+          }
+          if (!pw.send(nm, length)) throw new Error('hand-out refused');
+        },
+        waitForBuffers: () => pw.whenReturned(50),
+        onClose: (error) => resolve({ reader, error }),
       },
-      waitForBuffers: () => pw.whenReturned(50),
-      onClose: (error) => resolve({ reader, error }),
-    });
+    );
   });
 }
 

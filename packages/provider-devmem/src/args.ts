@@ -12,7 +12,7 @@ export const U32_MAX = 0xffffffff;
 
 /** True when `v` is an integer 0..2^32-1 (a valid u32). */
 export function isU32(v: unknown): v is number {
-  return typeof v === 'number' && (v >>> 0) === v;
+  return typeof v === 'number' && v >>> 0 === v;
 }
 
 /** `v` when it is a u32; otherwise EINVAL naming `name`. */

@@ -167,7 +167,8 @@ export class DmabufBinding implements NetIovOwner, DmabufProviderBinding {
 
   /** Handle of net_iov `idx` (an integer 0..size-1, EINVAL otherwise). */
   netIov(idx: number): number {
-    if (typeof idx !== 'number' || (idx >>> 0) !== idx || idx >= this.handles.length) E.expected(`a net_iov index of binding ${this.id} must be an integer 0..${this.handles.length - 1}`, idx);
+    if (typeof idx !== 'number' || idx >>> 0 !== idx || idx >= this.handles.length)
+      E.expected(`a net_iov index of binding ${this.id} must be an integer 0..${this.handles.length - 1}`, idx);
     return this.handles[idx];
   }
 
@@ -272,7 +273,10 @@ export class DmabufBinding implements NetIovOwner, DmabufProviderBinding {
       E.fail('EINVAL', `binding ${this.id} serves ${this.netdev.name}: expected that netdev, got ${netdev.name}`);
     }
     if (this.dev === null || netdev.dev !== this.dev) {
-      E.fail('EINVAL', `binding ${this.id} is mapped for ${this.dev?.name ?? 'no device (forgotten)'}: expected a netdev on that DMA device, got ${netdev.name} on ${netdev.dev?.name ?? 'none'}`);
+      E.fail(
+        'EINVAL',
+        `binding ${this.id} is mapped for ${this.dev?.name ?? 'no device (forgotten)'}: expected a netdev on that DMA device, got ${netdev.name} on ${netdev.dev?.name ?? 'none'}`,
+      );
     }
     mpOpenRxq(netdev, idx, this.provider);
     this.netdev = netdev;
@@ -295,7 +299,10 @@ export class DmabufBinding implements NetIovOwner, DmabufProviderBinding {
         mpCloseRxq(nd, q.index, this.provider);
       } catch (e) {
         // The kernel WARNs and goes on: the binding must still be let go of.
-        this.domain.warn('devmem-unbind', `provider-devmem: closing ${nd.name} rx queue ${q.index}: ${(e as Error).message}`, { bindingId: this.id, ...errnoFacts(e) });
+        this.domain.warn('devmem-unbind', `provider-devmem: closing ${nd.name} rx queue ${q.index}: ${(e as Error).message}`, {
+          bindingId: this.id,
+          ...errnoFacts(e),
+        });
       }
     }
     this.put();
@@ -331,7 +338,11 @@ export class DmabufBinding implements NetIovOwner, DmabufProviderBinding {
     const out = this.chunks.total - this.chunks.free;
     if (out !== 0) {
       this.leaked += out;
-      this.domain.warn('devmem-leak', `provider-devmem: destroying dmabuf binding ${this.id} with outstanding net_iovs: total=${this.chunks.total}, free=${this.chunks.free}`, { bindingId: this.id, value: out });
+      this.domain.warn(
+        'devmem-leak',
+        `provider-devmem: destroying dmabuf binding ${this.id} with outstanding net_iovs: total=${this.chunks.total}, free=${this.chunks.free}`,
+        { bindingId: this.id, value: out },
+      );
     }
     this.unmapAll();
     this.dev = null;
@@ -347,7 +358,9 @@ export class DmabufBinding implements NetIovOwner, DmabufProviderBinding {
       try {
         fn();
       } catch (e) {
-        this.domain.warn('devmem-hook', `provider-devmem: an onFreed hook of binding ${this.id} threw: ${(e as Error)?.message ?? String(e)}`, { bindingId: this.id });
+        this.domain.warn('devmem-hook', `provider-devmem: an onFreed hook of binding ${this.id} threw: ${(e as Error)?.message ?? String(e)}`, {
+          bindingId: this.id,
+        });
       }
     }
   }
@@ -392,7 +405,7 @@ function checkBindingArgs(domain: MemoryDomain, dev: DmaDevice, dmabuf: Dmabuf, 
  */
 export function lookupBinding(domain: MemoryDomain, id: number): DmabufBinding | undefined {
   domainArg(domain, 'lookupBinding');
-  if (typeof id !== 'number' || (id >>> 0) !== id) return undefined;
+  if (typeof id !== 'number' || id >>> 0 !== id) return undefined;
   return bindings.lookup(domain, id);
 }
 

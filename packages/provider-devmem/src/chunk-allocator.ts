@@ -72,7 +72,7 @@ export class ChunkAllocator {
 
   /** First net_iov index (global, over all chunks) of chunk `c`. */
   chunkStart(c: number): number {
-    if (typeof c !== 'number' || (c >>> 0) !== c || c >= this.start.length) E.expected(`a chunk number must be an integer 0..${this.start.length - 1}`, c);
+    if (typeof c !== 'number' || c >>> 0 !== c || c >= this.start.length) E.expected(`a chunk number must be an integer 0..${this.start.length - 1}`, c);
     return this.start[c];
   }
 
@@ -95,8 +95,8 @@ export class ChunkAllocator {
    */
   release(c: number, idx: number): void {
     const n = this.size.length;
-    if (typeof c !== 'number' || (c >>> 0) !== c || c >= n) E.expected(`release needs a chunk number 0..${n - 1}`, c);
-    if (typeof idx !== 'number' || (idx >>> 0) !== idx || idx < this.start[c] || idx >= this.start[c] + this.size[c]) {
+    if (typeof c !== 'number' || c >>> 0 !== c || c >= n) E.expected(`release needs a chunk number 0..${n - 1}`, c);
+    if (typeof idx !== 'number' || idx >>> 0 !== idx || idx < this.start[c] || idx >= this.start[c] + this.size[c]) {
       E.expected(`release needs a net_iov index of chunk ${c} (${this.start[c]}..${this.start[c] + this.size[c] - 1})`, idx);
     }
     if (this.onFree[idx] !== 0) E.fail('EALREADY', `net_iov ${idx} freed twice: expected one in use, got one already on the freelist`);
@@ -108,7 +108,7 @@ export class ChunkAllocator {
 
   /** True when net_iov `idx` is on a freelist. */
   isFree(idx: number): boolean {
-    if (typeof idx !== 'number' || (idx >>> 0) !== idx || idx >= this.total) E.expected(`a net_iov index must be an integer 0..${this.total - 1}`, idx);
+    if (typeof idx !== 'number' || idx >>> 0 !== idx || idx >= this.total) E.expected(`a net_iov index must be an integer 0..${this.total - 1}`, idx);
     return this.onFree[idx] !== 0;
   }
 

@@ -115,7 +115,13 @@ function checkTcp(sk: TcpSocket): void {
 
 /** optlen % sizeof(struct dmabuf_token) and the 128-entry limit, else EINVAL. */
 function checkOptlen(optlen: number): void {
-  if (typeof optlen !== 'number' || !Number.isInteger(optlen) || optlen < 0 || optlen % DMABUF_TOKEN_SIZE !== 0 || optlen > DMABUF_TOKEN_SIZE * MAX_DONTNEED_TOKENS) {
+  if (
+    typeof optlen !== 'number' ||
+    !Number.isInteger(optlen) ||
+    optlen < 0 ||
+    optlen % DMABUF_TOKEN_SIZE !== 0 ||
+    optlen > DMABUF_TOKEN_SIZE * MAX_DONTNEED_TOKENS
+  ) {
     E.expected(`DONTNEED optlen must be a multiple of ${DMABUF_TOKEN_SIZE} in 0..${DMABUF_TOKEN_SIZE * MAX_DONTNEED_TOKENS}`, optlen);
   }
 }

@@ -87,7 +87,7 @@ export class NetdevNlSocket {
     for (let i = 0; i < req.queues.length; i++) E.options(req.queues[i], `bind-rx queue entry ${i}`, ['id', 'type'], false);
     if (this.closed) E.fail('EBADF', 'bind-rx needs an open netlink socket, got a closed one');
     const nd = this.ns.deviceByIfindex(req.ifindex);
-    if (!nd || nd.regState !== 'registered') E.fail('ENODEV', `bind-rx needs a registered netdev, got ifindex ${req.ifindex}, which names none`);
+    if (nd?.regState !== 'registered') E.fail('ENODEV', `bind-rx needs a registered netdev, got ifindex ${req.ifindex}, which names none`);
     if (!nd.ops) E.fail('EOPNOTSUPP', `bind-rx needs a netdev with queue management ops, got ${nd.name}, which has none`);
     // netdev_nl_read_rxq_bitmap: a set, so duplicates collapse and binding goes in index order.
     const want = new Set<number>();

@@ -76,7 +76,11 @@ export function dmabufProvider(binding: DmabufProviderBinding): MemoryProviderOp
       if (!isNetIov(nm) || ppRefCount(domain, nm) !== 1) {
         // Kernel: WARN_ON_ONCE and keep it (a leak rather than a corrupt freelist).
         const r = ppRefCount(domain, nm);
-        mpWarnOnce(pool, 'devmem-release', 'devmem-release', `provider-devmem: release of netmem ${nm} with pp refcount ${r}`, { netmem: nm, value: r, bindingId: binding.id });
+        mpWarnOnce(pool, 'devmem-release', 'devmem-release', `provider-devmem: release of netmem ${nm} with pp refcount ${r}`, {
+          netmem: nm,
+          value: r,
+          bindingId: binding.id,
+        });
         return false;
       }
       mpClearPool(pool, nm);

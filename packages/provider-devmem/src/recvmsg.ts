@@ -146,7 +146,7 @@ function checkRecvArgs(sk: TcpSocket, buf: Uint8Array, opts: DevmemRecvOptions):
   }
   if (!(opts.cmsgs instanceof DevmemCmsgBuffer)) E.expected('recvmsg cmsgs must be a control buffer (a DevmemCmsgBuffer)', opts.cmsgs, 'EFAULT');
   const flags = opts.flags;
-  if (flags !== undefined && (typeof flags !== 'number' || (flags >>> 0) !== flags)) E.expected('recvmsg flags must be an integer 0..0xffffffff', flags);
+  if (flags !== undefined && (typeof flags !== 'number' || flags >>> 0 !== flags)) E.expected('recvmsg flags must be an integer 0..0xffffffff', flags);
   const len = opts.len;
   if (len !== undefined && (typeof len !== 'number' || !Number.isInteger(len) || len < 0 || len > buf.length)) {
     E.expected(`recvmsg len must be an integer 0..${buf.length} (the buffer's length)`, len);

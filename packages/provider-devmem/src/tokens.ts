@@ -176,7 +176,6 @@ export class DevmemTokens implements SocketExtension {
   }
 }
 
-
 /**
  * The devmem token table of a socket, if it has one.
  * @category Socket API

@@ -36,13 +36,24 @@ describe('bind-rx errors, in order', () => {
     const dmabuf = w.dmabuf();
     expect(codeOf(() => w.nl.bindRx({ ifindex: w.nd.ifindex, dmabuf, queues: [{ type: 'rx' }] }))).toBe('EINVAL');
     expect(codeOf(() => w.nl.bindRx({ ifindex: w.nd.ifindex, dmabuf, queues: [{ id: 0 }] }))).toBe('EINVAL');
-    expect(codeOf(() => w.nl.bindRx({ ifindex: w.nd.ifindex, dmabuf, queues: [{ id: 0, type: 'rx' }, { id: 1, type: 'tx' }] }))).toBe('EINVAL');
+    expect(
+      codeOf(() =>
+        w.nl.bindRx({
+          ifindex: w.nd.ifindex,
+          dmabuf,
+          queues: [
+            { id: 0, type: 'rx' },
+            { id: 1, type: 'tx' },
+          ],
+        }),
+      ),
+    ).toBe('EINVAL');
     expect(codeOf(() => w.nl.bindRx({ ifindex: w.nd.ifindex, dmabuf, queues: [{ id: 2, type: 'rx' }] }))).toBe('EINVAL');
     expect(dev.counters().maps).toBe(maps);
     expect(listedBindings(w.domain)).toEqual([]);
   });
 
-  it("each queue goes through mpOpenRxq: header split, threshold, XDP, bound, AF_XDP, ENODATA, restart failure", () => {
+  it('each queue goes through mpOpenRxq: header split, threshold, XDP, bound, AF_XDP, ENODATA, restart failure', () => {
     const w = world();
     const q0 = [{ id: 0, type: 'rx' as const }];
     const noSplit = w.ns.createNetdevsim({ headerSplit: false });
@@ -76,7 +87,18 @@ describe('bind-rx errors, in order', () => {
     const live = dev.liveMappings;
     w.nd.rxQueues[1].xsk = true;
     const dmabuf = w.dmabuf(256, 64);
-    expect(codeOf(() => w.nl.bindRx({ ifindex: w.nd.ifindex, dmabuf, queues: [{ id: 1, type: 'rx' }, { id: 0, type: 'rx' }] }))).toBe('EBUSY');
+    expect(
+      codeOf(() =>
+        w.nl.bindRx({
+          ifindex: w.nd.ifindex,
+          dmabuf,
+          queues: [
+            { id: 1, type: 'rx' },
+            { id: 0, type: 'rx' },
+          ],
+        }),
+      ),
+    ).toBe('EBUSY');
     expect(w.nd.rxQueues[0].mp).toBeNull();
     expect(w.drv.pool(0)!.provider.name).toBe('pages');
     expect(w.nl.bindings).toEqual([]);

@@ -86,10 +86,30 @@ describe('DONTNEED', () => {
     const w = world();
     w.bind();
     const sk = holdTokens(w, 10);
-    expect(dontneed(sk, [{ tokenStart: 0, tokenCount: 1 }, { tokenStart: 500, tokenCount: 3 }])).toBe(0);
-    expect(dontneed(sk, [{ tokenStart: 1, tokenCount: 2 }, { tokenStart: 1, tokenCount: 3 }])).toBe(3);
-    expect(dontneed(sk, [{ tokenStart: 100000, tokenCount: 1024 }, { tokenStart: 4, tokenCount: 7 }])).toBe(0);
-    expect(dontneed(sk, [{ tokenStart: 100000, tokenCount: 1020 }, { tokenStart: 4, tokenCount: 7 }])).toBe(4);
+    expect(
+      dontneed(sk, [
+        { tokenStart: 0, tokenCount: 1 },
+        { tokenStart: 500, tokenCount: 3 },
+      ]),
+    ).toBe(0);
+    expect(
+      dontneed(sk, [
+        { tokenStart: 1, tokenCount: 2 },
+        { tokenStart: 1, tokenCount: 3 },
+      ]),
+    ).toBe(3);
+    expect(
+      dontneed(sk, [
+        { tokenStart: 100000, tokenCount: 1024 },
+        { tokenStart: 4, tokenCount: 7 },
+      ]),
+    ).toBe(0);
+    expect(
+      dontneed(sk, [
+        { tokenStart: 100000, tokenCount: 1020 },
+        { tokenStart: 4, tokenCount: 7 },
+      ]),
+    ).toBe(4);
     expect(devmemTokens(sk)!.held).toBe(3);
     expect(dontneed(sk, [{ tokenStart: 0xffffffff, tokenCount: 12 }])).toBe(3);
     sk.close();

@@ -1,5 +1,14 @@
 /** Shared set-up for the devmem tests: a namespace with a header-split netdevsim, a control socket and a dmabuf. */
-import { Dmabuf, NetNamespace, type MemoryDomain, type NetDevice, type NetdevsimDriver, type NetmemWarning, type TcpSocket, type VirtualClock } from '@netmem/core';
+import {
+  Dmabuf,
+  NetNamespace,
+  type MemoryDomain,
+  type NetDevice,
+  type NetdevsimDriver,
+  type NetmemWarning,
+  type TcpSocket,
+  type VirtualClock,
+} from '@netmem/core';
 import { quietWorld } from '@netmem/core/testing';
 import { pagesProvider } from '@netmem/provider-pages';
 import { NetdevNlSocket, type DmabufBinding } from '../src/index.js';
@@ -32,7 +41,12 @@ export function world(o: WorldOptions = {}): World {
   // The quiet world gives the domain (virtual clock, warnings captured); the namespace's netdevsim brings its own DMA device.
   const { domain, clock, warnings: warns } = quietWorld({ pages: o.pages ?? 2048, netIovs: o.netIovs ?? 65536, checked: o.checked ?? false });
   const ns = new NetNamespace(domain, { pageProvider: pagesProvider() });
-  const nd = ns.createNetdevsim({ rxQueues: o.rxQueues ?? 2, headerSplit: o.headerSplit ?? true, ringSize: o.ringSize ?? 64, strictIommu: o.strictIommu ?? true });
+  const nd = ns.createNetdevsim({
+    rxQueues: o.rxQueues ?? 2,
+    headerSplit: o.headerSplit ?? true,
+    ringSize: o.ringSize ?? 64,
+    strictIommu: o.strictIommu ?? true,
+  });
   const drv = ns.driver(nd);
   const nl = new NetdevNlSocket(ns);
   const w: World = {

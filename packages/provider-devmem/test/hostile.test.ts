@@ -171,7 +171,10 @@ describe('setsockopt(SO_DEVMEM_DONTNEED)', () => {
       [{ tokenStart: 2 ** 32, tokenCount: 1 }],
       [{ tokenStart: 1, tokenCount: 1, extra: 1 }],
       // A good entry first: still nothing freed.
-      [{ tokenStart: 1, tokenCount: 2 }, { tokenStart: '1', tokenCount: 1 }],
+      [
+        { tokenStart: 1, tokenCount: 2 },
+        { tokenStart: '1', tokenCount: 1 },
+      ],
       Array.from({ length: 129 }, () => ({ tokenStart: 1, tokenCount: 1 })),
     ];
     for (const e of bads) expect(codeOf(() => dontneed(sk, e))).toBe('EINVAL');
@@ -208,11 +211,12 @@ describe('devmem recvmsg arguments', () => {
     }
     for (const bad of [null, undefined, 5, [cmsgs]] as Any[]) expect(codeOf(() => devmemRecvmsg(sk, buf, bad))).toBe('EINVAL');
     expect(codeOf(() => devmemRecvmsg(sk, buf, { cmsgs, lenn: 5 } as Any))).toBe('EINVAL');
-    for (const bad of [undefined, null, {}, { count: 0, capacity: 8 }, [] ] as Any[]) {
+    for (const bad of [undefined, null, {}, { count: 0, capacity: 8 }, []] as Any[]) {
       expect(codeOf(() => devmemRecvmsg(sk, buf, { cmsgs: bad }))).toBe('EFAULT');
     }
     for (const flags of [NaN, 1.5, -1, '0', 2 ** 32, null] as Any[]) expect(codeOf(() => devmemRecvmsg(sk, buf, { cmsgs, flags }))).toBe('EINVAL');
-    for (const len of [NaN, 1.5, -1, buf.length + 1, '10', Infinity, null] as Any[]) expect(codeOf(() => devmemRecvmsg(sk, buf, { cmsgs, len }))).toBe('EINVAL');
+    for (const len of [NaN, 1.5, -1, buf.length + 1, '10', Infinity, null] as Any[])
+      expect(codeOf(() => devmemRecvmsg(sk, buf, { cmsgs, len }))).toBe('EINVAL');
     expect(codeOf(() => devmemRecvmsgObjects(sk, buf, NaN))).toBe('EINVAL');
     expect(codeOf(() => devmemRecvmsgObjects(sk, buf, undefined, 0))).toBe('EINVAL');
     expect(cmsgs.count).toBe(5);
@@ -466,7 +470,14 @@ describe('bind-rx request fields', () => {
     for (const r of bads) expect(codeOf(() => w.nl.bindRx(r))).toBe('EINVAL');
     expect(state(w, null)).toEqual(before);
     expect(w.nl.bindings).toEqual([]);
-    const id = w.nl.bindRx({ ifindex: w.nd.ifindex, dmabuf, queues: [{ id: 1, type: 'rx' }, { id: 1, type: 'rx' }] });
+    const id = w.nl.bindRx({
+      ifindex: w.nd.ifindex,
+      dmabuf,
+      queues: [
+        { id: 1, type: 'rx' },
+        { id: 1, type: 'rx' },
+      ],
+    });
     expect(w.nl.binding(id)!.boundQueues.map((q) => q.index)).toEqual([1]);
     w.nl.close();
     expect(state(w, null)).toEqual(before);
@@ -484,7 +495,9 @@ describe('bind-rx request fields', () => {
         if (++n === failAt) drv.failNextQueueStart = true;
         return start(idx, mem);
       };
-      expect(codeOf(() => w.nl.bindRx({ ifindex: w.nd.ifindex, dmabuf: w.dmabuf(64, 16), queues: [0, 1, 2].map((id) => ({ id, type: 'rx' as const })) }))).toBe('EIO');
+      expect(codeOf(() => w.nl.bindRx({ ifindex: w.nd.ifindex, dmabuf: w.dmabuf(64, 16), queues: [0, 1, 2].map((id) => ({ id, type: 'rx' as const })) }))).toBe(
+        'EIO',
+      );
       drv.queueStart = start;
       expect(state(w, null)).toEqual(before);
       expect(w.nl.bindings).toEqual([]);
@@ -523,7 +536,7 @@ describe('control socket close with several bindings', () => {
 });
 
 describe('a binding unbound directly, then its control socket closed', () => {
-  it('close skips it (no EINVAL from a second unbind) and it drops out of the socket\'s bindings', () => {
+  it("close skips it (no EINVAL from a second unbind) and it drops out of the socket's bindings", () => {
     const w = world();
     const b1 = w.bind(16, 16, [0]);
     const b2 = w.bind(16, 16, [1]);

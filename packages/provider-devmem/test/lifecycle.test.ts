@@ -5,7 +5,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV, createPagePool, type PagePool } from '@netmem/core';
-import { DevmemCmsgBuffer, NetdevNlSocket, checkDevmemInvariants, devmemRecvmsg, devmemTokens, dontneed, lookupBinding, type DmabufBinding } from '../src/index.js';
+import {
+  DevmemCmsgBuffer,
+  NetdevNlSocket,
+  checkDevmemInvariants,
+  devmemRecvmsg,
+  devmemTokens,
+  dontneed,
+  lookupBinding,
+  type DmabufBinding,
+} from '../src/index.js';
 import { receiveN, world, type World } from './helpers.js';
 
 type Ev = 'close' | 'destroy' | 'unregister';

@@ -92,23 +92,31 @@ const commandList = [
       }
     }),
   ),
-  fc.record({ s: fc.integer({ min: 0, max: SOCKETS - 1 }), q: fc.integer({ min: 0, max: 1 }), frags: fc.integer({ min: 0, max: 5 }), tail: fc.integer({ min: 1, max: 4096 }) }).map(
-    ({ s, q, frags, tail }) =>
+  fc
+    .record({
+      s: fc.integer({ min: 0, max: SOCKETS - 1 }),
+      q: fc.integer({ min: 0, max: 1 }),
+      frags: fc.integer({ min: 0, max: 5 }),
+      tail: fc.integer({ min: 1, max: 4096 }),
+    })
+    .map(({ s, q, frags, tail }) =>
       cmd(`receive(s${s}, q${q}, ${frags}+${tail})`, (_m, r) => {
         r.w.drv.receive(q, packet(64, frags * 4096 + tail, s), 64, r.socks[s]);
       }),
-  ),
+    ),
   fc.record({ s: fc.integer({ min: 0, max: SOCKETS - 1 }), len: fc.integer({ min: 1, max: 40000 }) }).map(({ s, len }) =>
     cmd(`recvmsg(s${s}, ${len})`, (m, r) => {
       devmemRecvmsg(r.socks[s], r.buf, { cmsgs: r.cmsgs, len });
       for (let i = 0; i < r.cmsgs.count; i++) if (r.cmsgs.token[i] !== 0) m.held[s]++;
     }),
   ),
-  fc.record({ s: fc.integer({ min: 0, max: SOCKETS - 1 }), start: fc.integer({ min: 0, max: 12 }), count: fc.integer({ min: 0, max: 30 }) }).map(({ s, start, count }) =>
-    cmd(`dontneed(s${s}, ${start}+${count})`, (m, r) => {
-      m.held[s] -= setsockoptDontneed(r.socks[s], new Uint32Array([start, count]));
-    }),
-  ),
+  fc
+    .record({ s: fc.integer({ min: 0, max: SOCKETS - 1 }), start: fc.integer({ min: 0, max: 12 }), count: fc.integer({ min: 0, max: 30 }) })
+    .map(({ s, start, count }) =>
+      cmd(`dontneed(s${s}, ${start}+${count})`, (m, r) => {
+        m.held[s] -= setsockoptDontneed(r.socks[s], new Uint32Array([start, count]));
+      }),
+    ),
   fc.integer({ min: 0, max: SOCKETS - 1 }).map((s) =>
     cmd(`close(s${s})`, (m, r) => {
       r.socks[s].close();

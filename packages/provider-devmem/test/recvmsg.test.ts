@@ -2,7 +2,16 @@
 import { describe, expect, it } from 'vitest';
 import { MSG_SOCK_DEVMEM, Place, whereIs, type PagePool, type SkBuff } from '@netmem/core';
 import { inspectNetmem } from '@netmem/core/testing';
-import { DevmemCmsgBuffer, SCM_DEVMEM_DMABUF, SCM_DEVMEM_LINEAR, checkDevmemInvariants, devmemRecvmsg, devmemRecvmsgObjects, devmemTokens, dontneed } from '../src/index.js';
+import {
+  DevmemCmsgBuffer,
+  SCM_DEVMEM_DMABUF,
+  SCM_DEVMEM_LINEAR,
+  checkDevmemInvariants,
+  devmemRecvmsg,
+  devmemRecvmsgObjects,
+  devmemTokens,
+  dontneed,
+} from '../src/index.js';
 import { codeOf, world, type World } from './helpers.js';
 
 /** Frag layout of the hand-built packet: (offset in net_iov, length). */

@@ -50,7 +50,10 @@ export function allocN(pool: PagePool, n: number): number[] {
 }
 
 /** All-zero stats with overrides. */
-export function stats(alloc: Partial<Record<'fast' | 'slow' | 'slowHighOrder' | 'empty' | 'refill' | 'waive', number>> = {}, recycle: Partial<Record<'cached' | 'cacheFull' | 'ring' | 'ringFull' | 'releasedRefcnt', number>> = {}) {
+export function stats(
+  alloc: Partial<Record<'fast' | 'slow' | 'slowHighOrder' | 'empty' | 'refill' | 'waive', number>> = {},
+  recycle: Partial<Record<'cached' | 'cacheFull' | 'ring' | 'ringFull' | 'releasedRefcnt', number>> = {},
+) {
   return {
     alloc: { fast: 0, slow: 0, slowHighOrder: 0, empty: 0, refill: 0, waive: 0, ...alloc },
     recycle: { cached: 0, cacheFull: 0, ring: 0, ringFull: 0, releasedRefcnt: 0, ...recycle },

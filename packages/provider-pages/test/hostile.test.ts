@@ -11,7 +11,14 @@ import { MAP_SYNC, allocN, env } from './helpers.js';
 
 /** What a refused call must leave as it was. */
 function figures(pool: PagePool) {
-  return { free: pool.domain.freePages, inflight: pool.inflight, cache: pool.cacheSize, ring: pool.ringLength, stats: pool.stats(), live: pool.dev?.liveMappings ?? 0 };
+  return {
+    free: pool.domain.freePages,
+    inflight: pool.inflight,
+    cache: pool.cacheSize,
+    ring: pool.ringLength,
+    stats: pool.stats(),
+    live: pool.dev?.liveMappings ?? 0,
+  };
 }
 
 /** The same without the alloc statistics (a failed slow allocation still counts its empty-ring attempt, as the kernel does). */
@@ -103,7 +110,12 @@ describe('pages provider: hostile input', () => {
     expect(errnoOf(() => pool.unrefNetmem(cached, -1))).toBe('EALREADY');
     pool.refNetmem(nm, 2);
     expect(pool.unrefNetmem(nm, 2)).toBe(1);
-    for (const [size, allow] of [[NaN, false], [-2, false], [1.5, false], [-1, 'yes']] as const) {
+    for (const [size, allow] of [
+      [NaN, false],
+      [-2, false],
+      [1.5, false],
+      [-1, 'yes'],
+    ] as const) {
       expect(errnoOf(() => pool.putNetmem(nm, size, allow as boolean))).toBe('EINVAL');
     }
     pool.putNetmem(nm);

@@ -10,10 +10,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  MemoryDomain,
+  type MemoryDomain,
   Napi,
   Place,
-  VirtualClock,
+  type VirtualClock,
   allPools,
   createPagePool,
   putNetmemBulk,

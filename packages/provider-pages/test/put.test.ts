@@ -90,7 +90,9 @@ describe('put and recycle', () => {
       expect(pool.unrefNetmem(nm, 2)).toBe(-1);
       expect(inspectNetmem(e.dom, nm).ppRef).toBe(-1);
       expect(inspectNetmem(e.dom, nm).place).toBe(Place.HANDED_OUT);
-      expect(e.warns).toEqual([{ kind: 'pp-ref-underflow', message: expect.stringContaining(`netmem ${nm} went below zero (-1)`), poolId: pool.id, netmem: nm, value: -1 }]);
+      expect(e.warns).toEqual([
+        { kind: 'pp-ref-underflow', message: expect.stringContaining(`netmem ${nm} went below zero (-1)`), poolId: pool.id, netmem: nm, value: -1 },
+      ]);
       expect(pool.inflight).toBe(64);
       pool.putNetmem(nm); // not the last reference any more: the count goes further down, nothing is recycled
       expect(inspectNetmem(e.dom, nm).ppRef).toBe(-2);
@@ -162,7 +164,7 @@ describe('put and recycle', () => {
   });
 
   describe('napi-local direct recycling', () => {
-    it('inside the pool\'s napi poll a put goes to the cache; outside, or in another napi, to the ring', () => {
+    it("inside the pool's napi poll a put goes to the cache; outside, or in another napi, to the ring", () => {
       const e = env();
       const napi = new Napi('eth0-rx0');
       const other = new Napi('eth0-rx1');

@@ -70,7 +70,7 @@ async function check(name: string, shot: string): Promise<{ fields: number; repo
 }
 
 describe('netmem trace --html in headless Chromium', () => {
-  it('renders the held-at-destroy capture with the JSON\'s numbers, charts and retry table', async () => {
+  it("renders the held-at-destroy capture with the JSON's numbers, charts and retry table", async () => {
     const { fields, report } = await check('veth-xdp-held-at-destroy.perf.txt', 'held-at-destroy.png');
     expect(fields).toBeGreaterThan(80);
     expect(report.pools[0].destroy!.attempts).toHaveLength(10);

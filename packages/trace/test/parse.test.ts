@@ -10,11 +10,15 @@ import { LineKind, LineParser } from '../src/parse/line-parser.js';
 import { MAX_LINE, readTraceText, TraceReader } from '../src/parse/reader.js';
 import type { TraceEvent } from '../src/types.js';
 
-const PERF_HOLD = '            ping 11561 [001]  2686.982137:    page_pool:page_pool_state_hold: page_pool=0xffff888118a3e000 netmem=0xffffea000419af40 is_net_iov=0, pfn=0x1066bd hold=1';
-const PERF_REL = ' kworker/1:0-eve 24745 [001]  2373.936302: page_pool:page_pool_state_release: page_pool=0xffff888118a3e000 netmem=0xffffea000419af40 is_net_iov=0 pfn=0x1066bd release=1';
+const PERF_HOLD =
+  '            ping 11561 [001]  2686.982137:    page_pool:page_pool_state_hold: page_pool=0xffff888118a3e000 netmem=0xffffea000419af40 is_net_iov=0, pfn=0x1066bd hold=1';
+const PERF_REL =
+  ' kworker/1:0-eve 24745 [001]  2373.936302: page_pool:page_pool_state_release: page_pool=0xffff888118a3e000 netmem=0xffffea000419af40 is_net_iov=0 pfn=0x1066bd release=1';
 const PERF_PPR = '              ip 12006 [001]  2699.194396:       page_pool:page_pool_release: page_pool=0xffff888118a3e000 inflight=0 hold=1 release=1 cnt=1';
-const TRACEFS_HOLD = '            ping-32464   [001] ..s1.  2349.816386: page_pool_state_hold: page_pool=0000000024c08bca netmem=0000000070b0b018 is_net_iov=0, pfn=0x18c19c hold=1';
-const TRACEFS_REL = '     kworker/1:0-24745   [001] .....  2341.200135: page_pool_state_release: page_pool=0000000024c08bca netmem=0000000070b0b018 is_net_iov=0 pfn=0x18c19c release=1';
+const TRACEFS_HOLD =
+  '            ping-32464   [001] ..s1.  2349.816386: page_pool_state_hold: page_pool=0000000024c08bca netmem=0000000070b0b018 is_net_iov=0, pfn=0x18c19c hold=1';
+const TRACEFS_REL =
+  '     kworker/1:0-24745   [001] .....  2341.200135: page_pool_state_release: page_pool=0000000024c08bca netmem=0000000070b0b018 is_net_iov=0 pfn=0x18c19c release=1';
 const TRACEFS_PPR = '              ip-353     [001] .....  2356.932390: page_pool_release: page_pool=0000000024c08bca inflight=0 hold=1 release=1 cnt=1';
 
 function parseOne(line: string): { kind: number; ev: TraceEvent; p: LineParser } {
@@ -47,11 +51,17 @@ describe('one line', () => {
     expect(p.format).toBe('tracefs');
     expect(p.comms.name(ev.comm)).toBe('kworker/u4:2-events');
     expect([ev.kind, ev.pid, ev.counter, ev.poolDigits, ev.ptrPrefix, ev.poolLo]).toEqual([1, 24745, 1, 16, false, 0x24c08bca]);
-    expect(parseOne('          <idle>-0       [000] ..s2.  2350.000001: page_pool_state_release: page_pool=0000000024c08bca netmem=0000000070b0b018 is_net_iov=0 pfn=0x18c19c release=2').ev.pid).toBe(0);
+    expect(
+      parseOne(
+        '          <idle>-0       [000] ..s2.  2350.000001: page_pool_state_release: page_pool=0000000024c08bca netmem=0000000070b0b018 is_net_iov=0 pfn=0x18c19c release=2',
+      ).ev.pid,
+    ).toBe(0);
   });
 
   it('reads trace-cmd report lines (no flags column) and page_pool_release fields', () => {
-    const { kind, ev, p } = parseOne('              ip-353   [001]  2356.932390: page_pool_release:    page_pool=0000000024c08bca inflight=-3 hold=7 release=10 cnt=2');
+    const { kind, ev, p } = parseOne(
+      '              ip-353   [001]  2356.932390: page_pool_release:    page_pool=0000000024c08bca inflight=-3 hold=7 release=10 cnt=2',
+    );
     expect(kind).toBe(LineKind.EVENT);
     expect(p.format).toBe('trace-cmd');
     expect([ev.kind, ev.inflight, ev.hold, ev.release, ev.cnt]).toEqual([2, -3, 7, 10, 2]);
@@ -75,7 +85,12 @@ describe('one line', () => {
   });
 
   it('rejects page_pool lines cut short or with bad numbers', () => {
-    for (const bad of [PERF_HOLD.slice(0, PERF_HOLD.length - 7), PERF_HOLD.slice(0, -1).replace(/hold=1$/, 'hold='), PERF_HOLD.replace('hold=1', 'hold=1x'), PERF_PPR.replace(' cnt=1', '')]) {
+    for (const bad of [
+      PERF_HOLD.slice(0, PERF_HOLD.length - 7),
+      PERF_HOLD.slice(0, -1).replace(/hold=1$/, 'hold='),
+      PERF_HOLD.replace('hold=1', 'hold=1x'),
+      PERF_PPR.replace(' cnt=1', ''),
+    ]) {
       const r = parseOne(bad);
       expect(r.kind, bad).toBe(LineKind.MALFORMED);
       expect(r.p.reason).not.toBe('');
@@ -95,7 +110,7 @@ describe('a stream of lines', () => {
   ];
 
   it('skips other events, counts malformed lines with their line numbers, and keeps going', () => {
-    const r = analyzeTraceText(text.join('\n') + '\n');
+    const r = analyzeTraceText(`${text.join('\n')}\n`);
     expect(r.parse.events).toEqual({ hold: 1, release: 1, poolRelease: 1, updateNid: 0 });
     expect(r.parse.otherEvents).toBe(2);
     expect(r.parse.otherEventNames).toEqual({ sched_switch: 1, softirq_entry: 1 });
@@ -106,7 +121,7 @@ describe('a stream of lines', () => {
   });
 
   it('accepts CRLF line endings', () => {
-    const r = analyzeTraceText(text.join('\r\n') + '\r\n');
+    const r = analyzeTraceText(`${text.join('\r\n')}\r\n`);
     expect(r.parse.events).toEqual({ hold: 1, release: 1, poolRelease: 1, updateNid: 0 });
     expect(r.parse.malformed).toBe(1);
     expect(r.pools[0].destroy?.attempts[0].cnt).toBe(1);
@@ -114,7 +129,7 @@ describe('a stream of lines', () => {
 
   it('reports a truncated last line (no newline) and does not use it', () => {
     const cut = PERF_PPR.slice(0, 100);
-    const r = analyzeTraceText([PERF_HOLD, PERF_REL].join('\n') + '\n' + cut);
+    const r = analyzeTraceText(`${[PERF_HOLD, PERF_REL].join('\n')}\n${cut}`);
     expect(r.parse.malformed).toBe(1);
     expect(r.parse.malformedLines[0].line).toBe(3);
     expect(r.parse.malformedLines[0].reason).toMatch(/no newline/);
@@ -123,7 +138,7 @@ describe('a stream of lines', () => {
   });
 
   it('gives the same events whatever the chunk boundaries', () => {
-    const whole = new TextEncoder().encode(text.join('\r\n') + '\n' + TRACEFS_HOLD + '\n');
+    const whole = new TextEncoder().encode(`${text.join('\r\n')}\n${TRACEFS_HOLD}\n`);
     const collect = (chunk: number): string[] => {
       const got: string[] = [];
       const reader = new TraceReader((ev) => got.push(`${ev.line}:${ev.kind}:${ev.timeUs}:${ev.counter}:${ev.pfn}`));
@@ -149,8 +164,11 @@ describe('a stream of lines', () => {
     expect(r.parse.events.hold).toBe(1);
   });
 
-  it('records the tracer\'s own lost-event notes', () => {
-    const s = readTraceText(`${TRACEFS_HOLD}\nCPU:0 [LOST 5 EVENTS]\n${TRACEFS_PPR.replace('inflight=0', 'inflight=1').replace('release=1', 'release=0')}\n`, new TraceReader(() => {}));
+  it("records the tracer's own lost-event notes", () => {
+    const s = readTraceText(
+      `${TRACEFS_HOLD}\nCPU:0 [LOST 5 EVENTS]\n${TRACEFS_PPR.replace('inflight=0', 'inflight=1').replace('release=1', 'release=0')}\n`,
+      new TraceReader(() => {}),
+    );
     expect(s.tracerLost).toHaveLength(1);
     expect(s.tracerLost[0].line).toBe(2);
     expect(s.format).toBe('tracefs');

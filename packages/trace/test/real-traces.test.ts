@@ -79,7 +79,7 @@ describe('veth-xdp-steady.perf.txt', () => {
     expect(p.heldAtEnd).toEqual([]);
   });
 
-  it('pool #2: 64 holds in one block, 43 of its pfns had been pool #1\'s, destroyed by ip', () => {
+  it("pool #2: 64 holds in one block, 43 of its pfns had been pool #1's, destroyed by ip", () => {
     const p = r().pools[1];
     expect(p.firstBlock?.time).toBe(2697.43666);
     expect(p.firstBlock?.task.comm).toBe('ping');

@@ -93,40 +93,45 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ k: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 3500 }) }),
 );
 
-describe('property: emit → parse → replay gives the model\'s per-pool figures', () => {
+describe("property: emit → parse → replay gives the model's per-pool figures", () => {
   it('holds for random model runs', () => {
     fc.assert(
-      fc.property(fc.constantFrom<EmitFormat>('perf', 'tracefs'), fc.array(opArb, { maxLength: 40 }), fc.integer({ min: 16, max: 512 }), (format, ops, ring) => {
-        const m = new TracedModel(format);
-        const pools = [m.pool(ring), m.pool(ring), m.pool(ring)];
-        const out: number[][] = [[], [], []];
-        for (const op of ops) {
-          if (op.k === 'advance') {
-            m.advance(op.ms);
-            continue;
-          }
-          const pool = pools[op.pool];
-          const held = out[op.pool];
-          if (op.k === 'destroy') {
-            if (!pool.destroyStarted) pool.destroy();
-          } else if (op.k === 'alloc') {
-            if (pool.destroyStarted) continue;
-            for (let i = 0; i < op.n; i++) {
-              const nm = pool.allocNetmems();
-              if (nm === 0) break;
-              held.push(nm);
+      fc.property(
+        fc.constantFrom<EmitFormat>('perf', 'tracefs'),
+        fc.array(opArb, { maxLength: 40 }),
+        fc.integer({ min: 16, max: 512 }),
+        (format, ops, ring) => {
+          const m = new TracedModel(format);
+          const pools = [m.pool(ring), m.pool(ring), m.pool(ring)];
+          const out: number[][] = [[], [], []];
+          for (const op of ops) {
+            if (op.k === 'advance') {
+              m.advance(op.ms);
+              continue;
             }
-          } else {
-            for (const nm of held.splice(0, op.n)) {
-              if (op.k === 'release') releaseNow(pool, nm);
-              else if (op.direct && !pool.destroyStarted) pool.recycleDirect(nm);
-              else pool.putNetmem(nm);
+            const pool = pools[op.pool];
+            const held = out[op.pool];
+            if (op.k === 'destroy') {
+              if (!pool.destroyStarted) pool.destroy();
+            } else if (op.k === 'alloc') {
+              if (pool.destroyStarted) continue;
+              for (let i = 0; i < op.n; i++) {
+                const nm = pool.allocNetmems();
+                if (nm === 0) break;
+                held.push(nm);
+              }
+            } else {
+              for (const nm of held.splice(0, op.n)) {
+                if (op.k === 'release') releaseNow(pool, nm);
+                else if (op.direct && !pool.destroyStarted) pool.recycleDirect(nm);
+                else pool.putNetmem(nm);
+              }
             }
           }
-        }
-        const r = analyzeTraceText(m.text());
-        expectSame(r, m, pools);
-      }),
+          const r = analyzeTraceText(m.text());
+          expectSame(r, m, pools);
+        },
+      ),
       { numRuns: 100 },
     );
   });

@@ -92,7 +92,10 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
 
   /** page-pool-get dump: every visible pool, in id order. */
   pagePoolDump(): PagePoolInfo[] {
-    return poolRegistry(this.ns.domain).all().filter((p) => this.visible(p)).map((p) => p.info());
+    return poolRegistry(this.ns.domain)
+      .all()
+      .filter((p) => this.visible(p))
+      .map((p) => p.info());
   }
 
   /** page-pool-stats-get. */

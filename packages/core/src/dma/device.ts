@@ -207,7 +207,10 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
     const every = this.failMapEvery;
     if (every > 0 && ++this.mapAttempts % every === 0) return 0;
     if (len <= 0 || len > IOVA_SLOT_BYTES || offset < 0 || offset + len > region.u8.byteLength) {
-      throw new NetmemError('EINVAL', `a dma map must lie inside region ${region.name} (${region.u8.byteLength} bytes) and span 1..${IOVA_SLOT_BYTES} bytes, got ${len} bytes at ${offset}`);
+      throw new NetmemError(
+        'EINVAL',
+        `a dma map must lie inside region ${region.name} (${region.u8.byteLength} bytes) and span 1..${IOVA_SLOT_BYTES} bytes, got ${len} bytes at ${offset}`,
+      );
     }
     const slot = this.nFree > 0 ? this.freeSlots[--this.nFree] : this.newSlot();
     this.mapRegion[slot] = this.regionId(region);
@@ -264,7 +267,8 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
    * write runs past the mapping. Returns true when the bytes landed.
    */
   write(iova: number, src: Uint8Array, srcOff = 0, len = src.length - srcOff): boolean {
-    if (!(src instanceof Uint8Array) || (srcOff | 0) !== srcOff || (len | 0) !== len || srcOff < 0 || len < 0 || srcOff + len > src.length) badCopy('write', src, srcOff, len);
+    if (!(src instanceof Uint8Array) || (srcOff | 0) !== srcOff || (len | 0) !== len || srcOff < 0 || len < 0 || srcOff + len > src.length)
+      badCopy('write', src, srcOff, len);
     if (this.removed) {
       this.fault('device-gone', 'write', iova);
       return false;
@@ -287,7 +291,8 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
 
   /** The device reads `len` bytes at `iova` into `dst` (transmit). */
   read(iova: number, dst: Uint8Array, dstOff = 0, len = dst.length - dstOff): boolean {
-    if (!(dst instanceof Uint8Array) || (dstOff | 0) !== dstOff || (len | 0) !== len || dstOff < 0 || len < 0 || dstOff + len > dst.length) badCopy('read', dst, dstOff, len);
+    if (!(dst instanceof Uint8Array) || (dstOff | 0) !== dstOff || (len | 0) !== len || dstOff < 0 || len < 0 || dstOff + len > dst.length)
+      badCopy('read', dst, dstOff, len);
     if (this.removed) {
       this.fault('device-gone', 'read', iova);
       return false;

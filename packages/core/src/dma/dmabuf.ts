@@ -104,11 +104,21 @@ export class Dmabuf {
     if (!Array.isArray(segs) || segs.length === 0) E.expected('a dmabuf needs a non-empty scatter list', segs);
     for (const s of segs) {
       const ok =
-        Number.isInteger(s?.offset) && Number.isInteger(s?.length) && s.offset % PAGE_SIZE === 0 && s.length % PAGE_SIZE === 0 &&
-        s.length > 0 && s.length <= MAX_DMABUF_SEGMENT && s.offset >= 0 && s.offset + s.length <= buffer.byteLength;
+        Number.isInteger(s?.offset) &&
+        Number.isInteger(s?.length) &&
+        s.offset % PAGE_SIZE === 0 &&
+        s.length % PAGE_SIZE === 0 &&
+        s.length > 0 &&
+        s.length <= MAX_DMABUF_SEGMENT &&
+        s.offset >= 0 &&
+        s.offset + s.length <= buffer.byteLength;
       if (!ok) E.fail('EINVAL', `dmabuf segment ${s?.offset}+${s?.length} is not page granular inside ${buffer.byteLength} bytes`);
     }
-    return new Dmabuf({ name }, buffer, segs.map((s) => ({ offset: s.offset, length: s.length })));
+    return new Dmabuf(
+      { name },
+      buffer,
+      segs.map((s) => ({ offset: s.offset, length: s.length })),
+    );
   }
 
   /** Number of pages. */

@@ -50,7 +50,20 @@ export interface NetdevsimDeviceOptions extends Partial<Omit<NetdevsimOptions, '
 }
 
 /** Every key of {@link NetdevsimDeviceOptions}. */
-const NETDEVSIM_KEYS = ['name', 'rxQueues', 'maxRxQueues', 'headerSplit', 'strictIommu', 'up', 'dmaTracking', 'ringSize', 'hdrBufSize', 'poolSize', 'supportsUnreadable', 'dev'];
+const NETDEVSIM_KEYS = [
+  'name',
+  'rxQueues',
+  'maxRxQueues',
+  'headerSplit',
+  'strictIommu',
+  'up',
+  'dmaTracking',
+  'ringSize',
+  'hdrBufSize',
+  'poolSize',
+  'supportsUnreadable',
+  'dev',
+];
 
 /** The namespace each device lives in (weak: a dropped device takes its entry with it). */
 const homes = new WeakMap<NetDevice, NetNamespace>();

@@ -210,7 +210,7 @@ export class NetDevice implements PoolNetdev {
    */
   setHeaderSplit(on: boolean, thresh = this.hdsThresh): void {
     E.bool(on, 'tcp-data-split');
-    if (typeof thresh !== 'number' || (thresh >>> 0) !== thresh) E.expected(`${this.name}: hds-thresh must be a u32 byte count`, thresh);
+    if (typeof thresh !== 'number' || thresh >>> 0 !== thresh) E.expected(`${this.name}: hds-thresh must be a u32 byte count`, thresh);
     if (thresh > HDS_THRESH_MAX) throw new NetmemError('ERANGE', `${this.name}: hds-thresh ${thresh} is greater than the max ${HDS_THRESH_MAX}`);
     if (this.maxBoundQueue() >= 0 && (!on || thresh !== 0)) {
       throw new NetmemError('EINVAL', `${this.name}: a memory provider needs header split on with threshold 0`);
@@ -228,7 +228,8 @@ export class NetDevice implements PoolNetdev {
    * memory provider. While bound, installing a provider on it is EBUSY.
    */
   bindXsk(idx: number): void {
-    if (!Number.isInteger(idx) || idx < 0 || idx >= this.realNumRxQueues) E.expected(`${this.name}: an AF_XDP queue id must be an integer 0..${this.realNumRxQueues - 1}`, idx);
+    if (!Number.isInteger(idx) || idx < 0 || idx >= this.realNumRxQueues)
+      E.expected(`${this.name}: an AF_XDP queue id must be an integer 0..${this.realNumRxQueues - 1}`, idx);
     const q = this.rxQueues[idx];
     if (q.xsk) throw new NetmemError('EBUSY', `${this.name}: rx queue ${idx} already has an AF_XDP socket`);
     if (q.mp) throw new NetmemError('EBUSY', `${this.name}: rx queue ${idx} has memory provider ${q.mp.name}`);

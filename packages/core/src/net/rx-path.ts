@@ -62,7 +62,8 @@ export class NetdevsimRx {
       pull = layout.pull;
       split = layout.split;
     }
-    if ((pull | 0) !== pull || pull < 0 || pull > packet.length) E.expected(`the header length to pull must be an integer 0..${packet.length} (the packet's length)`, pull);
+    if ((pull | 0) !== pull || pull < 0 || pull > packet.length)
+      E.expected(`the header length to pull must be an integer 0..${packet.length} (the packet's length)`, pull);
     if (!(to instanceof TcpSocket) || to.skbs !== this.skbs) E.expected(`receive delivers to a socket of ${this.netdev.name}'s namespace`, to);
     const m = q.mem;
     if (m !== null ? m.hdrPool !== null : this.netdev.headerSplit) {

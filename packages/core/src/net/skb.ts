@@ -353,7 +353,8 @@ export class SkbFactory {
   /** EINVAL unless `skb` is a live skb of this factory on no queue: what may be handed to a socket or a device. */
   checkLoose(skb: SkBuff, what: string): void {
     this.own(skb, what);
-    if (skb.dead || skb.queued) throw new NetmemError('EINVAL', `${what}: expected a live skb on no queue, got one ${skb.dead ? 'already freed' : 'already queued'}`);
+    if (skb.dead || skb.queued)
+      throw new NetmemError('EINVAL', `${what}: expected a live skb on no queue, got one ${skb.dead ? 'already freed' : 'already queued'}`);
   }
 
   /** Bytes of the buffer `nm` (a page of its order, or one net_iov). */
@@ -377,7 +378,7 @@ export class SkbFactory {
     const ledger = this.ledger;
     const checked = ledger.checked;
     // Every reference is dropped even if one put throws (a strict IOMMU on a gone device): the first error surfaces after.
-    let first: unknown = undefined;
+    let first: unknown;
     for (let i = 0; i < sh.nrFrags; i++) {
       try {
         this.fragUnref(sh.fragNm[i], skb.ppRecycle);

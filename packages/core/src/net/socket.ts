@@ -238,7 +238,7 @@ export class TcpSocket {
     if (this.state === 'closed') return;
     this.state = 'closed';
     // Everything is let go of even when one release throws (a strict IOMMU on a gone device); the first error surfaces after.
-    let first: unknown = undefined;
+    let first: unknown;
     for (const ext of this.extensions.values()) {
       try {
         ext.close(this);

@@ -28,7 +28,6 @@ export interface NetIovOwner {
   netIovPut?(nm: number): void;
 }
 
-
 /**
  * A provider's area of page-sized net_iovs.
  * @category Memory

@@ -36,13 +36,19 @@ export class NetIovAreas {
   create(type: NetIovType, count: number, region: MemRegion, offset: number, readable: boolean, owner: unknown): NetIovArea {
     E.oneOf(type, 'area type', ['dmabuf', 'io_uring'] as const);
     E.int(count, 'net_iov count', 1, 0x7fffffff);
-    if (typeof region?.u8?.byteLength !== 'number' || !(region.buffer instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && region.buffer instanceof SharedArrayBuffer))) {
+    if (
+      typeof region?.u8?.byteLength !== 'number' ||
+      !(region.buffer instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && region.buffer instanceof SharedArrayBuffer))
+    ) {
       E.expected('an area needs a memory region (makeRegion)', region);
     }
     E.int(offset, 'area offset', 0, Number.MAX_SAFE_INTEGER);
     E.bool(readable, 'readable');
     if (offset + count * NET_IOV_SIZE > region.u8.byteLength) {
-      E.fail('EINVAL', `an area of ${count} net_iovs at offset ${offset} needs ${offset + count * NET_IOV_SIZE} bytes, region ${region.name} has ${region.u8.byteLength}`);
+      E.fail(
+        'EINVAL',
+        `an area of ${count} net_iovs at offset ${offset} needs ${offset + count * NET_IOV_SIZE} bytes, region ${region.name} has ${region.u8.byteLength}`,
+      );
     }
     const start = this.space.take(count);
     if (start < 0) E.fail('ENOMEM', `no room for ${count} more net_iovs in this domain (${this.space.available} free)`);

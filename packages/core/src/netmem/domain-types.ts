@@ -101,7 +101,6 @@ export interface FaultInjection {
   dmaMapEvery?: number;
 }
 
-
 /**
  * What a domain's metadata costs now ({@link MemoryDomain.metadataUsage}).
  * The tables, the page allocator's arrays and the view cache grow as pages

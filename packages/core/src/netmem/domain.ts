@@ -105,7 +105,14 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
     this.storage = new ByteStorage(pages * PAGE_SIZE, opts.sharedMemory !== false);
     this.pageRegion = storageRegion('pages', this.storage);
     this.areas = new NetIovAreas(this.table, 1 + pages, netIovs, (d) => this.retireDesc(d));
-    this.views = new NetmemViews(this.table, this.storage, this.areas, pages, (nm, what) => this.checkHandle(nm, what), this.checked ? (nm) => this.checkStale(nm) : null);
+    this.views = new NetmemViews(
+      this.table,
+      this.storage,
+      this.areas,
+      pages,
+      (nm, what) => this.checkHandle(nm, what),
+      this.checked ? (nm) => this.checkStale(nm) : null,
+    );
     this.nodes = [];
     for (let n = 0; n < nodes; n++) this.nodes.push(new PageAllocator(n * per, n === nodes - 1 ? pages - n * per : per));
   }
@@ -305,7 +312,8 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
   /** virt_to_head_page: the handle of the (compound) page containing `va`. */
   vaToNetmem(va: number): number {
     const pfn = Math.floor(va / PAGE_SIZE) - 1;
-    if (typeof va !== 'number' || !Number.isInteger(va) || !(pfn >= 0 && pfn < this.pages)) E.expected(`an address of page memory (0x1000..0x${((this.pages + 1) * PAGE_SIZE - 1).toString(16)})`, va, 'EFAULT');
+    if (typeof va !== 'number' || !Number.isInteger(va) || !(pfn >= 0 && pfn < this.pages))
+      E.expected(`an address of page memory (0x1000..0x${((this.pages + 1) * PAGE_SIZE - 1).toString(16)})`, va, 'EFAULT');
     const t = this.table;
     let d = pfn + 1;
     t.ensure(d);

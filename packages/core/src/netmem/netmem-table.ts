@@ -113,7 +113,8 @@ export class NetmemTable {
     const dma = this.dma;
     if (dma[d] === DMA_SPILL) this.spilled.delete(d);
     const p = iova / (1 << PAGE_SHIFT);
-    if (p === p >>> 0 && p !== DMA_SPILL) dma[d] = p; // a page-aligned address below 2^44
+    if (p === p >>> 0 && p !== DMA_SPILL)
+      dma[d] = p; // a page-aligned address below 2^44
     else {
       this.dma[d] = DMA_SPILL;
       this.spilled.set(d, iova);

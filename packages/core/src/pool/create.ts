@@ -10,21 +10,28 @@ import type { DmaDevice } from '../dma/device.js';
 import { dmaDirCode, DMA_BIDIRECTIONAL, DMA_FROM_DEVICE } from '../dma/direction.js';
 import type { MemoryDomain } from '../netmem/domain.js';
 import { MAX_PAGE_ORDER } from '../netmem/page-allocator.js';
-import {
-  PP_FLAG_ALL,
-  PP_FLAG_ALLOW_UNREADABLE_NETMEM,
-  PP_FLAG_DMA_MAP,
-  PP_FLAG_DMA_SYNC_DEV,
-  PP_RING_DEFAULT,
-  PP_RING_MAX,
-} from './constants.js';
+import { PP_FLAG_ALL, PP_FLAG_ALLOW_UNREADABLE_NETMEM, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV, PP_RING_DEFAULT, PP_RING_MAX } from './constants.js';
 import { DMA_TRACKING_KINDS, type DmaTracking } from './dma-tracking.js';
 import { Napi } from './napi.js';
 import type { MemoryProviderOps, PagePoolParams, PoolNetdev } from './types.js';
 
 /** Every key {@link PagePoolParams} may have. */
 const PARAM_KEYS = [
-  'domain', 'provider', 'dev', 'order', 'poolSize', 'nid', 'napi', 'dmaDir', 'maxLen', 'offset', 'flags', 'netdev', 'queueIdx', 'dmaTracking', 'fragAlign',
+  'domain',
+  'provider',
+  'dev',
+  'order',
+  'poolSize',
+  'nid',
+  'napi',
+  'dmaDir',
+  'maxLen',
+  'offset',
+  'flags',
+  'netdev',
+  'queueIdx',
+  'dmaTracking',
+  'fragAlign',
 ] as const;
 
 /** Largest u32 (the kernel's unsigned int parameters). */
@@ -61,7 +68,8 @@ export interface PoolSettings {
 export function poolSettings(p: PagePoolParams): PoolSettings {
   E.options(p, 'createPagePool', PARAM_KEYS, false);
   const domain = p.domain;
-  if (typeof domain?.allocPages !== 'function' || typeof domain.createDevice !== 'function') E.expected('createPagePool needs a domain (a MemoryDomain)', domain);
+  if (typeof domain?.allocPages !== 'function' || typeof domain.createDevice !== 'function')
+    E.expected('createPagePool needs a domain (a MemoryDomain)', domain);
   const flags = p.flags ?? 0;
   if (typeof flags !== 'number' || !Number.isInteger(flags)) E.expected('flags must be an integer of PP_FLAG_* bits', flags);
   const order = E.int(p.order ?? 0, 'order', 0, 31);
@@ -87,12 +95,19 @@ export function poolSettings(p: PagePoolParams): PoolSettings {
   let provider = p.provider ?? null;
   if (flags & PP_FLAG_ALLOW_UNREADABLE_NETMEM && netdev?.rxQueueProvider) provider = netdev.rxQueueProvider(queueIdx) ?? provider;
   if (provider === null) E.fail('EINVAL', 'createPagePool needs a provider (pagesProvider() from @netmem/provider-pages for normal pages)');
-  if (typeof provider !== 'object' || typeof provider.alloc !== 'function' || typeof provider.release !== 'function' || typeof provider.init !== 'function' || typeof provider.destroy !== 'function') {
+  if (
+    typeof provider !== 'object' ||
+    typeof provider.alloc !== 'function' ||
+    typeof provider.release !== 'function' ||
+    typeof provider.init !== 'function' ||
+    typeof provider.destroy !== 'function'
+  ) {
     E.expected('provider must implement init, destroy, alloc and release', provider);
   }
 
   // The kernel's checks, in its order.
-  if (flags < 0 || flags > U32_MAX || (flags & ~PP_FLAG_ALL) !== 0) E.fail('EINVAL', `unknown page pool flags in ${flags < 0 ? flags : `0x${flags.toString(16)}`} (known: 0x${PP_FLAG_ALL.toString(16)})`);
+  if (flags < 0 || flags > U32_MAX || (flags & ~PP_FLAG_ALL) !== 0)
+    E.fail('EINVAL', `unknown page pool flags in ${flags < 0 ? flags : `0x${flags.toString(16)}`} (known: 0x${PP_FLAG_ALL.toString(16)})`);
   if (flags & PP_FLAG_DMA_MAP) {
     if (dirCode !== DMA_FROM_DEVICE && dirCode !== DMA_BIDIRECTIONAL) E.fail('EINVAL', `DMA_MAP needs from-device or bidirectional dmaDir, got ${dmaDir}`);
     if (dev === null) E.fail('EINVAL', 'DMA_MAP needs a device (dev)');
@@ -110,7 +125,8 @@ export function poolSettings(p: PagePoolParams): PoolSettings {
   // after it; a range past the buffer would make every sync an IOMMU fault.
   const bytes = PAGE_SIZE << Math.min(order, MAX_PAGE_ORDER);
   if (flags & PP_FLAG_DMA_MAP && offset >= bytes) E.fail('EINVAL', `offset must be inside the ${bytes}-byte buffer, got ${offset}`);
-  if (flags & PP_FLAG_DMA_SYNC_DEV && offset + maxLen > bytes) E.fail('EINVAL', `offset + maxLen must fit the ${bytes}-byte buffer the device syncs, got ${offset} + ${maxLen}`);
+  if (flags & PP_FLAG_DMA_SYNC_DEV && offset + maxLen > bytes)
+    E.fail('EINVAL', `offset + maxLen must fit the ${bytes}-byte buffer the device syncs, got ${offset} + ${maxLen}`);
   const ringSize = poolSize === 0 ? PP_RING_DEFAULT : Math.min(poolSize, PP_RING_MAX);
   return { domain, provider, dev, order, flags, dirCode, maxLen, offset, ringSize, nid, napi, netdev, queueIdx, tracking, fragAlign };
 }

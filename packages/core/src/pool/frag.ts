@@ -70,7 +70,8 @@ export class FragCache {
   allocNetmem(size: number | undefined, gfp = GFP_ATOMIC): number {
     const pool = this.pool;
     const max = PAGE_SIZE << pool.order;
-    if (size !== undefined && (typeof size !== 'number' || !Number.isInteger(size) || size < 0)) E.expected('a buffer size must be an integer ≥ 0 (bytes; or none for a whole page)', size);
+    if (size !== undefined && (typeof size !== 'number' || !Number.isInteger(size) || size < 0))
+      E.expected('a buffer size must be an integer ≥ 0 (bytes; or none for a whole page)', size);
     if (size === undefined || size * 2 > max) {
       const nm = pool.allocNetmems(gfp); // first: a refused alloc leaves the out values alone
       pool.lastOffset = 0;

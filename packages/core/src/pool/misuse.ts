@@ -20,7 +20,10 @@ export function badPut(pool: PoolInternals, nm: number, d: number): never {
   const t = pool.domain.table;
   const owner = t.pp[d] ?? 0;
   if (owner !== id) {
-    throw new NetmemError('EINVAL', owner === 0 ? `pool ${id}: netmem ${nm} is not a pool netmem (already released?)` : `pool ${id}: netmem ${nm} belongs to pool ${owner}`);
+    throw new NetmemError(
+      'EINVAL',
+      owner === 0 ? `pool ${id}: netmem ${nm} is not a pool netmem (already released?)` : `pool ${id}: netmem ${nm} belongs to pool ${owner}`,
+    );
   }
   const where = t.place[d] === Place.CACHE ? 'cache' : 'ring';
   throw new NetmemError('EALREADY', `pool ${id}: double free of netmem ${nm}: it is already in the pool's ${where}`);
@@ -37,12 +40,16 @@ export function ppRefUnderflow(pool: PoolInternals, nm: number, left: number): v
 
 /** A pp reference count to take or drop that is not an integer ≥ 1 (or would overflow the count): throws EINVAL. */
 export function badRefCount(pool: PoolInternals, nm: number, n: number, what: 'take' | 'drop'): never {
-  throw new NetmemError('EINVAL', `pool ${pool.id}: pp references to ${what} on netmem ${nm} must be an integer ≥ 1 (and keep the count below 2^31), got ${show(n)}`);
+  throw new NetmemError(
+    'EINVAL',
+    `pool ${pool.id}: pp references to ${what} on netmem ${nm} must be an integer ≥ 1 (and keep the count below 2^31), got ${show(n)}`,
+  );
 }
 
 /** A put's sync size is not -1 or an integer ≥ 0, or its allowDirect is not a boolean: throws EINVAL. */
 export function badPutArgs(pool: PoolInternals, dmaSyncSize: number, allowDirect: unknown): never {
-  if (allowDirect !== true && allowDirect !== false) throw new NetmemError('EINVAL', `pool ${pool.id}: allowDirect must be true or false, got ${show(allowDirect)}`);
+  if (allowDirect !== true && allowDirect !== false)
+    throw new NetmemError('EINVAL', `pool ${pool.id}: allowDirect must be true or false, got ${show(allowDirect)}`);
   throw new NetmemError('EINVAL', `pool ${pool.id}: dmaSyncSize must be -1 (up to maxLen) or an integer ≥ 0, got ${show(dmaSyncSize)}`);
 }
 

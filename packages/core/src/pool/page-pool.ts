@@ -62,7 +62,11 @@ class PagePoolImpl extends PoolCore implements PoolInternals {
     } catch (e) {
       this.registry.untrack(this);
       const code = e instanceof NetmemError ? e.code : 'EINVAL';
-      domain.warn('mem-provider-init', `mem-provider init failed: ${provider.name}: ${(e as Error).message} (${code})`, { provider: provider.name, code, errno: -ERRNO[code] });
+      domain.warn('mem-provider-init', `mem-provider init failed: ${provider.name}: ${(e as Error).message} (${code})`, {
+        provider: provider.name,
+        code,
+        errno: -ERRNO[code],
+      });
       throw e;
     }
     (this as { id: number }).id = this.registry.list(this);
@@ -71,7 +75,6 @@ class PagePoolImpl extends PoolCore implements PoolInternals {
     s.netdev?.poolAttached?.(this);
     this.registry.emit('add', this);
   }
-
 
   allocFrag(size: number, gfp = GFP_ATOMIC): number {
     return this.frag.alloc(size, gfp);
@@ -175,4 +178,3 @@ class PagePoolImpl extends PoolCore implements PoolInternals {
     return poolSnapshot(this);
   }
 }
-

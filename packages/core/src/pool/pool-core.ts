@@ -43,10 +43,29 @@ import type { MemoryProviderOps, PagePoolEvents, PoolNetdev } from './types.js';
 // turns them into mutable vars), which cost ~25% of the fast path. This runs
 // once at load and keeps the literals honest.
 if (
-  DESC_MASK !== 0xfffff || FIRST_OUT_PLACE !== 3 || NM_PFMEMALLOC !== 1 || DMA_SPILL !== 0xffffffff || PAGE_SIZE !== 4096 || PP_ALLOC_CACHE_SIZE !== 128 || PP_ALLOC_CACHE_REFILL !== 64 ||
-  Place.NONE !== 0 || Place.CACHE !== 1 || Place.RING !== 2 || Place.HANDED_OUT !== 3 || Place.FRAG_PAGE !== 8 ||
-  S.S_FAST !== 0 || S.S_SLOW !== 1 || S.S_SLOW_HIGH_ORDER !== 2 || S.S_EMPTY !== 3 || S.S_REFILL !== 4 || S.S_WAIVE !== 5 ||
-  S.S_CACHED !== 6 || S.S_CACHE_FULL !== 7 || S.S_RING !== 8 || S.S_RING_FULL !== 9 || S.S_RELEASED_REFCNT !== 10
+  DESC_MASK !== 0xfffff ||
+  FIRST_OUT_PLACE !== 3 ||
+  NM_PFMEMALLOC !== 1 ||
+  DMA_SPILL !== 0xffffffff ||
+  PAGE_SIZE !== 4096 ||
+  PP_ALLOC_CACHE_SIZE !== 128 ||
+  PP_ALLOC_CACHE_REFILL !== 64 ||
+  Place.NONE !== 0 ||
+  Place.CACHE !== 1 ||
+  Place.RING !== 2 ||
+  Place.HANDED_OUT !== 3 ||
+  Place.FRAG_PAGE !== 8 ||
+  S.S_FAST !== 0 ||
+  S.S_SLOW !== 1 ||
+  S.S_SLOW_HIGH_ORDER !== 2 ||
+  S.S_EMPTY !== 3 ||
+  S.S_REFILL !== 4 ||
+  S.S_WAIVE !== 5 ||
+  S.S_CACHED !== 6 ||
+  S.S_CACHE_FULL !== 7 ||
+  S.S_RING !== 8 ||
+  S.S_RING_FULL !== 9 ||
+  S.S_RELEASED_REFCNT !== 10
 ) {
   throw new Error('page-pool: hot-path literal constants are out of date');
 }
@@ -163,7 +182,7 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
   // ---- allocation --------------------------------------------------------
 
   allocNetmems(gfp = GFP_ATOMIC): number {
-    if ((gfp >>> 0) !== gfp) badGfp(this.self, gfp); // one compare, so a malformed call fails on the fast path too
+    if (gfp >>> 0 !== gfp) badGfp(this.self, gfp); // one compare, so a malformed call fails on the fast path too
     if (this.cacheCount > 0) {
       const nm = this.cache[--this.cacheCount];
       this.st[0 /* S_FAST */]++;
@@ -209,8 +228,10 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
 
   putNetmem(nm: number, dmaSyncSize = -1, allowDirect = false): void {
     const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
-    if ((dmaSyncSize !== -1 && ((dmaSyncSize | 0) !== dmaSyncSize || dmaSyncSize < 0)) || (allowDirect !== true && allowDirect !== false)) badPutArgs(this.self, dmaSyncSize, allowDirect);
-    if ((nm | 0) !== nm || nm <= 0 || this.ppTab[d] !== this.id || this.placeTab[d] < 3 /* FIRST_OUT_PLACE */ || (nm & 1) !== (d > this.lastPage ? 1 : 0)) badPut(this.self, nm, d);
+    if ((dmaSyncSize !== -1 && ((dmaSyncSize | 0) !== dmaSyncSize || dmaSyncSize < 0)) || (allowDirect !== true && allowDirect !== false))
+      badPutArgs(this.self, dmaSyncSize, allowDirect);
+    if ((nm | 0) !== nm || nm <= 0 || this.ppTab[d] !== this.id || this.placeTab[d] < 3 /* FIRST_OUT_PLACE */ || (nm & 1) !== (d > this.lastPage ? 1 : 0))
+      badPut(this.self, nm, d);
     if (this.checked) this.domain.checkStale(nm);
     const r = this.ppRefTab[d];
     if (r !== 1) {
@@ -239,7 +260,8 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
 
   putUnrefedNetmem(nm: number, dmaSyncSize = -1, allowDirect = false): void {
     const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
-    if ((dmaSyncSize !== -1 && ((dmaSyncSize | 0) !== dmaSyncSize || dmaSyncSize < 0)) || (allowDirect !== true && allowDirect !== false)) badPutArgs(this.self, dmaSyncSize, allowDirect);
+    if ((dmaSyncSize !== -1 && ((dmaSyncSize | 0) !== dmaSyncSize || dmaSyncSize < 0)) || (allowDirect !== true && allowDirect !== false))
+      badPutArgs(this.self, dmaSyncSize, allowDirect);
     this.checkPut(nm);
     this.putUnrefed(nm, d, dmaSyncSize, allowDirect);
   }
@@ -300,7 +322,7 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
     }
     this.st[8 /* S_RING */] += i;
     // Every netmem is placed or released even if a strict IOMMU throws on one: the first error surfaces after.
-    let first: unknown = undefined;
+    let first: unknown;
     if (this.syncDev) {
       for (let j = 0; j < i; j++) {
         try {
@@ -329,7 +351,8 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
 
   putRemote(nm: number): void {
     const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
-    if ((nm | 0) !== nm || nm <= 0 || this.ppTab[d] !== this.id || this.placeTab[d] < 3 /* FIRST_OUT_PLACE */ || (nm & 1) !== (d > this.lastPage ? 1 : 0)) badPut(this.self, nm, d);
+    if ((nm | 0) !== nm || nm <= 0 || this.ppTab[d] !== this.id || this.placeTab[d] < 3 /* FIRST_OUT_PLACE */ || (nm & 1) !== (d > this.lastPage ? 1 : 0))
+      badPut(this.self, nm, d);
     const r = this.ppRefTab[d];
     if (r !== 1) {
       this.ppRefTab[d] = r - 1;
@@ -352,7 +375,8 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
   /** EINVAL unless `nm` is this pool's and out of the pool (handed out, in an skb, with a user); ESTALE for an old handle in checked mode. */
   checkPut(nm: number): void {
     const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
-    if ((nm | 0) !== nm || nm <= 0 || this.ppTab[d] !== this.id || this.placeTab[d] < 3 /* FIRST_OUT_PLACE */ || (nm & 1) !== (d > this.lastPage ? 1 : 0)) badPut(this.self, nm, d);
+    if ((nm | 0) !== nm || nm <= 0 || this.ppTab[d] !== this.id || this.placeTab[d] < 3 /* FIRST_OUT_PLACE */ || (nm & 1) !== (d > this.lastPage ? 1 : 0))
+      badPut(this.self, nm, d);
     if (this.checked) this.domain.checkStale(nm);
   }
 
@@ -401,7 +425,7 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
   }
 
   canRecycle(nm: number, d: number): boolean {
-    return (nm & 1) === 1 || (this.pageRefTab[d] === 1 && (this.flagsTab[d] & 1 /* NM_PFMEMALLOC */) === 0);
+    return (nm & 1) === 1 || (this.pageRefTab[d] === 1 && (this.flagsTab[d] & 1) /* NM_PFMEMALLOC */ === 0);
   }
 
   napiLocal(): boolean {
@@ -447,5 +471,4 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
     const len = size < 0 || size > this.maxLen ? this.maxLen : size;
     this.dev!.syncForDevice(iova, this.offset, len, this.dmaDirCode);
   }
-
 }

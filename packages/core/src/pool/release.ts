@@ -88,7 +88,12 @@ export class PoolLifecycle {
       const where = Object.entries(places)
         .map(([k, v]) => `${k} ${v}`)
         .join(', ');
-      pool.domain.warn('stalled-pool', `stalled pool shutdown: id ${pool.id}, ${inflight} inflight ${seconds} sec (${where})`, { poolId: pool.id, inflight, seconds, places });
+      pool.domain.warn('stalled-pool', `stalled pool shutdown: id ${pool.id}, ${inflight} inflight ${seconds} sec (${where})`, {
+        poolId: pool.id,
+        inflight,
+        seconds,
+        places,
+      });
       pool.emit('stalled', { id: pool.id, inflight, seconds, places });
     }
   };
@@ -124,7 +129,11 @@ export class PoolLifecycle {
     const domain = pool.domain;
     for (let nm = pool.ringConsume(); nm !== 0; nm = pool.ringConsume()) {
       if (domain.pageRefCount(nm) !== 1) {
-        domain.warn('ring-refcnt', `page_pool refcnt ${domain.pageRefCount(nm)} violation for netmem ${nm} in pool ${pool.id}'s ring`, { poolId: pool.id, netmem: nm, value: domain.pageRefCount(nm) });
+        domain.warn('ring-refcnt', `page_pool refcnt ${domain.pageRefCount(nm)} violation for netmem ${nm} in pool ${pool.id}'s ring`, {
+          poolId: pool.id,
+          netmem: nm,
+          value: domain.pageRefCount(nm),
+        });
       }
       pool.returnNetmem(nm);
     }

@@ -128,7 +128,7 @@ export class ReturnRing {
     const p = this.pool;
     const held = this.held;
     let n = 0;
-    let first: unknown = undefined;
+    let first: unknown;
     for (; head !== tail; head = (head + 1) | 0) {
       const nm = i32[HEADER + (head & this.mask)];
       const d = (nm >>> 1) & 0xfffff;
@@ -208,7 +208,8 @@ export class ReturnRingProducer {
   private unpublished = 0;
 
   constructor(buffer: SharedArrayBuffer) {
-    if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength < HEADER * 4) E.expected('a return ring producer needs the ring\'s SharedArrayBuffer', buffer);
+    if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength < HEADER * 4)
+      E.expected("a return ring producer needs the ring's SharedArrayBuffer", buffer);
     this.i32 = new Int32Array(buffer);
     const cap = this.i32[CAP];
     if (cap < 1 || (cap & (cap - 1)) !== 0 || buffer.byteLength < returnRingBytes(cap)) E.expected('the buffer of a return ring', buffer);

@@ -53,7 +53,8 @@ export function mpClearPool(pool: PagePool, nm: number): void {
 export function mpPlaceInCache(pool: PagePool, nm: number): boolean {
   const p = internals(pool);
   const d = descOf(nm);
-  if (!pool.owns(nm) || p.placeTab[d] === Place.CACHE || p.placeTab[d] === Place.RING) E.fail('EINVAL', `mpPlaceInCache: netmem ${nm} must be accounted to pool ${pool.id} (mpSetPool) and not already in its cache or ring`);
+  if (!pool.owns(nm) || p.placeTab[d] === Place.CACHE || p.placeTab[d] === Place.RING)
+    E.fail('EINVAL', `mpPlaceInCache: netmem ${nm} must be accounted to pool ${pool.id} (mpSetPool) and not already in its cache or ring`);
   return placeInCache(p, nm);
 }
 
@@ -154,6 +155,10 @@ export function mpSetPlace(domain: MemoryDomain, nm: number, place: PlaceCode): 
  * @category Provider contract
  */
 export function mpWarnOnce(pool: PagePool, key: string, kind: string, message: string, facts: WarningFacts = {}): void {
-  if (typeof key !== 'string' || typeof kind !== 'string' || typeof message !== 'string') E.expected('mpWarnOnce takes a key, a kind and a message (strings)', [key, kind, message].find((v) => typeof v !== 'string'));
+  if (typeof key !== 'string' || typeof kind !== 'string' || typeof message !== 'string')
+    E.expected(
+      'mpWarnOnce takes a key, a kind and a message (strings)',
+      [key, kind, message].find((v) => typeof v !== 'string'),
+    );
   poolWarnOnce(internals(pool), key, kind, message, { poolId: pool.id, ...facts });
 }

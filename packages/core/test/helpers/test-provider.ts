@@ -3,21 +3,8 @@
  * package): one page per alloc on the normal page path, and a net_iov
  * provider over a readable io_uring-style area. Both record their calls.
  */
-import {
-  makeRegion,
-  MemoryDomain,
-  NET_IOV_SIZE,
-  type MemoryProviderOps,
-  type NetIovArea,
-  type PagePool,
-} from '../../src/index.js';
-import {
-  mpClearPool,
-  mpCountSlowAlloc,
-  mpDmaMapPage,
-  mpDmaUnmapPage,
-  mpSetPool,
-} from '../../src/provider.js';
+import { makeRegion, type MemoryDomain, NET_IOV_SIZE, type MemoryProviderOps, type NetIovArea, type PagePool } from '../../src/index.js';
+import { mpClearPool, mpCountSlowAlloc, mpDmaMapPage, mpDmaUnmapPage, mpSetPool } from '../../src/provider.js';
 import { quietWorld } from '../../src/testing.js';
 
 /** Call counts of a test provider. */

@@ -85,7 +85,13 @@ export class CounterTrack {
       this.fillJump(n);
     } else if (n > this.max + 1 && this.max >= this.first) {
       if (this.jumps.length >= KEEP_JUMPS) this.jumps.shift();
-      this.jumps.push({ from: this.max + 1, to: n - 1, after: { time: this.maxUs / 1e6, line: this.maxLine }, before: { time: us / 1e6, line }, filled: false });
+      this.jumps.push({
+        from: this.max + 1,
+        to: n - 1,
+        after: { time: this.maxUs / 1e6, line: this.maxLine },
+        before: { time: us / 1e6, line },
+        filled: false,
+      });
     }
     if (n > this.max) {
       this.max = n;

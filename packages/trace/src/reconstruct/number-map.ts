@@ -42,7 +42,7 @@ export class NumberMap {
     for (;;) {
       const k = keys[i];
       if (k === key) return this.vals[i];
-      if (k !== k) return MISSING; // NaN: empty slot
+      if (Number.isNaN(k)) return MISSING; // NaN: empty slot
       i = (i + 1) & this.mask;
     }
   }
@@ -57,7 +57,7 @@ export class NumberMap {
         this.vals[i] = value;
         return;
       }
-      if (k !== k) break;
+      if (Number.isNaN(k)) break;
       i = (i + 1) & this.mask;
     }
     keys[i] = key;
@@ -74,7 +74,7 @@ export class NumberMap {
     for (;;) {
       const k = keys[i];
       if (k === key) break;
-      if (k !== k) return MISSING;
+      if (Number.isNaN(k)) return MISSING;
       i = (i + 1) & mask;
     }
     const out = vals[i];
@@ -83,7 +83,7 @@ export class NumberMap {
     let j = (i + 1) & mask;
     for (;;) {
       const k = keys[j];
-      if (k !== k) break;
+      if (Number.isNaN(k)) break;
       const home = hash(k) & mask;
       // Move k when its home is not in (hole, j] (cyclically).
       if (hole <= j ? home <= hole || home > j : home <= hole && home > j) {
@@ -103,7 +103,7 @@ export class NumberMap {
     const keys = this.keys;
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i];
-      if (k === k) fn(k, this.vals[i]);
+      if (!Number.isNaN(k)) fn(k, this.vals[i]);
     }
   }
 
@@ -123,7 +123,7 @@ export class NumberMap {
     this.count = 0;
     for (let i = 0; i < oldK.length; i++) {
       const k = oldK[i];
-      if (k === k) this.set(k, oldV[i]);
+      if (!Number.isNaN(k)) this.set(k, oldV[i]);
     }
   }
 }

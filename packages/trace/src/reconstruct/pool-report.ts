@@ -41,7 +41,9 @@ export function buildPoolReport(p: PoolState, t: PageTable, slots: number[], nam
   if (rc.repeats > 0) issues.push(`${rc.repeats} release numbers appear twice`);
   if (destroy !== null) {
     for (const b of destroy.badIntervals) {
-      issues.push(`retry cnt=${b.cnt} came ${b.interval.toFixed(3)} s after the previous attempt (expected ${destroy.retryWindow[0]}–${destroy.retryWindow[1]} s)`);
+      issues.push(
+        `retry cnt=${b.cnt} came ${b.interval.toFixed(3)} s after the previous attempt (expected ${destroy.retryWindow[0]}–${destroy.retryWindow[1]} s)`,
+      );
     }
   }
   const firstBlock = p.firstBlock === null ? null : { ...p.firstBlock, task: { ...p.firstBlock.task, comm: names.name(p.firstBlockComm) } };

@@ -8,7 +8,7 @@
  */
 import type { HeldPage, HoldBlockStart, NidChange, TaskRef, TraceEvent } from '../types.js';
 import { CounterTrack } from './counter-track.js';
-import { DestroyTracker } from './destroy-tracker.js';
+import type { DestroyTracker } from './destroy-tracker.js';
 import { MISSING, NumberMap } from './number-map.js';
 import { Timeline } from './timeline.js';
 

@@ -189,13 +189,17 @@ export class Reconstructor {
       pages.remove(s);
     } else if (s >= 0) {
       pool.unknownReleases++;
-      pool.issue(`line ${ev.line}: release of ${ev.netIov ? 'a net_iov' : `pfn ${pfnText(ev.pfn)}`} that pool #${pages.pool[s]} holds (taken at line ${pages.line[s]})`);
+      pool.issue(
+        `line ${ev.line}: release of ${ev.netIov ? 'a net_iov' : `pfn ${pfnText(ev.pfn)}`} that pool #${pages.pool[s]} holds (taken at line ${pages.line[s]})`,
+      );
     } else if (pool.beganBeforeTrace) {
       pool.preTraceReleases++;
       preTrace = true;
     } else {
       pool.unknownReleases++;
-      pool.issue(`line ${ev.line}: release of ${ev.netIov ? 'a net_iov' : `pfn ${pfnText(ev.pfn)}`} the pool was not holding (its hold event is missing, or it was released twice)`);
+      pool.issue(
+        `line ${ev.line}: release of ${ev.netIov ? 'a net_iov' : `pfn ${pfnText(ev.pfn)}`} the pool was not holding (its hold event is missing, or it was released twice)`,
+      );
     }
     pool.onRelease(ev, heldCpu);
     this.observer?.release(pool, ev, key, held, preTrace);
@@ -214,11 +218,26 @@ export class Reconstructor {
     const replayed = { hold: pool.holdBase + pool.holds, release: pool.releaseBase + pool.releases, inflight: pool.inflight };
     const consistent = ev.inflight === ((ev.hold - ev.release) | 0) && ev.hold === replayed.hold && ev.release === replayed.release;
     pool.destroy.add(
-      { cnt: ev.cnt, time: at.time, line: ev.line, task: this.taskOf(ev), inflight: ev.inflight, hold: ev.hold, release: ev.release, ringReleased: ring, directReleased: direct, replayed, consistent },
+      {
+        cnt: ev.cnt,
+        time: at.time,
+        line: ev.line,
+        task: this.taskOf(ev),
+        inflight: ev.inflight,
+        hold: ev.hold,
+        release: ev.release,
+        ringReleased: ring,
+        directReleased: direct,
+        replayed,
+        consistent,
+      },
       ev.timeUs,
     );
     const n = pool.destroy.attemptCount;
-    if (ev.cnt !== n) pool.issue(`line ${ev.line}: page_pool_release cnt=${ev.cnt} is attempt ${n} in the trace (${ev.cnt > n ? 'attempts missing' : 'attempt numbers repeat'})`);
+    if (ev.cnt !== n)
+      pool.issue(
+        `line ${ev.line}: page_pool_release cnt=${ev.cnt} is attempt ${n} in the trace (${ev.cnt > n ? 'attempts missing' : 'attempt numbers repeat'})`,
+      );
     if (!consistent) {
       pool.issue(
         `line ${ev.line}: page_pool_release says inflight=${ev.inflight} hold=${ev.hold} release=${ev.release}; the trace so far gives inflight=${replayed.inflight} hold=${replayed.hold} release=${replayed.release}`,

@@ -62,7 +62,12 @@ export class ModelReplay implements ReconstructionObserver {
   private capacityWarned = false;
 
   constructor(opts: ReplayOptions = {}) {
-    this.opts = { pages: opts.pages ?? 131072, netIovs: opts.netIovs ?? 32768, checkEvery: opts.checkEvery ?? 50000, retryWindow: opts.retryWindow ?? RETRY_WINDOW };
+    this.opts = {
+      pages: opts.pages ?? 131072,
+      netIovs: opts.netIovs ?? 32768,
+      checkEvery: opts.checkEvery ?? 50000,
+      retryWindow: opts.retryWindow ?? RETRY_WINDOW,
+    };
   }
 
   // ---- ReconstructionObserver ------------------------------------------------
@@ -84,7 +89,12 @@ export class ModelReplay implements ReconstructionObserver {
     if (mp === null) return;
     if (stillHeldBy !== 0) {
       const other = this.models.get(stillHeldBy);
-      this.disagree(p, ev, 'hold-while-held', `${page(ev)} enters pool #${p.index} while the model's pool #${stillHeldBy} still holds it: a page is in one pool at a time (its release is missing)`);
+      this.disagree(
+        p,
+        ev,
+        'hold-while-held',
+        `${page(ev)} enters pool #${p.index} while the model's pool #${stillHeldBy} still holds it: a page is in one pool at a time (its release is missing)`,
+      );
       other?.forget(key);
     }
     let nm: number;
@@ -105,7 +115,12 @@ export class ModelReplay implements ReconstructionObserver {
     }
     this.checks++;
     if (model + mp.holdOffset !== ev.counter) {
-      this.disagree(p, ev, 'hold-count', `state_hold hold=${ev.counter}, but the model's hold count makes it ${model + mp.holdOffset} (events lost or out of order; resynchronised)`);
+      this.disagree(
+        p,
+        ev,
+        'hold-count',
+        `state_hold hold=${ev.counter}, but the model's hold count makes it ${model + mp.holdOffset} (events lost or out of order; resynchronised)`,
+      );
       mp.holdOffset = ev.counter - model;
     }
   }
@@ -122,7 +137,12 @@ export class ModelReplay implements ReconstructionObserver {
     const nm = mp.netmemOf(key);
     this.checks++;
     if (!held || nm === 0) {
-      this.disagree(p, ev, 'release-not-held', `state_release of ${page(ev)}: the model's pool #${p.index} does not hold it (never held, or already released), so it cannot leave the pool`);
+      this.disagree(
+        p,
+        ev,
+        'release-not-held',
+        `state_release of ${page(ev)}: the model's pool #${p.index} does not hold it (never held, or already released), so it cannot leave the pool`,
+      );
       mp.releaseOffset++;
       return;
     }
@@ -157,7 +177,8 @@ export class ModelReplay implements ReconstructionObserver {
       this.clock.within(mp, () => pool.destroy());
       if (ev.cnt > 1) {
         catchUp = true;
-        if (!p.beganBeforeTrace) this.disagree(p, ev, 'attempts-missing', `the trace's first page_pool_release is cnt=${ev.cnt}: attempts 1..${ev.cnt - 1} are missing`);
+        if (!p.beganBeforeTrace)
+          this.disagree(p, ev, 'attempts-missing', `the trace's first page_pool_release is cnt=${ev.cnt}: attempts 1..${ev.cnt - 1} are missing`);
       }
     }
     // Fire the model's retries up to the traced attempt (one, normally). With attempts missing
@@ -168,12 +189,22 @@ export class ModelReplay implements ReconstructionObserver {
       const interval = (this.clock.now() - (firstDue - 1000)) / 1000 / (ev.cnt - mp.attempts);
       this.checks++;
       if (interval < lo || interval > hi) {
-        this.disagree(p, ev, 'retry-interval', `the model retries DEFER_TIME (1 s) after its previous attempt; the trace's cnt=${ev.cnt} came ${interval.toFixed(3)} s after it (accepted ${lo}–${hi} s)`);
+        this.disagree(
+          p,
+          ev,
+          'retry-interval',
+          `the model retries DEFER_TIME (1 s) after its previous attempt; the trace's cnt=${ev.cnt} came ${interval.toFixed(3)} s after it (accepted ${lo}–${hi} s)`,
+        );
       }
     }
     while (mp.attempts < ev.cnt && !pool.isFreed && this.clock.fire(mp)) {
       if (mp.attempts < ev.cnt && !catchUp) {
-        this.disagree(p, ev, 'attempt-missing', `the model made attempt ${mp.attempts} (inflight ${mp.last?.inflight ?? '?'}) that the trace lacks (no page_pool_release cnt=${mp.attempts})`);
+        this.disagree(
+          p,
+          ev,
+          'attempt-missing',
+          `the model made attempt ${mp.attempts} (inflight ${mp.last?.inflight ?? '?'}) that the trace lacks (no page_pool_release cnt=${mp.attempts})`,
+        );
       }
     }
     this.checks++;
@@ -198,7 +229,12 @@ export class ModelReplay implements ReconstructionObserver {
     if (mp === undefined || mp.disabled) return;
     this.checks++;
     if (!mp.pool.isFreed) {
-      this.disagree(p, ev, 'not-freed', `the trace's pool is freed (inflight=0), but the model's still has ${mp.pool.inflight} in flight (${placesText(mp.pool.places())})`);
+      this.disagree(
+        p,
+        ev,
+        'not-freed',
+        `the trace's pool is freed (inflight=0), but the model's still has ${mp.pool.inflight} in flight (${placesText(mp.pool.places())})`,
+      );
     }
   }
 
@@ -236,7 +272,14 @@ export class ModelReplay implements ReconstructionObserver {
   /** The model's domain, made on first use, with the model's tracepoint hooks. */
   private world(): MemoryDomain {
     if (this.domain !== null) return this.domain;
-    const domain = new MemoryDomain({ pages: this.opts.pages, netIovs: this.opts.netIovs, clock: this.clock, onWarn: false, checked: true, sharedMemory: false });
+    const domain = new MemoryDomain({
+      pages: this.opts.pages,
+      netIovs: this.opts.netIovs,
+      clock: this.clock,
+      onWarn: false,
+      checked: true,
+      sharedMemory: false,
+    });
     const n = Math.min(this.opts.netIovs, this.opts.pages);
     this.src = new ReplaySource(n > 0 ? domain.createArea('dmabuf', n, domain.pageRegion, 0, false) : null);
     setPagePoolTracer(domain, {
@@ -322,7 +365,12 @@ export class ModelReplay implements ReconstructionObserver {
     mp.disabled = true;
     if (!this.capacityWarned) {
       this.capacityWarned = true;
-      this.disagree(p, ev, 'model-capacity', `the model ran out of memory (${this.opts.pages} pages, ${this.opts.netIovs} net_iovs); replay of pool #${p.index} stops here (raise the model's pages)`);
+      this.disagree(
+        p,
+        ev,
+        'model-capacity',
+        `the model ran out of memory (${this.opts.pages} pages, ${this.opts.netIovs} net_iovs); replay of pool #${p.index} stops here (raise the model's pages)`,
+      );
     }
   }
 

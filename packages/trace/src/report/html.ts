@@ -36,7 +36,13 @@ function markers(p: PoolReport): Marker[] {
   const out: Marker[] = [];
   for (const a of d.attempts) {
     if (a.cnt === 1) out.push({ x: a.time, label: 'destroy', color: '#b3261e' });
-    else out.push({ x: a.time, label: a.inflight === 0 ? `freed (${a.cnt})` : String(a.cnt), color: a.inflight === 0 ? '#1a7f37' : '#c77700', dashed: a.inflight !== 0 });
+    else
+      out.push({
+        x: a.time,
+        label: a.inflight === 0 ? `freed (${a.cnt})` : String(a.cnt),
+        color: a.inflight === 0 ? '#1a7f37' : '#c77700',
+        dashed: a.inflight !== 0,
+      });
   }
   if (d.stallWarning !== null) out.push({ x: d.stallWarning.time, label: 'stall warning', color: '#7b1fa2' });
   return out;
@@ -45,8 +51,12 @@ function markers(p: PoolReport): Marker[] {
 function poolSection(p: PoolReport, i: number): string {
   const k = `pools.${i}`;
   const h: string[] = [];
-  h.push(`<section class="pool" id="pool-${p.index}"><h2>Pool #${p.index} <code>${esc(p.pointer)}</code> <span class="state-${p.state}" data-json="${k}.state">${p.state}</span></h2>`);
-  h.push('<table><tr><th>first event</th><th>last event</th><th>holds</th><th>releases</th><th>distinct pages</th><th>held again</th><th>max in flight</th><th>at</th><th>in flight at end</th><th>cross-CPU releases</th></tr><tr>');
+  h.push(
+    `<section class="pool" id="pool-${p.index}"><h2>Pool #${p.index} <code>${esc(p.pointer)}</code> <span class="state-${p.state}" data-json="${k}.state">${p.state}</span></h2>`,
+  );
+  h.push(
+    '<table><tr><th>first event</th><th>last event</th><th>holds</th><th>releases</th><th>distinct pages</th><th>held again</th><th>max in flight</th><th>at</th><th>in flight at end</th><th>cross-CPU releases</th></tr><tr>',
+  );
   h.push(
     t6(`${k}.first.time`, p.first.time) +
       t6(`${k}.last.time`, p.last.time) +
@@ -61,15 +71,30 @@ function poolSection(p: PoolReport, i: number): string {
   );
   h.push('</tr></table>');
   const notes: string[] = [];
-  if (p.firstBlock) notes.push(`first block of <b data-json="${k}.firstBlock.size">${p.firstBlock.size}</b> holds at <span data-json="${k}.firstBlock.time">${p.firstBlock.time.toFixed(6)}</span> by <code>${esc(p.firstBlock.task.comm)}</code> on CPU ${p.firstBlock.task.cpu}`);
+  if (p.firstBlock)
+    notes.push(
+      `first block of <b data-json="${k}.firstBlock.size">${p.firstBlock.size}</b> holds at <span data-json="${k}.firstBlock.time">${p.firstBlock.time.toFixed(6)}</span> by <code>${esc(p.firstBlock.task.comm)}</code> on CPU ${p.firstBlock.task.cpu}`,
+    );
   if (p.beganBeforeTrace) notes.push('the pool began before the trace');
-  for (const [j, e] of p.pagesFromEarlierPools.entries()) notes.push(`<span data-json="${k}.pagesFromEarlierPools.${j}.pages">${e.pages}</span> pages had been pool #${e.pool}'s`);
-  notes.push(`lost events: <span data-json="${k}.holdCounter.lost">${p.holdCounter.lost}</span> holds, <span data-json="${k}.releaseCounter.lost">${p.releaseCounter.lost}</span> releases; release numbers out of trace order: <span data-json="${k}.releaseCounter.outOfOrder">${p.releaseCounter.outOfOrder}</span>`);
+  for (const [j, e] of p.pagesFromEarlierPools.entries())
+    notes.push(`<span data-json="${k}.pagesFromEarlierPools.${j}.pages">${e.pages}</span> pages had been pool #${e.pool}'s`);
+  notes.push(
+    `lost events: <span data-json="${k}.holdCounter.lost">${p.holdCounter.lost}</span> holds, <span data-json="${k}.releaseCounter.lost">${p.releaseCounter.lost}</span> releases; release numbers out of trace order: <span data-json="${k}.releaseCounter.outOfOrder">${p.releaseCounter.outOfOrder}</span>`,
+  );
   h.push(`<p class="muted">${notes.join(' · ')}</p>`);
   const tl = p.timeline;
   if (tl.inflightMax.length > 0) {
     const m = markers(p);
-    h.push(lineChart({ title: 'Pages in flight (most per bucket)', x0: tl.start, dx: tl.bucket, yUnit: 'pages', series: [{ label: 'in flight', color: '#0b57d0', values: tl.inflightMax }], markers: m }));
+    h.push(
+      lineChart({
+        title: 'Pages in flight (most per bucket)',
+        x0: tl.start,
+        dx: tl.bucket,
+        yUnit: 'pages',
+        series: [{ label: 'in flight', color: '#0b57d0', values: tl.inflightMax }],
+        markers: m,
+      }),
+    );
     const rate = (xs: number[]): number[] => xs.map((x) => x / tl.bucket);
     h.push(
       lineChart({
@@ -88,9 +113,17 @@ function poolSection(p: PoolReport, i: number): string {
   const d = p.destroy;
   if (d !== null) {
     h.push(`<h3>Destroy and retries</h3><p>Destroyed at <span data-json="${k}.destroy.time">${d.time.toFixed(6)}</span> by <code>${esc(d.task.comm)}</code>; `);
-    h.push(d.freed !== null ? `<span class="ok">freed at attempt <span data-json="${k}.destroy.freed.cnt">${d.freed.cnt}</span>, ${d.freed.afterSeconds.toFixed(3)} s later</span>.` : `<span class="bad">still pending at the end of the trace</span>.`);
-    h.push(d.stallWarning !== null ? ` The 60 s stall warning would fire at attempt ${d.stallWarning.cnt}.</p>` : ' The 60 s stall warning would not fire.</p>');
-    h.push('<table><tr><th>cnt</th><th>time</th><th>+s</th><th>inflight</th><th>hold</th><th>release</th><th>from ring</th><th>direct</th><th class="l">task</th></tr>');
+    h.push(
+      d.freed !== null
+        ? `<span class="ok">freed at attempt <span data-json="${k}.destroy.freed.cnt">${d.freed.cnt}</span>, ${d.freed.afterSeconds.toFixed(3)} s later</span>.`
+        : `<span class="bad">still pending at the end of the trace</span>.`,
+    );
+    h.push(
+      d.stallWarning !== null ? ` The 60 s stall warning would fire at attempt ${d.stallWarning.cnt}.</p>` : ' The 60 s stall warning would not fire.</p>',
+    );
+    h.push(
+      '<table><tr><th>cnt</th><th>time</th><th>+s</th><th>inflight</th><th>hold</th><th>release</th><th>from ring</th><th>direct</th><th class="l">task</th></tr>',
+    );
     d.attempts.forEach((a, j) => {
       const q = `${k}.destroy.attempts.${j}`;
       h.push(
@@ -103,7 +136,9 @@ function poolSection(p: PoolReport, i: number): string {
     h.push(`<h3>Pages still out at the end: <span data-json="${k}.heldAtEnd.length">${p.heldAtEnd.length}</span></h3>`);
     h.push('<table><tr><th class="l">pfn</th><th class="l">netmem</th><th>hold</th><th>taken at</th><th>line</th><th class="l">task</th><th>CPU</th></tr>');
     for (const x of p.heldAtEnd.slice(0, 50)) {
-      h.push(`<tr><td class="l"><code>${esc(x.pfn)}</code></td><td class="l"><code>${esc(x.netmem)}</code></td><td>${x.hold}</td><td>${x.time.toFixed(6)}</td><td>${x.line}</td><td class="l">${esc(x.task.comm)}/${x.task.pid}</td><td>${x.task.cpu}</td></tr>`);
+      h.push(
+        `<tr><td class="l"><code>${esc(x.pfn)}</code></td><td class="l"><code>${esc(x.netmem)}</code></td><td>${x.hold}</td><td>${x.time.toFixed(6)}</td><td>${x.line}</td><td class="l">${esc(x.task.comm)}/${x.task.pid}</td><td>${x.task.cpu}</td></tr>`,
+      );
     }
     h.push('</table>');
     if (p.heldAtEnd.length > 50) h.push(`<p class="muted">… ${p.heldAtEnd.length - 50} more in the JSON report.</p>`);
@@ -122,8 +157,12 @@ export function renderHtml(r: TraceReport): string {
   const h: string[] = [];
   h.push(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`);
   h.push(`<title>netmem trace: ${esc(r.source)}</title><style>${CSS}</style></head><body>`);
-  h.push(`<h1>netmem trace</h1><p class="muted"><code>${esc(r.source)}</code> · <span data-json="parse.format">${ps.format}</span> format · <span data-json="parse.lines">${ps.lines}</span> lines</p>`);
-  h.push('<table><tr><th>pools</th><th>holds</th><th>releases</th><th>page_pool_release</th><th>update_nid</th><th>other events</th><th>malformed</th><th>first</th><th>last</th></tr><tr>');
+  h.push(
+    `<h1>netmem trace</h1><p class="muted"><code>${esc(r.source)}</code> · <span data-json="parse.format">${ps.format}</span> format · <span data-json="parse.lines">${ps.lines}</span> lines</p>`,
+  );
+  h.push(
+    '<table><tr><th>pools</th><th>holds</th><th>releases</th><th>page_pool_release</th><th>update_nid</th><th>other events</th><th>malformed</th><th>first</th><th>last</th></tr><tr>',
+  );
   h.push(
     v('pools.length', r.pools.length) +
       v('parse.events.hold', ps.events.hold) +
@@ -136,18 +175,29 @@ export function renderHtml(r: TraceReport): string {
       t6('parse.lastTime', ps.lastTime),
   );
   h.push('</tr></table>');
-  r.pools.forEach((p, i) => h.push(poolSection(p, i)));
+  r.pools.forEach((p, i) => {
+    h.push(poolSection(p, i));
+  });
   if (r.replay !== null) {
     const rp = r.replay;
-    h.push(`<h2>Model replay</h2><p><span data-json="replay.pools">${rp.pools}</span> pools, <span data-json="replay.events">${rp.events}</span> events, <span data-json="replay.checks">${rp.checks}</span> comparisons, <span data-json="replay.invariantRuns">${rp.invariantRuns}</span> invariant checks: `);
-    h.push(rp.disagreementCount === 0 ? '<span class="ok">the model agrees with the trace</span>' : `<span class="bad"><span data-json="replay.disagreementCount">${rp.disagreementCount}</span> disagreements</span>`);
+    h.push(
+      `<h2>Model replay</h2><p><span data-json="replay.pools">${rp.pools}</span> pools, <span data-json="replay.events">${rp.events}</span> events, <span data-json="replay.checks">${rp.checks}</span> comparisons, <span data-json="replay.invariantRuns">${rp.invariantRuns}</span> invariant checks: `,
+    );
+    h.push(
+      rp.disagreementCount === 0
+        ? '<span class="ok">the model agrees with the trace</span>'
+        : `<span class="bad"><span data-json="replay.disagreementCount">${rp.disagreementCount}</span> disagreements</span>`,
+    );
     h.push('</p><table><tr><th>pool</th><th>model id</th><th class="l">state</th><th>hold</th><th>release</th><th>inflight</th><th>attempts</th></tr>');
     rp.modelPools.forEach((m, j) => {
       const q = `replay.modelPools.${j}`;
-      h.push(`<tr>${v(`${q}.pool`, m.pool)}${v(`${q}.modelId`, m.modelId)}${v(`${q}.state`, m.state, 'l')}${v(`${q}.holdCount`, m.holdCount)}${v(`${q}.releaseCount`, m.releaseCount)}${v(`${q}.inflight`, m.inflight)}${v(`${q}.attempts`, m.attempts)}</tr>`);
+      h.push(
+        `<tr>${v(`${q}.pool`, m.pool)}${v(`${q}.modelId`, m.modelId)}${v(`${q}.state`, m.state, 'l')}${v(`${q}.holdCount`, m.holdCount)}${v(`${q}.releaseCount`, m.releaseCount)}${v(`${q}.inflight`, m.inflight)}${v(`${q}.attempts`, m.attempts)}</tr>`,
+      );
     });
     h.push('</table>');
-    if (rp.disagreements.length > 0) h.push(`<ul>${rp.disagreements.map((d) => `<li><b>${esc(d.kind)}</b> pool #${d.pool}, line ${d.line}: ${esc(d.message)}</li>`).join('')}</ul>`);
+    if (rp.disagreements.length > 0)
+      h.push(`<ul>${rp.disagreements.map((d) => `<li><b>${esc(d.kind)}</b> pool #${d.pool}, line ${d.line}: ${esc(d.message)}</li>`).join('')}</ul>`);
     if (rp.violations.length > 0) h.push(`<ul>${rp.violations.map((x) => `<li class="bad">${esc(x)}</li>`).join('')}</ul>`);
   }
   h.push('</body></html>\n');

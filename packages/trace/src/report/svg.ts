@@ -93,7 +93,9 @@ export function lineChart(c: ChartSpec): string {
   // Markers.
   for (const m of markers) {
     const x = xs(m.x).toFixed(1);
-    parts.push(`<line x1="${x}" x2="${x}" y1="${T}" y2="${H - B}" stroke="${m.color}" stroke-width="1.5"${m.dashed ? ' stroke-dasharray="4 3"' : ''}><title>${esc(m.label)} at ${m.x.toFixed(6)} s</title></line>`);
+    parts.push(
+      `<line x1="${x}" x2="${x}" y1="${T}" y2="${H - B}" stroke="${m.color}" stroke-width="1.5"${m.dashed ? ' stroke-dasharray="4 3"' : ''}><title>${esc(m.label)} at ${m.x.toFixed(6)} s</title></line>`,
+    );
     parts.push(`<text x="${x}" y="${T - 2}" class="mk" fill="${m.color}" text-anchor="middle">${esc(m.label)}</text>`);
   }
   // Series (step lines: each bucket spans its width).
@@ -105,7 +107,9 @@ export function lineChart(c: ChartSpec): string {
       pts.push(`${xs(c.x0 + i * c.dx).toFixed(1)},${y}`, `${xs(c.x0 + (i + 1) * c.dx).toFixed(1)},${y}`);
     });
     const peak = Math.max(0, ...s.values);
-    parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="1.6" points="${pts.join(' ')}"><title>${esc(s.label)} (peak ${fmt(peak)})</title></polyline>`);
+    parts.push(
+      `<polyline fill="none" stroke="${s.color}" stroke-width="1.6" points="${pts.join(' ')}"><title>${esc(s.label)} (peak ${fmt(peak)})</title></polyline>`,
+    );
     parts.push(`<rect x="${legendX}" y="8" width="12" height="3" fill="${s.color}"/><text x="${legendX + 16}" y="13" class="ax">${esc(s.label)}</text>`);
     legendX += 24 + s.label.length * 7;
   }

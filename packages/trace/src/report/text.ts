@@ -13,7 +13,12 @@ function s6(t: number | null): string {
 
 function table(rows: string[][], right: boolean[]): string[] {
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => (right[i] ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((c, i) => (right[i] ? c.padStart(w[i]) : c.padEnd(w[i])))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 function endState(p: PoolReport): string {
@@ -62,7 +67,8 @@ export function renderText(r: TraceReport): string {
     for (const l of table(rows, [true, false, false, false, true, true, true, true, true, false, false])) out.push(`  ${l}`);
     for (const p of r.pools) {
       const notes: string[] = [];
-      if (p.firstBlock) notes.push(`first block: ${p.firstBlock.size} holds at ${s6(p.firstBlock.time)} by ${p.firstBlock.task.comm} on CPU ${p.firstBlock.task.cpu}`);
+      if (p.firstBlock)
+        notes.push(`first block: ${p.firstBlock.size} holds at ${s6(p.firstBlock.time)} by ${p.firstBlock.task.comm} on CPU ${p.firstBlock.task.cpu}`);
       if (p.beganBeforeTrace) notes.push('began before the trace');
       for (const e of p.pagesFromEarlierPools) notes.push(`${e.pages} pages had been pool #${e.pool}'s`);
       if (p.crossCpuReleases > 0) notes.push(`${p.crossCpuReleases} released on another CPU than taken`);
@@ -78,7 +84,11 @@ export function renderText(r: TraceReport): string {
     if (p.heldAtEnd.length === 0) continue;
     anyHeld = true;
     const why =
-      p.state === 'live' ? 'pool alive (pages in its cache, ring or users)' : p.state === 'destroy-pending' ? 'destroy pending: the pool waits for them' : 'the trace never showed them return (lost events)';
+      p.state === 'live'
+        ? 'pool alive (pages in its cache, ring or users)'
+        : p.state === 'destroy-pending'
+          ? 'destroy pending: the pool waits for them'
+          : 'the trace never showed them return (lost events)';
     out.push(`  pool #${p.index} ${p.pointer}: ${p.heldAtEnd.length} pages, ${why}`);
     for (const h of p.heldAtEnd.slice(0, MAX_HELD_LISTED)) {
       out.push(`    pfn ${h.pfn} netmem ${h.netmem} hold=${h.hold} taken ${s6(h.time)} (line ${h.line}) by ${h.task.comm}/${h.task.pid} on CPU ${h.task.cpu}`);
@@ -94,11 +104,23 @@ export function renderText(r: TraceReport): string {
     if (d === null) continue;
     anyDestroy = true;
     const first = d.attempts[0];
-    out.push(`  pool #${p.index} ${p.pointer}: destroyed ${s6(d.time)} by ${d.task.comm} on CPU ${d.task.cpu}, ${first.ringReleased} idle pages released first, inflight ${first.inflight}`);
+    out.push(
+      `  pool #${p.index} ${p.pointer}: destroyed ${s6(d.time)} by ${d.task.comm} on CPU ${d.task.cpu}, ${first.ringReleased} idle pages released first, inflight ${first.inflight}`,
+    );
     if (d.attempts.length > 1) {
       const rows = [['cnt', 'time', '+s', 'inflight', 'hold', 'release', 'from ring', 'direct', 'task']];
       for (const a of d.attempts) {
-        rows.push([String(a.cnt), s6(a.time), a.sinceDestroy.toFixed(3), String(a.inflight), String(a.hold), String(a.release), String(a.ringReleased), String(a.directReleased), a.task.comm]);
+        rows.push([
+          String(a.cnt),
+          s6(a.time),
+          a.sinceDestroy.toFixed(3),
+          String(a.inflight),
+          String(a.hold),
+          String(a.release),
+          String(a.ringReleased),
+          String(a.directReleased),
+          a.task.comm,
+        ]);
       }
       for (const l of table(rows, [true, false, true, true, true, true, true, true, false])) out.push(`    ${l}`);
     }
@@ -115,7 +137,10 @@ export function renderText(r: TraceReport): string {
   out.push('', 'Lost events');
   let anyLost = false;
   for (const p of r.pools) {
-    for (const [name, c] of [['state_hold', p.holdCounter], ['state_release', p.releaseCounter]] as const) {
+    for (const [name, c] of [
+      ['state_hold', p.holdCounter],
+      ['state_release', p.releaseCounter],
+    ] as const) {
       if (c.lost === 0) continue;
       anyLost = true;
       out.push(`  pool #${p.index}: ${c.lost} ${name} events lost`);
@@ -134,13 +159,17 @@ export function renderText(r: TraceReport): string {
   if (r.replay !== null) {
     const rp = r.replay;
     out.push('', 'Model replay');
-    out.push(`  ${rp.pools} pools replayed, ${rp.events} events, ${rp.checks} comparisons, ${rp.invariantRuns} invariant checks: ${rp.disagreementCount === 0 ? 'the model agrees with the trace' : `${rp.disagreementCount} disagreements`}`);
+    out.push(
+      `  ${rp.pools} pools replayed, ${rp.events} events, ${rp.checks} comparisons, ${rp.invariantRuns} invariant checks: ${rp.disagreementCount === 0 ? 'the model agrees with the trace' : `${rp.disagreementCount} disagreements`}`,
+    );
     for (const m of rp.modelPools) {
       const where = Object.entries(m.places)
         .filter(([, n]) => n > 0)
         .map(([k, n]) => `${k} ${n}`)
         .join(', ');
-      out.push(`  pool #${m.pool} → model pool ${m.modelId}: ${m.state}, hold ${m.holdCount} release ${m.releaseCount} inflight ${m.inflight}, ${m.attempts} attempts${where ? ` (${where})` : ''}`);
+      out.push(
+        `  pool #${m.pool} → model pool ${m.modelId}: ${m.state}, hold ${m.holdCount} release ${m.releaseCount} inflight ${m.inflight}, ${m.attempts} attempts${where ? ` (${where})` : ''}`,
+      );
       for (const w of m.stallWarnings) out.push(`    model: ${w}`);
     }
     for (const d of rp.disagreements.slice(0, 20)) out.push(`  ${d.kind} (pool #${d.pool}, line ${d.line}): ${d.message}`);

@@ -48,13 +48,16 @@ export class SynthTrace {
   hold(pool: string, pfn: number, at: At, o: { emit?: boolean; netIov?: boolean; netmem?: string } = {}): this {
     const c = this.c(pool);
     c.hold++;
-    if (o.emit !== false) this.lines.push(this.head('page_pool_state_hold', at) + holdFields(pool, o.netmem ?? this.netmemOf(pfn), o.netIov ?? false, o.netIov ? 0 : pfn, c.hold));
+    if (o.emit !== false)
+      this.lines.push(this.head('page_pool_state_hold', at) + holdFields(pool, o.netmem ?? this.netmemOf(pfn), o.netIov ?? false, o.netIov ? 0 : pfn, c.hold));
     return this;
   }
 
   /** Holds `pfns` in one block (one bulk refill), 1 µs apart. */
   block(pool: string, pfns: number[], at: At): this {
-    pfns.forEach((pfn, i) => this.hold(pool, pfn, { ...at, t: at.t + i * 1e-6 }));
+    pfns.forEach((pfn, i) => {
+      this.hold(pool, pfn, { ...at, t: at.t + i * 1e-6 });
+    });
     return this;
   }
 
@@ -63,7 +66,8 @@ export class SynthTrace {
     const c = this.c(pool);
     c.release++;
     const n = o.number ?? c.release;
-    if (o.emit !== false) this.lines.push(this.head('page_pool_state_release', at) + releaseFields(pool, o.netmem ?? this.netmemOf(pfn), o.netIov ?? false, o.netIov ? 0 : pfn, n));
+    if (o.emit !== false)
+      this.lines.push(this.head('page_pool_state_release', at) + releaseFields(pool, o.netmem ?? this.netmemOf(pfn), o.netIov ?? false, o.netIov ? 0 : pfn, n));
     return this;
   }
 

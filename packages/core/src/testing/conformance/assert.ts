@@ -19,4 +19,3 @@ export function expectCode(fn: () => unknown, code: ErrnoCode, what: string): vo
   }
   throw new ConformanceError(`${what}: expected a NetmemError ${code}, nothing was thrown`);
 }
-

@@ -39,11 +39,7 @@ import type { ConformanceCase, ConformanceOptions, ProviderSetup } from './types
  * ```
  * @category Checks and testing
  */
-export function testProvider(
-  setup: ProviderSetup,
-  test: (name: string, fn: () => void | Promise<void>) => void,
-  options: ConformanceOptions = {},
-): void {
+export function testProvider(setup: ProviderSetup, test: (name: string, fn: () => void | Promise<void>) => void, options: ConformanceOptions = {}): void {
   const label = options.label ?? 'conformance';
   for (const c of providerConformanceCases(setup, options)) test(`${label}: ${c.name}`, () => c.run());
 }
@@ -139,7 +135,9 @@ export function providerConformanceCases(setup: ProviderSetup, options: Conforma
     eq(pool.allocNetmems(), 0, 'a second alloc while exhausted');
     w.checkAccounting(pool, 'at exhaustion');
     // Return everything (half direct, half through the ring), then take as many again.
-    got.forEach((nm, i) => pool.putNetmem(nm, -1, i % 2 === 0));
+    got.forEach((nm, i) => {
+      pool.putNetmem(nm, -1, i % 2 === 0);
+    });
     held.clear();
     w.checkAccounting(pool, 'after returning everything');
     const again = w.allocN(pool, got.length, held);
@@ -172,14 +170,16 @@ export function providerConformanceCases(setup: ProviderSetup, options: Conforma
 
   add('release answers true for pages and false for net_iovs, once per netmem over a full lifecycle', (w) => {
     const pool = w.createPool({ poolSize: 16 });
-        const held = new Set<number>();
+    const held = new Set<number>();
     const n = take(w, 64);
     const got = w.allocN(pool, n, held);
     // Through every exit: the cache (direct), the ring (and ring overflow), still held at destroy.
     const keep = Math.max(1, n >> 3);
     const kept = got.slice(0, keep);
     const rest = got.slice(keep);
-    rest.forEach((nm, i) => pool.putNetmem(nm, -1, i % 3 === 0));
+    rest.forEach((nm, i) => {
+      pool.putNetmem(nm, -1, i % 3 === 0);
+    });
     pool.destroy();
     check(pool.isDetached, 'pool with netmems held is not detached');
     for (const nm of kept) pool.putNetmem(nm, -1, false);
@@ -229,7 +229,7 @@ export function providerConformanceCases(setup: ProviderSetup, options: Conforma
 
   add('provider destroy runs exactly once, only when the pool is freed', (w) => {
     const pool = w.createPool();
-        const held = new Set<number>();
+    const held = new Set<number>();
     const got = w.allocN(pool, take(w, 4), held);
     pool.destroy();
     for (let i = 0; i < 3; i++) {
@@ -248,12 +248,14 @@ export function providerConformanceCases(setup: ProviderSetup, options: Conforma
 
   add('destroy scrubs: cache and ring emptied, provider scrub (if any) once at destroy and once per retry', (w) => {
     const pool = w.createPool();
-        const held = new Set<number>();
+    const held = new Set<number>();
     const n = take(w, 24);
     const got = w.allocN(pool, n, held);
     const keep = Math.max(1, n >> 2);
     const back = got.slice(keep);
-    back.forEach((nm, i) => pool.putNetmem(nm, -1, i % 2 === 0));
+    back.forEach((nm, i) => {
+      pool.putNetmem(nm, -1, i % 2 === 0);
+    });
     const hasScrub = w.spy.ops.scrub !== undefined;
     eq(w.spy.calls.scrub, 0, 'provider scrub calls before destroy');
     pool.destroy();
@@ -298,39 +300,47 @@ export function providerConformanceCases(setup: ProviderSetup, options: Conforma
     w.destroyEmpty(pool);
   });
 
-  add('an init error fails createPagePool with the same code and lists nothing', (w) => {
-    const { domain } = w.ctx;
-    const failing: MemoryProviderOps = {
-      ...w.spy.ops,
-      name: w.spy.ops.name,
-      init() {
-        throw new NetmemError('ENODEV', 'conformance: init refused on purpose');
-      },
-    };
-    const free = domain.freePages;
-    expectCode(() => createPagePool({ ...w.params(), provider: failing }), 'ENODEV', 'createPagePool with a refusing init');
-    eq(poolRegistry(domain).all().length, 0, 'pools listed after a failed create');
-    eq(domain.freePages, free, 'free pages after a failed create');
-    eq(w.warnings.filter((x) => x.kind === 'mem-provider-init').length, 1, "'mem-provider init failed' warnings");
-    eq(w.spy.calls.alloc + w.spy.calls.destroy, 0, 'provider alloc/destroy calls after a failed create');
-    // The real provider still works after a refused pool.
-    const pool = w.createPool();
-    w.destroyEmpty(pool);
-  }, ['mem-provider-init']);
-
-  for (const r of options.refusals ?? []) {
-    add(`init refuses ${r.name} with ${r.code} and leaves nothing behind`, (w) => {
-      const { domain, dev } = w.ctx;
+  add(
+    'an init error fails createPagePool with the same code and lists nothing',
+    (w) => {
+      const { domain } = w.ctx;
+      const failing: MemoryProviderOps = {
+        ...w.spy.ops,
+        name: w.spy.ops.name,
+        init() {
+          throw new NetmemError('ENODEV', 'conformance: init refused on purpose');
+        },
+      };
       const free = domain.freePages;
-      const live = dev.liveMappings;
-      expectCode(() => createPagePool(w.params(r.params)), r.code, `createPagePool with ${r.name}`);
-      eq(poolRegistry(domain).all().length, 0, 'pools listed after a refused create');
-      eq(domain.freePages, free, 'free pages after a refused create');
-      eq(dev.liveMappings, live, 'live mappings after a refused create');
-      eq(w.spy.calls.destroy, 0, 'provider destroy calls after a refused init');
+      expectCode(() => createPagePool({ ...w.params(), provider: failing }), 'ENODEV', 'createPagePool with a refusing init');
+      eq(poolRegistry(domain).all().length, 0, 'pools listed after a failed create');
+      eq(domain.freePages, free, 'free pages after a failed create');
+      eq(w.warnings.filter((x) => x.kind === 'mem-provider-init').length, 1, "'mem-provider init failed' warnings");
+      eq(w.spy.calls.alloc + w.spy.calls.destroy, 0, 'provider alloc/destroy calls after a failed create');
+      // The real provider still works after a refused pool.
       const pool = w.createPool();
       w.destroyEmpty(pool);
-    }, ['mem-provider-init']);
+    },
+    ['mem-provider-init'],
+  );
+
+  for (const r of options.refusals ?? []) {
+    add(
+      `init refuses ${r.name} with ${r.code} and leaves nothing behind`,
+      (w) => {
+        const { domain, dev } = w.ctx;
+        const free = domain.freePages;
+        const live = dev.liveMappings;
+        expectCode(() => createPagePool(w.params(r.params)), r.code, `createPagePool with ${r.name}`);
+        eq(poolRegistry(domain).all().length, 0, 'pools listed after a refused create');
+        eq(domain.freePages, free, 'free pages after a refused create');
+        eq(dev.liveMappings, live, 'live mappings after a refused create');
+        eq(w.spy.calls.destroy, 0, 'provider destroy calls after a refused init');
+        const pool = w.createPool();
+        w.destroyEmpty(pool);
+      },
+      ['mem-provider-init'],
+    );
   }
 
   return cases;

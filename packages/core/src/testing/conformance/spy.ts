@@ -96,4 +96,3 @@ export function spyOn(inner: MemoryProviderOps): ProviderSpy {
   spy.ops = ops;
   return spy;
 }
-

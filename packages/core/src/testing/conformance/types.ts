@@ -100,4 +100,3 @@ export class ConformanceError extends Error {
     this.name = 'ConformanceError';
   }
 }
-

@@ -230,4 +230,3 @@ export function inWorld(setup: ProviderSetup, options: ConformanceOptions, body:
 export function take(w: World, cap: number): number {
   return Math.min(w.fx.capacity ?? cap, cap);
 }
-
