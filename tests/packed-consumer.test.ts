@@ -6,6 +6,8 @@
  * tools set the common `source` condition: it must still get the built files
  * (the repository's own condition is `@netmem/source`), type-check with
  * node16, nodenext and bundler resolution, and run as ESM and as CommonJS.
+ * The README's quickstart and "Writing a provider" walkthrough (its
+ * `// file: NAME` blocks, unchanged) are compiled and run there too.
  */
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CJS_CONSUMER, ESM_CONSUMER, TS_CJS_CONSUMER, TS_ESM_CONSUMER } from './packed/consumer-files.js';
+import { readmeFiles } from './packed/readme-files.js';
 
 const run = promisify(execFile);
 const root = join(__dirname, '..');
@@ -185,4 +188,32 @@ describe('packed packages', () => {
     },
     60_000,
   );
+
+  it('runs the README quickstart and its provider walkthrough unchanged: every conformance case passes', async () => {
+    const files = readmeFiles(join(root, 'README.md'));
+    expect([...files.keys()].sort()).toEqual(['arena-provider.test.ts', 'arena-provider.ts', 'quickstart.ts']);
+    const dir = join(consumer, 'readme');
+    mkdirSync(dir, { recursive: true });
+    for (const [name, text] of files) writeFileSync(join(dir, name), text);
+    const cfg = {
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'node16',
+        moduleResolution: 'node16',
+        strict: true,
+        outDir: 'out',
+        rootDir: 'readme',
+        skipLibCheck: false,
+        types: ['node'],
+        typeRoots: [join(root, 'node_modules', '@types')],
+      },
+      include: ['readme'],
+    };
+    writeFileSync(join(consumer, 'tsconfig.readme.json'), JSON.stringify(cfg));
+    expect(await node([join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.readme.json'], consumer)).toBe('');
+    const conformance = await node(['--test', join('out', 'arena-provider.test.js')], consumer);
+    expect(conformance).toMatch(/# fail 0/);
+    expect(conformance).toMatch(/# pass 12/); // 11 lifecycle cases + the order-1 refusal
+    expect(await node([join('out', 'quickstart.js')], consumer)).toMatch(/pool freed\n$/);
+  }, 120_000);
 });
