@@ -23,7 +23,24 @@ function setup(strict = false) {
 const codeOf = errnoOf;
 
 describe('DmaDevice / IOMMU model', () => {
-  it('page mappings get small page-granular IOVAs; larger ones a 1 GiB window above 2^31', () => {
+  it('page IOVAs stay page-granular past 2^31 (the 2^19th live page mapping on): they resolve, unmap and reuse', () => {
+    const { region, dev } = setup();
+    const n = 2 ** 19 + 4;
+    const iovas = new Float64Array(n);
+    for (let i = 0; i < n; i++) iovas[i] = dev.map(region, (i & 7) * 4096, 4096, DMA_FROM_DEVICE);
+    expect(iovas[n - 1]).toBe(n * IOVA_PAGE_BYTES);
+    expect(iovas[n - 1]).toBeGreaterThan(2 ** 31);
+    expect(iovas[n - 1]).toBeLessThan(IOVA_LARGE_BASE);
+    // The last one (above 2^31) resolves to its page and faults one byte past its end.
+    expect(dev.write(iovas[n - 1] + 4095, new Uint8Array([5]))).toBe(true);
+    expect(region.u8[((n - 1) & 7) * 4096 + 4095]).toBe(5);
+    expect(dev.write(iovas[n - 1] + 4096, new Uint8Array([5]))).toBe(false);
+    for (let i = 0; i < n; i++) dev.unmap(iovas[i], DMA_FROM_DEVICE);
+    expect(dev.counters().faults['double-unmap']).toBe(0);
+    expect(dev.map(region, 0, 4096, DMA_FROM_DEVICE)).toBeLessThan(IOVA_LARGE_BASE);
+  });
+
+  it('page mappings get small page-granular IOVAs; larger ones a 1 GiB window above 2^32', () => {
     const { region, dev } = setup();
     const page = dev.map(region, 0, 4096, DMA_FROM_DEVICE);
     const big = dev.map(region, 8192, 8192, DMA_FROM_DEVICE);

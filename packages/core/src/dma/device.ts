@@ -37,7 +37,7 @@ const IOVA_PAGE_SHIFT = PAGE_SHIFT;
  * First IOVA of the large-mapping windows.
  * @category DMA
  */
-export const IOVA_LARGE_BASE = 2 ** 31;
+export const IOVA_LARGE_BASE = 2 ** 32;
 /** Slots that can take a page-granular IOVA (below IOVA_LARGE_BASE). */
 const PAGE_IOVA_SLOTS = IOVA_LARGE_BASE / IOVA_PAGE_BYTES - 1;
 
@@ -110,7 +110,7 @@ const FAULT_CODE = {
 
 /** Byte offset of `iova` inside its mapping. */
 function offsetInMapping(iova: number): number {
-  // Page IOVAs fit in 31 bits: integer masks instead of floating-point remainders on the hot path.
+  // Page IOVAs fit in 32 bits: integer masks instead of floating-point remainders on the hot path.
   return iova < IOVA_LARGE_BASE ? iova & (IOVA_PAGE_BYTES - 1) : (iova - IOVA_LARGE_BASE) % IOVA_SLOT_BYTES;
 }
 
@@ -219,7 +219,8 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
     this.mapDir[slot] = dir;
     this.maps++;
     this.live++;
-    // Page mappings (the hot case) get small IOVAs that V8 keeps unboxed.
+    // Page mappings (the hot case) get IOVAs below 2^32: the first 2^19 are small integers V8 keeps
+    // unboxed, and every one fits the metadata table's 32-bit page-number slot (no spill up to 2^20 pages).
     return len <= IOVA_PAGE_BYTES && slot < PAGE_IOVA_SLOTS ? (slot + 1) * IOVA_PAGE_BYTES : IOVA_LARGE_BASE + slot * IOVA_SLOT_BYTES;
   }
 
@@ -381,7 +382,7 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
   }
 
   private slotOf(iova: number): number {
-    const slot = iova < IOVA_LARGE_BASE ? (iova >> IOVA_PAGE_SHIFT) - 1 : Math.floor((iova - IOVA_LARGE_BASE) / IOVA_SLOT_BYTES);
+    const slot = iova < IOVA_LARGE_BASE ? (iova >>> IOVA_PAGE_SHIFT) - 1 : Math.floor((iova - IOVA_LARGE_BASE) / IOVA_SLOT_BYTES);
     return slot >= 0 && slot < this.nSlots ? slot : -1;
   }
 
