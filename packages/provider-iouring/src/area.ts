@@ -33,7 +33,8 @@ function checkAreaArgs(domain: MemoryDomain, dev: DmaDevice, mem: AreaMemory): v
   if (dev.removed) E.fail('ENODEV', `a zcrx area needs a present device, got ${dev.name}, which was removed`);
   if (typeof mem !== 'object' || mem === null) E.expected('a zcrx area needs its memory ({buffer, offset, len} or {dmabuf, len})', mem);
   const len = mem.len;
-  if (!Number.isInteger(len) || len <= 0 || len > ZCRX_MAX_AREA || len % NET_IOV_SIZE !== 0) E.expected(`the area length must be a positive multiple of ${NET_IOV_SIZE} bytes up to ${ZCRX_MAX_AREA}`, len);
+  if (!Number.isInteger(len) || len <= 0 || len > ZCRX_MAX_AREA || len % NET_IOV_SIZE !== 0)
+    E.expected(`the area length must be a positive multiple of ${NET_IOV_SIZE} bytes up to ${ZCRX_MAX_AREA}`, len);
   if ('dmabuf' in mem) {
     E.options(mem, 'zcrx area memory', ['dmabuf', 'len'], false);
     if (!(mem.dmabuf instanceof Dmabuf)) E.expected('a dmabuf area needs a Dmabuf', mem.dmabuf);
@@ -42,7 +43,8 @@ function checkAreaArgs(domain: MemoryDomain, dev: DmaDevice, mem: AreaMemory): v
     E.options(mem, 'zcrx area memory', ['buffer', 'offset', 'len'], false);
     if (!(mem.buffer instanceof SharedArrayBuffer)) E.expected('user memory must be a SharedArrayBuffer', mem.buffer, 'EFAULT');
     if (!Number.isSafeInteger(mem.offset) || mem.offset < 0) E.expected('the area offset in user memory must be an integer ≥ 0', mem.offset);
-    if (mem.offset + len > mem.buffer.byteLength) E.fail('EFAULT', `the area must lie in its memory (${mem.buffer.byteLength} bytes), got ${mem.offset} + ${len}`);
+    if (mem.offset + len > mem.buffer.byteLength)
+      E.fail('EFAULT', `the area must lie in its memory (${mem.buffer.byteLength} bytes), got ${mem.offset} + ${len}`);
   }
 }
 
@@ -102,7 +104,8 @@ export class ZcrxArea {
         }
         if (iova === 0) {
           this.releaseMappings();
-          if (dev.removed) E.fail('ENODEV', `dmabuf segment ${s.offset}+${s.length} of ${mem.dmabuf.name} must map for ${dev.name}, got a device that was removed`);
+          if (dev.removed)
+            E.fail('ENODEV', `dmabuf segment ${s.offset}+${s.length} of ${mem.dmabuf.name} must map for ${dev.name}, got a device that was removed`);
           E.fail('ENOMEM', `dmabuf segment ${s.offset}+${s.length} of ${mem.dmabuf.name} must map for the device, got no IOVA`);
         }
         this.iovas.push(iova);
@@ -181,14 +184,15 @@ export class ZcrxArea {
 
   /** Handle of net_iov `i` (an integer 0..count-1; EINVAL otherwise). */
   niov(i: number): number {
-    if (typeof i !== 'number' || (i >>> 0) !== i || i >= this.count) E.expected(`a net_iov index of the area must be an integer 0..${this.count - 1}`, i);
+    if (typeof i !== 'number' || i >>> 0 !== i || i >= this.count) E.expected(`a net_iov index of the area must be an integer 0..${this.count - 1}`, i);
     return this.nia.niov(i);
   }
 
   /** Pushes net_iov `i` (an index of the area; EINVAL otherwise) on the freelist (a full freelist means a double return: thrown). */
   pushFree(i: number): void {
-    if (typeof i !== 'number' || (i >>> 0) !== i || i >= this.count) E.expected(`a net_iov index of the area must be an integer 0..${this.count - 1}`, i);
-    if (this.freeCount >= this.count) E.fail('EINVAL', `returning net_iov ${i} needs room on the freelist, got a full one (${this.count} free: a double return)`);
+    if (typeof i !== 'number' || i >>> 0 !== i || i >= this.count) E.expected(`a net_iov index of the area must be an integer 0..${this.count - 1}`, i);
+    if (this.freeCount >= this.count)
+      E.fail('EINVAL', `returning net_iov ${i} needs room on the freelist, got a full one (${this.count} free: a double return)`);
     this.freelist[this.freeCount++] = i;
   }
 

@@ -61,10 +61,11 @@ export class RecvZcRequest {
     private readonly onDone: (r: RecvZcRequest) => void,
   ) {
     // Checked once here, so the per-frag path writes CQEs without checks of its own.
-    if (!(cq instanceof CompletionQueue)) E.expected('a RECV_ZC request needs the ring\'s CompletionQueue', cq);
+    if (!(cq instanceof CompletionQueue)) E.expected("a RECV_ZC request needs the ring's CompletionQueue", cq);
     if (!(ifq instanceof ZcrxIfq)) E.expected('a RECV_ZC request needs a ZcrxIfq', ifq);
     if (!(sk instanceof TcpSocket)) E.expected('RECV_ZC needs a socket', sk, 'EBADF');
-    if (sk.skbs.domain !== ifq.domain) E.fail('EINVAL', `RECV_ZC needs a socket of the ifq's memory domain, got socket ${sk.id}, which receives into another domain's buffers`);
+    if (sk.skbs.domain !== ifq.domain)
+      E.fail('EINVAL', `RECV_ZC needs a socket of the ifq's memory domain, got socket ${sk.id}, which receives into another domain's buffers`);
     if (!Number.isSafeInteger(userData) || userData < 0) E.expected('RECV_ZC user_data must be an integer 0..2^53-1', userData);
     if (!isU32(len)) E.expected('the RECV_ZC byte limit must be an integer 0..2^32-1', len);
     if (typeof mixed !== 'boolean') E.expected('mixed (CQE_MIXED ring) must be true or false', mixed);
@@ -153,6 +154,7 @@ export class RecvZcRequest {
     const sh = skb.shinfo;
     const headLen = skb.headLen;
     let ret = 0;
+    // biome-ignore lint/suspicious/noConfusingLabels: the labelled block is io_zcrx_recv_skb's `goto out`
     out: {
       if (offset < headLen) {
         const toCopy = Math.min(headLen - offset, len);

@@ -122,7 +122,7 @@ function isU64(v: unknown): v is number {
 }
 
 function nonZero(a: readonly number[] | undefined): boolean {
-  return a !== undefined && a.some((x) => x !== 0);
+  return a?.some((x) => x !== 0) ?? false;
 }
 
 function roundUpPow2(n: number): number {
@@ -178,7 +178,8 @@ function checkRegFields(reg: ZcrxIfqReg): void {
 /** The region struct's fields (EINVAL for widths, EFAULT for memory that is not shared memory). */
 function checkRegionFields(rd: ZcrxRegionDesc): void {
   if (!isU64(rd.size)) E.expected('the region size must be a u64', rd.size);
-  if (rd.memory !== undefined && !(rd.memory instanceof SharedArrayBuffer)) E.expected('region memory must be shared user memory (a SharedArrayBuffer)', rd.memory, 'EFAULT');
+  if (rd.memory !== undefined && !(rd.memory instanceof SharedArrayBuffer))
+    E.expected('region memory must be shared user memory (a SharedArrayBuffer)', rd.memory, 'EFAULT');
 }
 
 /** The area struct's fields (EINVAL for widths and kinds, EFAULT for memory that is not shared memory). */
@@ -189,8 +190,10 @@ function checkAreaFields(a: ZcrxAreaReg): void {
   u32Field(a.dmabufFd, 'dmabuf_fd');
   u64Field(a.rqAreaToken, 'rq_area_token');
   resvField(a.resv2, 'area resv2', 2);
-  if (a.userBase !== undefined && (!isU64(a.userBase) || a.userBase % PAGE_SIZE !== 0)) E.expected(`userBase must be a page-aligned user address (a multiple of ${PAGE_SIZE})`, a.userBase);
-  if (a.memory !== undefined && !(a.memory instanceof SharedArrayBuffer)) E.expected('area memory must be shared user memory (a SharedArrayBuffer)', a.memory, 'EFAULT');
+  if (a.userBase !== undefined && (!isU64(a.userBase) || a.userBase % PAGE_SIZE !== 0))
+    E.expected(`userBase must be a page-aligned user address (a multiple of ${PAGE_SIZE})`, a.userBase);
+  if (a.memory !== undefined && !(a.memory instanceof SharedArrayBuffer))
+    E.expected('area memory must be shared user memory (a SharedArrayBuffer)', a.memory, 'EFAULT');
   if (a.dmabuf !== undefined && a.dmabuf !== null && !(a.dmabuf instanceof Dmabuf)) E.expected('the area dmabuf must be a Dmabuf (or absent)', a.dmabuf);
 }
 
@@ -264,7 +267,8 @@ export function registerZcrxIfq(ring: ZcrxRingContext, reg: ZcrxIfqReg, id: numb
   // io_create_region: more pages than an int counts → E2BIG; memory the kernel allocates is charged to the
   // caller's locked memory (the model's limit: MAX_REGION) → ENOMEM, as is an allocation that fails.
   if (Math.floor(rd.size / PAGE_SIZE) > 0x7fffffff) E.expected('the region must be at most 2^31 - 1 pages', rd.size, 'E2BIG');
-  if (!rd.memory && rd.size > MAX_REGION) E.expected(`a region the kernel allocates must fit the locked-memory limit of ${MAX_REGION} bytes`, rd.size, 'ENOMEM');
+  if (!rd.memory && rd.size > MAX_REGION)
+    E.expected(`a region the kernel allocates must fit the locked-memory limit of ${MAX_REGION} bytes`, rd.size, 'ENOMEM');
   let rqBuffer: SharedArrayBuffer;
   try {
     rqBuffer = rd.memory ?? new SharedArrayBuffer(rd.size);
@@ -281,7 +285,8 @@ export function registerZcrxIfq(ring: ZcrxRingContext, reg: ZcrxIfqReg, id: numb
   if ((a.rqAreaToken ?? 0) !== 0) E.expected('rq_area_token must be zero on input', a.rqAreaToken);
   if (nonZero(a.resv2)) E.fail('EINVAL', `area reserved fields must be zero, got ${JSON.stringify(a.resv2)}`);
   if (!(a.len > 0) || a.len > MAX_AREA) E.expected(`the area length must be 1..${MAX_AREA} bytes`, a.len, 'EFAULT');
-  if (a.addr % PAGE_SIZE !== 0 || a.len % PAGE_SIZE !== 0) E.fail('EINVAL', `area address and length must be page aligned, got 0x${a.addr.toString(16)} + ${a.len}`);
+  if (a.addr % PAGE_SIZE !== 0 || a.len % PAGE_SIZE !== 0)
+    E.fail('EINVAL', `area address and length must be page aligned, got 0x${a.addr.toString(16)} + ${a.len}`);
 
   let ifq: ZcrxIfq;
   const common = { domain: ring.ns.domain, dev: nd.dev, rqEntries: entries, rqBuffer, id };

@@ -127,7 +127,8 @@ export class IoUring {
     if (flags & IORING_SETUP_DEFER_TASKRUN && !(flags & IORING_SETUP_SINGLE_ISSUER)) {
       E.fail('EINVAL', `IORING_SETUP_DEFER_TASKRUN needs IORING_SETUP_SINGLE_ISSUER, got flags 0x${flags.toString(16)}`);
     }
-    if (flags & IORING_SETUP_CQE32 && flags & IORING_SETUP_CQE_MIXED) E.fail('EINVAL', `IORING_SETUP_CQE32 or IORING_SETUP_CQE_MIXED, not both, got flags 0x${flags.toString(16)}`);
+    if (flags & IORING_SETUP_CQE32 && flags & IORING_SETUP_CQE_MIXED)
+      E.fail('EINVAL', `IORING_SETUP_CQE32 or IORING_SETUP_CQE_MIXED, not both, got flags 0x${flags.toString(16)}`);
     let entries = opts.entries ?? 64;
     if (!(entries > 0)) E.expected('io_uring entries must be positive', entries);
     if (entries > IORING_MAX_ENTRIES) {
@@ -204,12 +205,15 @@ export class IoUring {
   recvZc(sk: TcpSocket, opts: RecvZcOptions = {}): RecvZcRequest {
     this.live();
     if (!(sk instanceof TcpSocket)) E.expected('RECV_ZC needs a socket', sk, 'EBADF');
-    if (sk.skbs.domain !== this.ns.domain) E.fail('EINVAL', `RECV_ZC needs a socket of the ring's memory domain, got socket ${sk.id}, which receives into another domain's buffers`);
+    if (sk.skbs.domain !== this.ns.domain)
+      E.fail('EINVAL', `RECV_ZC needs a socket of the ring's memory domain, got socket ${sk.id}, which receives into another domain's buffers`);
     E.options(opts, 'RECV_ZC', ['ifq', 'len', 'flags', 'userData']);
     if (opts.ifq !== undefined) u32(opts.ifq, 'RECV_ZC zcrx_ifq_idx');
     if (opts.len !== undefined) u32(opts.len, 'the RECV_ZC byte limit (sqe->len)');
-    if (opts.flags !== undefined && !(isU32(opts.flags) && opts.flags <= 0xffff)) E.expected('RECV_ZC flags (sqe->ioprio) must be an integer 0..0xffff', opts.flags);
-    if (opts.userData !== undefined && !(Number.isSafeInteger(opts.userData) && opts.userData >= 0)) E.expected('RECV_ZC user_data must be an integer 0..2^53-1', opts.userData);
+    if (opts.flags !== undefined && !(isU32(opts.flags) && opts.flags <= 0xffff))
+      E.expected('RECV_ZC flags (sqe->ioprio) must be an integer 0..0xffff', opts.flags);
+    if (opts.userData !== undefined && !(Number.isSafeInteger(opts.userData) && opts.userData >= 0))
+      E.expected('RECV_ZC user_data must be an integer 0..2^53-1', opts.userData);
     const ifq = this.ifqs.get(opts.ifq ?? 0);
     if (!ifq) E.expected(`RECV_ZC must name a zcrx ifq registered on this ring (ids: ${[...this.ifqs.keys()].join(', ') || 'none'})`, opts.ifq ?? 0);
     const flags = opts.flags ?? IORING_RECV_MULTISHOT;

@@ -3,21 +3,11 @@
  * control protocol (wait for it, wake it, wait for refills, stop it).
  */
 import { Worker } from 'node:worker_threads';
-import { CQ_TAIL } from './constants.js';
+import { CQ_HEAD, CQ_TAIL } from './constants.js';
 import { E } from './errors.js';
 import { ZcrxIfq } from './ifq.js';
 import { IoUring } from './ring.js';
-import {
-  ZW_BUFS,
-  ZW_CONTROL_BYTES,
-  ZW_DONE,
-  ZW_ERROR,
-  ZW_MAIN_WAITING,
-  ZW_READY,
-  ZW_STOP,
-  ZW_WORKER_IDLE,
-  type ZcrxWorkerData,
-} from './worker-loop.js';
+import { ZW_BUFS, ZW_CONTROL_BYTES, ZW_DONE, ZW_ERROR, ZW_MAIN_WAITING, ZW_READY, ZW_STOP, ZW_WORKER_IDLE, type ZcrxWorkerData } from './worker-loop.js';
 
 /**
  * Options of {@link spawnZcrxWorker}.
@@ -31,6 +21,9 @@ export interface SpawnZcrxWorkerOptions {
   /** How long to wait for the worker to start, ms: positive and finite. Default 30000. */
   startTimeoutMs?: number;
 }
+
+/** Polls of the refill tail before waitRefill sleeps (~1 µs: longer is waste when the worker shares this CPU). */
+const WAIT_POLLS = 32;
 
 /** A wait in ms: a finite number ≥ 0 (EINVAL otherwise). */
 function waitMs(ms: unknown, name: string): number {
@@ -53,6 +46,8 @@ export class ZcrxWorker {
   private readonly cq: Int32Array;
   private readonly rq: Int32Array;
   private readonly rqTail: number;
+  /** The refill tail as of the last waitRefill. */
+  private seenTail: number;
   private terminated = false;
 
   constructor(
@@ -86,6 +81,7 @@ export class ZcrxWorker {
     this.cq = new Int32Array(data.cq);
     this.rq = new Int32Array(data.rq);
     this.rqTail = data.offsets.tail >>> 2;
+    this.seenTail = Atomics.load(this.rq, this.rqTail);
   }
 
   /** True when the worker failed: its loop reported an error, or the thread's 'error' event came. */
@@ -93,19 +89,53 @@ export class ZcrxWorker {
     return this.error !== null || Atomics.load(this.control, ZW_ERROR) !== 0;
   }
 
-  /** Wakes the worker if it sleeps on the CQ (call after posting CQEs). */
+  /**
+   * Call after posting CQEs: wakes the worker if it sleeps and as many CQEs
+   * are ready as it asked for (ZW_WORKER_IDLE). The word is taken back
+   * before the notify, so one sleep costs one futex wake however many posts
+   * come before the worker runs again. While the worker runs this is one
+   * load of a line nobody writes meanwhile; while it naps, three (the CQ
+   * header's line stays with this thread: the napping worker writes no head).
+   */
   kick(): void {
-    if (Atomics.load(this.control, ZW_WORKER_IDLE) !== 0) Atomics.notify(this.cq, CQ_TAIL);
+    const want = Atomics.load(this.control, ZW_WORKER_IDLE);
+    if (want === 0) return;
+    if (want > 1 && (Atomics.load(this.cq, CQ_TAIL) - Atomics.load(this.cq, CQ_HEAD)) >>> 0 < want) return;
+    this.wake();
   }
 
-  /** Blocks up to `ms` (finite, ≥ 0; EINVAL otherwise) for the worker to publish refill entries. */
+  /**
+   * Blocks up to `ms` (finite, ≥ 0; EINVAL otherwise) until the worker
+   * publishes refill entries beyond the tail this object last saw (so a
+   * publish that came between the caller finding the ring empty and this
+   * call returns at once, instead of sleeping until the next one). It wakes
+   * the worker first (whatever it asked for: the caller is out of
+   * buffers), polls the tail briefly (the worker usually publishes within
+   * microseconds, and a futex sleep and wake cost more), then says it
+   * sleeps (ZW_MAIN_WAITING) and waits.
+   */
   waitRefill(ms: number): void {
     waitMs(ms, 'waitRefill');
-    const tail = Atomics.load(this.rq, this.rqTail);
-    Atomics.store(this.control, ZW_MAIN_WAITING, 1);
-    this.kick();
-    Atomics.wait(this.rq, this.rqTail, tail, ms);
-    Atomics.store(this.control, ZW_MAIN_WAITING, 0);
+    const rq = this.rq;
+    const at = this.rqTail;
+    const seen = this.seenTail;
+    let tail = Atomics.load(rq, at);
+    if (tail === seen) {
+      this.wake();
+      for (let i = 0; i < WAIT_POLLS && tail === seen; i++) tail = Atomics.load(rq, at);
+    }
+    if (tail === seen) {
+      Atomics.store(this.control, ZW_MAIN_WAITING, 1);
+      Atomics.wait(rq, at, seen, ms);
+      Atomics.store(this.control, ZW_MAIN_WAITING, 0);
+      tail = Atomics.load(rq, at);
+    }
+    this.seenTail = tail;
+  }
+
+  /** Wakes the worker if it sleeps, whatever it asked for (a futex call when it does). */
+  private wake(): void {
+    if (Atomics.exchange(this.control, ZW_WORKER_IDLE, 0) !== 0) Atomics.notify(this.control, ZW_WORKER_IDLE, 1);
   }
 
   /** Buffers the worker consumed so far. */
@@ -121,7 +151,7 @@ export class ZcrxWorker {
   stop(ms = 10000): boolean {
     waitMs(ms, 'stop');
     Atomics.store(this.control, ZW_STOP, 1);
-    Atomics.notify(this.cq, CQ_TAIL);
+    this.wake();
     const deadline = Date.now() + ms;
     while (Atomics.load(this.control, ZW_DONE) === 0 && Date.now() < deadline) Atomics.wait(this.control, ZW_DONE, 0, 50);
     const done = Atomics.load(this.control, ZW_DONE) === 1 && Atomics.load(this.control, ZW_ERROR) === 0;
@@ -188,7 +218,7 @@ export function spawnZcrxWorker(ring: IoUring, ifq: ZcrxIfq, opts: SpawnZcrxWork
   while (Atomics.load(ctl, ZW_READY) === 0 && Date.now() < deadline) Atomics.wait(ctl, ZW_READY, 0, 50);
   if (Atomics.load(ctl, ZW_ERROR) !== 0) {
     w.abandon();
-    E.fail('EIO', 'the consumer worker must start, got one whose loop failed before it ran (its error goes to the worker\'s error handler)');
+    E.fail('EIO', "the consumer worker must start, got one whose loop failed before it ran (its error goes to the worker's error handler)");
   }
   if (Atomics.load(ctl, ZW_READY) === 0) {
     w.abandon();

@@ -54,7 +54,7 @@ export function userExpected(what: string, got: unknown, code: UserErrnoCode = '
 
 /** True when `v` is an integer 0..2^32-1. */
 export function isU32(v: unknown): v is number {
-  return typeof v === 'number' && (v >>> 0) === v;
+  return typeof v === 'number' && v >>> 0 === v;
 }
 
 /** True when `v` is a power of two 1..`max`. */

@@ -64,7 +64,10 @@ export class CqConsumer {
     const i32 = new Int32Array(buffer);
     const entries = i32[CQ_ENTRIES];
     if (!isPow2(entries, IORING_MAX_CQ_ENTRIES) || i32[CQ_MASK] !== entries - 1 || buffer.byteLength < CQ_CQES_OFF + entries * CQE_SIZE) {
-      userExpected(`a CQ buffer's header must give a power-of-two entry count up to ${IORING_MAX_CQ_ENTRIES}, its mask, and fit the buffer (${buffer.byteLength} bytes); entries`, entries);
+      userExpected(
+        `a CQ buffer's header must give a power-of-two entry count up to ${IORING_MAX_CQ_ENTRIES}, its mask, and fit the buffer (${buffer.byteLength} bytes); entries`,
+        entries,
+      );
     }
     this.i32 = i32;
     this.u32 = new Uint32Array(buffer);
@@ -87,6 +90,21 @@ export class CqConsumer {
   /** The tail {@link begin} saw (wait on this value, not a fresh load, or a post in between is missed). */
   get tailSeen(): number {
     return this.seenTail;
+  }
+
+  /**
+   * Reads one word of each 64-byte line the first `n` ready CQEs span (at
+   * most what {@link begin} found), before they are handled. The lines come
+   * from the producer's core; these loads do not depend on each other, so
+   * their cache misses overlap instead of coming one per line as the
+   * handling loop reaches them. Returns a value made from them (keep it, so
+   * the loads stay).
+   */
+  warm(n: number): number {
+    if (!(n <= this.avail)) n = this.avail;
+    let acc = 0;
+    for (let i = 0; i < n; i += 2) acc ^= this.u32[this.at(i) + 3];
+    return acc;
   }
 
   /** Word index of the `i`-th ready CQE. */
@@ -230,11 +248,13 @@ function badRqe(offLo: number, offHi: number, len: number, pad: number): never {
 /** The refill offsets fit the region: 4-byte aligned head and tail inside it, the entries after `rqes` too. */
 function checkRqOffsets(o: ZcrxRqOffsets, bytes: number, entries: number): void {
   if (typeof o !== 'object' || o === null) userExpected('refill offsets must be an object {head, tail, rqes}', o);
-  for (const k of Object.keys(o)) if (k !== 'head' && k !== 'tail' && k !== 'rqes') userExpected('refill offsets take head, tail and rqes only; unknown key', k);
+  for (const k of Object.keys(o))
+    if (k !== 'head' && k !== 'tail' && k !== 'rqes') userExpected('refill offsets take head, tail and rqes only; unknown key', k);
   const ok = (v: unknown, room: number): boolean => isU32(v) && v % 4 === 0 && v + room <= bytes;
   if (!ok(o.head, 4)) userExpected(`the refill head offset must be 4-byte aligned inside the ${bytes}-byte region`, o.head);
   if (!ok(o.tail, 4)) userExpected(`the refill tail offset must be 4-byte aligned inside the ${bytes}-byte region`, o.tail);
-  if (!ok(o.rqes, entries * ZCRX_RQE_SIZE)) userExpected(`the refill entries (${entries} × ${ZCRX_RQE_SIZE} bytes) must start 4-byte aligned inside the ${bytes}-byte region; rqes`, o.rqes);
+  if (!ok(o.rqes, entries * ZCRX_RQE_SIZE))
+    userExpected(`the refill entries (${entries} × ${ZCRX_RQE_SIZE} bytes) must start 4-byte aligned inside the ${bytes}-byte region; rqes`, o.rqes);
 }
 
 /**

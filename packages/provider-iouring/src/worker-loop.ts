@@ -7,10 +7,35 @@
  *
  * Control block (Int32Array over `control`): see the ZW_* indices. The
  * kernel side sets ZW_STOP; the worker reports counters and ZW_DONE.
- * Atomics.wait/notify only when a side is idle (flags ZW_WORKER_IDLE /
- * ZW_MAIN_WAITING), so the busy path does one atomic store per batch.
+ *
+ * Cost model (the two threads run on two cores): a store to a word the
+ * other side reads moves its cache line between the cores (hundreds of ns
+ * on a VM), and an Atomics.notify is a futex call. So the worker
+ * - handles CQEs in batches: per batch one load of the CQ tail, one store
+ *   of the CQ head, one store of the refill tail, one of ZW_BUFS (alone on
+ *   its own line, so the kernel side's per-post read of ZW_WORKER_IDLE
+ *   stays a cache hit);
+ * - reads one word of every CQE line of a batch first (CqConsumer.warm), so
+ *   the misses on lines the producer just wrote overlap;
+ * - when the CQ is empty, does not poll it (a poll takes the CQ tail's line
+ *   from the producer, whose next seq-cst tail store then waits for it to
+ *   come back) but sleeps as io_uring_enter(min_complete) does: it stores in
+ *   ZW_WORKER_IDLE how many ready CQEs it wants, and waits on that word
+ *   with a timeout. First it naps: it wants a quarter of the area's buffers
+ *   (so the kernel side, which posts into those buffers, still has the rest
+ *   while the worker wakes up) or ~0.3 ms. A batch of hundreds builds up
+ *   meanwhile, the producer pays one futex wake per nap at most, and a
+ *   worker sharing a CPU with the producer gives the CPU back for long
+ *   stretches. After ZW_NAPS empty naps it wants one CQE (and wakes at
+ *   least every IDLE_SLEEP_MS to see ZW_STOP).
+ * The kernel side's kick() reads the word after each post, and when enough
+ * CQEs are ready takes it back (Atomics.exchange) and notifies: one futex
+ * wake per sleep however many posts come first. Short of buffers it wakes
+ * the worker whatever it asked for (ZcrxWorker.waitRefill) and sleeps with
+ * ZW_MAIN_WAITING raised; the worker takes that flag back and notifies once
+ * it has returned ZW_WAKE_REFILLS buffers since, or emptied the CQ.
  */
-import { CQ_TAIL, IORING_CQE_F_MORE, USER_PAGE_SIZE } from './constants.js';
+import { IORING_CQE_F_MORE, USER_PAGE_SIZE } from './constants.js';
 import { CqConsumer, RefillProducer, zcrxIndexOf, type ZcrxRqOffsets } from './user.js';
 import { userExpected } from './user-errors.js';
 
@@ -20,17 +45,23 @@ import { userExpected } from './user-errors.js';
  */
 export const ZW_STOP = 0;
 /**
- * Control word: buffers the worker consumed (updated per batch).
+ * Control word: buffers the worker consumed (updated per batch). Alone on
+ * its own 64-byte line (word 32, byte 128), away from the words the kernel
+ * side reads on every post.
  * @category Worker
  */
-export const ZW_BUFS = 1;
+export const ZW_BUFS = 32;
 /**
- * Control word: the worker is about to sleep on the CQ tail.
+ * Control word: 0 while the worker runs; while it sleeps (on this word),
+ * how many ready CQEs it wants before it is woken (the kernel side takes
+ * it back to 0 when it wakes the worker).
  * @category Worker
  */
 export const ZW_WORKER_IDLE = 2;
 /**
- * Control word: the kernel side sleeps on the refill tail (worker notifies after commits).
+ * Control word: the kernel side sleeps on the refill tail (the worker takes
+ * it back to 0 and notifies once it has returned a few hundred buffers
+ * since, or emptied the CQ).
  * @category Worker
  */
 export const ZW_MAIN_WAITING = 3;
@@ -69,13 +100,22 @@ export const ZW_KIB = 9;
  * @category Worker
  */
 export const ZW_ERROR = 10;
-/** Most CQEs handled before the refill ring is committed. */
-export const ZW_BATCH = 32;
+/** Most CQEs handled before the refill ring is committed (the kernel side may be waiting for them). */
+export const ZW_BATCH = 64;
+/** Buffers returned since the kernel side started waiting before it is woken (unless the CQ ran empty first). */
+const ZW_WAKE_REFILLS = 256;
+/** Longest nap, ms (the OS's timer slack adds ~0.05-0.1 ms): the latency of CQEs that trickle in slower than a batch. */
+const NAP_MS = 0.2;
+/** Empty naps in a row before the worker sleeps until one CQE is ready. */
+const ZW_NAPS = 4;
+/** Longest sleep, ms: the loop checks ZW_STOP at least this often while idle. */
+const IDLE_SLEEP_MS = 2;
 /**
- * Bytes of the control block.
+ * Bytes of the control block: three 64-byte lines (words 0..10 on the
+ * first, ZW_BUFS on the third whatever the buffer's alignment).
  * @category Worker
  */
-export const ZW_CONTROL_BYTES = 64;
+export const ZW_CONTROL_BYTES = 192;
 
 /**
  * What the worker is given (all SharedArrayBuffers plus numbers: structured-clone safe).
@@ -124,11 +164,14 @@ export function zcrxMaxHoldBack(areaBytes: number, areaOffset: number): number {
 function checkWorkerData(d: ZcrxWorkerData): void {
   if (typeof d !== 'object' || d === null || Array.isArray(d)) userExpected('the worker needs its data object', d);
   for (const k of Object.keys(d)) if (!DATA_KEYS.includes(k)) userExpected(`worker data takes ${DATA_KEYS.join(', ')}; unknown key`, k);
-  if (!(d.control instanceof SharedArrayBuffer) || d.control.byteLength < ZW_CONTROL_BYTES) userExpected(`the worker control block must be a SharedArrayBuffer of at least ${ZW_CONTROL_BYTES} bytes`, d.control);
+  if (!(d.control instanceof SharedArrayBuffer) || d.control.byteLength < ZW_CONTROL_BYTES)
+    userExpected(`the worker control block must be a SharedArrayBuffer of at least ${ZW_CONTROL_BYTES} bytes`, d.control);
   if (!(d.area instanceof SharedArrayBuffer)) userExpected('the worker area must be the area memory (a SharedArrayBuffer)', d.area);
-  if (!Number.isSafeInteger(d.areaOffset) || d.areaOffset < 0 || d.areaOffset > d.area.byteLength) userExpected(`the area offset must be an integer 0..${d.area.byteLength}`, d.areaOffset);
+  if (!Number.isSafeInteger(d.areaOffset) || d.areaOffset < 0 || d.areaOffset > d.area.byteLength)
+    userExpected(`the area offset must be an integer 0..${d.area.byteLength}`, d.areaOffset);
   const max = zcrxMaxHoldBack(d.area.byteLength, d.areaOffset);
-  if (!Number.isInteger(d.holdBack) || d.holdBack < 0 || d.holdBack > max) userExpected(`holdBack must be an integer 0..${max} (the area's buffers)`, d.holdBack);
+  if (!Number.isInteger(d.holdBack) || d.holdBack < 0 || d.holdBack > max)
+    userExpected(`holdBack must be an integer 0..${max} (the area's buffers)`, d.holdBack);
   if (typeof d.checkPattern !== 'boolean') userExpected('checkPattern must be true or false', d.checkPattern);
 }
 
@@ -141,11 +184,14 @@ export function zcrxWorkerLoop(d: ZcrxWorkerData): void {
   const cq = new CqConsumer(d.cq);
   const rq = new RefillProducer(d.rq, d.offsets, d.rqEntries);
   const ctl = new Int32Array(d.control);
-  const cqI32 = new Int32Array(d.cq);
   const rqI32 = new Int32Array(d.rq);
   const tailIdx = d.offsets.tail >>> 2;
   const area = new Uint8Array(d.area);
-  const cap = d.holdBack + 1;
+  // Locals: the hot loop reads no property of the (structured-cloned) data object.
+  const holdBack = d.holdBack;
+  const checkPattern = d.checkPattern;
+  const areaOffset = d.areaOffset;
+  const cap = holdBack + 1;
   const heldLo = new Uint32Array(cap);
   const heldHi = new Uint32Array(cap);
   let hHead = 0;
@@ -159,24 +205,33 @@ export function zcrxWorkerLoop(d: ZcrxWorkerData): void {
   let bad = 0;
   let finals = 0;
   let bytes = 0;
-  let spins = 0;
+  let idle = 0;
+  // A nap wants a quarter of the buffers the kernel side can post into (the rest carry it while this
+  // thread wakes up, however late), and no more than half the CQ holds.
+  const napWant = Math.max(1, Math.min((zcrxMaxHoldBack(d.area.byteLength, areaOffset) - holdBack) >>> 2, cq.entries >>> 1));
+  // bufs when the kernel side was first seen waiting (-1: it is not).
+  let waitFrom = -1;
+  // Where warm()'s value goes (a store is never optimised away).
+  const sink = new Int32Array(1);
   Atomics.store(ctl, ZW_READY, 1);
   Atomics.notify(ctl, ZW_READY);
   for (;;) {
-    // Small batches: the kernel side may be waiting for the refill entries of this one.
     let n = cq.begin();
-    if (n > ZW_BATCH) n = ZW_BATCH;
     if (n === 0) {
       if (Atomics.load(ctl, ZW_STOP) !== 0) break;
-      if (++spins > 200) {
-        Atomics.store(ctl, ZW_WORKER_IDLE, 1);
-        Atomics.wait(cqI32, CQ_TAIL, cq.tailSeen, 2);
-        Atomics.store(ctl, ZW_WORKER_IDLE, 0);
-        spins = 0;
-      }
+      const nap = idle < ZW_NAPS;
+      if (nap) idle++;
+      const want = nap ? napWant : 1;
+      // Say how many CQEs to wake for, then look once more: a post that came before the store was not kicked.
+      Atomics.store(ctl, ZW_WORKER_IDLE, want);
+      if (cq.begin() === 0) Atomics.wait(ctl, ZW_WORKER_IDLE, want, nap ? NAP_MS : IDLE_SLEEP_MS);
+      Atomics.store(ctl, ZW_WORKER_IDLE, 0);
       continue;
     }
-    spins = 0;
+    idle = 0;
+    const drained = n <= ZW_BATCH;
+    if (n > ZW_BATCH) n = ZW_BATCH;
+    sink[0] = cq.warm(n);
     for (let i = 0; i < n; i++) {
       const res = cq.res(i);
       if ((cq.flags(i) & IORING_CQE_F_MORE) === 0) {
@@ -185,31 +240,46 @@ export function zcrxWorkerLoop(d: ZcrxWorkerData): void {
       }
       const lo = cq.offLo(i);
       const hi = cq.offHi(i);
-      if (d.checkPattern) {
-        const at = d.areaOffset + zcrxIndexOf(lo, hi) * USER_PAGE_SIZE + (lo & 0xfff);
+      const at = areaOffset + zcrxIndexOf(lo, hi) * USER_PAGE_SIZE + (lo & 0xfff);
+      if (checkPattern) {
         const p0 = pos % 26;
         if (areaBuf.compare(pattern, p0, p0 + res, at, at + res) !== 0) bad++;
-      } else if (area[d.areaOffset + zcrxIndexOf(lo, hi) * USER_PAGE_SIZE + (lo & 0xfff)] === 0) {
+      } else if (area[at] === 0) {
         // Touch the data as a reader would; nothing to check.
       }
       pos += res;
       bytes += res;
       bufs++;
+      const page = lo - (lo & 0xfff);
+      if (holdBack === 0) {
+        while (!rq.push(page, hi)) rq.commit();
+        continue;
+      }
       // Hold it; give back the oldest once more than holdBack are held.
-      const slot = (hHead + hLen) % cap;
-      heldLo[slot] = lo - (lo & 0xfff);
+      let slot = hHead + hLen;
+      if (slot >= cap) slot -= cap;
+      heldLo[slot] = page;
       heldHi[slot] = hi;
-      hLen++;
-      if (hLen > d.holdBack) {
+      if (++hLen > holdBack) {
         while (!rq.push(heldLo[hHead], heldHi[hHead])) rq.commit();
-        hHead = (hHead + 1) % cap;
+        if (++hHead === cap) hHead = 0;
         hLen--;
       }
     }
+    // Once per batch: CQ head, refill tail, the counter (its own line).
     cq.end(n);
     rq.commit();
     Atomics.store(ctl, ZW_BUFS, bufs);
-    if (Atomics.load(ctl, ZW_MAIN_WAITING) !== 0) Atomics.notify(rqI32, tailIdx);
+    if (Atomics.load(ctl, ZW_MAIN_WAITING) === 0) waitFrom = -1;
+    else {
+      // Wake it with a good number of buffers (or all there are), not one batch: a
+      // kernel side sharing this CPU would run dry and switch back at once.
+      if (waitFrom < 0) waitFrom = bufs - n;
+      if ((drained || bufs - waitFrom >= ZW_WAKE_REFILLS) && Atomics.exchange(ctl, ZW_MAIN_WAITING, 0) !== 0) {
+        Atomics.notify(rqI32, tailIdx);
+        waitFrom = -1;
+      }
+    }
   }
   ctl[ZW_BAD] = bad;
   ctl[ZW_FINALS] = finals;

@@ -2,16 +2,7 @@
 import { NetNamespace, type MemoryDomain, type NetDevice, type NetdevsimDriver, type TcpSocket, type VirtualClock } from '@netmem/core';
 import { quietWorld } from '@netmem/core/testing';
 import { pagesProvider } from '@netmem/provider-pages';
-import {
-  CqConsumer,
-  IoUring,
-  RefillProducer,
-  ZCRX_USER_BASE,
-  checkZcrxInvariants,
-  type IoUringOptions,
-  type ZcrxIfq,
-  type ZcrxIfqReg,
-} from '../src/index.js';
+import { CqConsumer, IoUring, RefillProducer, ZCRX_USER_BASE, checkZcrxInvariants, type IoUringOptions, type ZcrxIfq, type ZcrxIfqReg } from '../src/index.js';
 
 export interface World {
   domain: MemoryDomain;

@@ -29,6 +29,7 @@ import {
   zcrxAreaOf,
   zcrxIndexOf,
   zcrxWorkerLoop,
+  ZW_CONTROL_BYTES,
   type ZcrxIfqReg,
 } from '../src/index.js';
 import { HDR, PAGES, assertZcrx, makeNet, makeWorld, packet, reap } from './helpers.js';
@@ -81,7 +82,10 @@ function refused(n: Net, ring: IoUring, edit: (r: ZcrxIfqReg) => void, want: str
   const before = netState(n, ring);
   const entries = reg.rqEntries;
   const token = reg.area?.rqAreaToken;
-  expect(code(() => ring.registerZcrxIfq(reg)), JSON.stringify(reg, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v instanceof SharedArrayBuffer ? 'SAB' : v))).toBe(want);
+  expect(
+    code(() => ring.registerZcrxIfq(reg)),
+    JSON.stringify(reg, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v instanceof SharedArrayBuffer ? 'SAB' : v)),
+  ).toBe(want);
   expect(netState(n, ring)).toEqual(before);
   expect(reg.rqEntries).toBe(entries);
   expect(reg.offsets).toBeUndefined();
@@ -212,7 +216,11 @@ describe('D17: io_uring_setup options', () => {
       null,
       5,
     ];
-    for (const o of bads) expect(code(() => new IoUring(n.ns, o)), JSON.stringify(o)).toBe('EINVAL');
+    for (const o of bads)
+      expect(
+        code(() => new IoUring(n.ns, o)),
+        JSON.stringify(o),
+      ).toBe('EINVAL');
     expect(code(() => new IoUring({} as Any))).toBe('EINVAL');
     expect(code(() => new IoUring(undefined as Any))).toBe('EINVAL');
     // Valid spellings still work.
@@ -244,7 +252,11 @@ describe('RECV_ZC options and requests', () => {
       { ifqq: 0 },
       null,
     ];
-    for (const o of bads) expect(code(() => w.ring.recvZc(w.sk, o)), JSON.stringify(o)).toBe('EINVAL');
+    for (const o of bads)
+      expect(
+        code(() => w.ring.recvZc(w.sk, o)),
+        JSON.stringify(o),
+      ).toBe('EINVAL');
     expect(code(() => w.ring.recvZc({} as Any))).toBe('EBADF');
     expect(code(() => w.ring.recvZc(null as Any))).toBe('EBADF');
     expect(w.ring.pendingRequests).toBe(0);
@@ -480,7 +492,8 @@ describe('completion queue and the user side', () => {
   });
 
   it('CqConsumer and RefillProducer refuse buffers and layouts that do not fit; push takes u32 halves', () => {
-    for (const bad of [null, new ArrayBuffer(1024), new SharedArrayBuffer(16), new SharedArrayBuffer(64)] as Any[]) expect(code(() => new CqConsumer(bad))).toBe('EINVAL');
+    for (const bad of [null, new ArrayBuffer(1024), new SharedArrayBuffer(16), new SharedArrayBuffer(64)] as Any[])
+      expect(code(() => new CqConsumer(bad))).toBe('EINVAL');
     const lie = new SharedArrayBuffer(64 + 4 * 32);
     new Int32Array(lie).set([0, 0, 7, 8], 0); // mask 7, entries 8: more than the buffer holds
     expect(code(() => new CqConsumer(lie))).toBe('EINVAL');
@@ -538,7 +551,7 @@ describe('completion queue and the user side', () => {
       rqEntries: w.ifq.rqEntries,
       area: w.mem,
       areaOffset: 0,
-      control: new SharedArrayBuffer(64),
+      control: new SharedArrayBuffer(ZW_CONTROL_BYTES),
       holdBack: 0,
       checkPattern: false,
     };

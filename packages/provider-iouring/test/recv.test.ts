@@ -152,7 +152,13 @@ describe('RECV_ZC', () => {
     const w = makeWorld();
     const ring2 = new IoUring(w.ns);
     const mem = new SharedArrayBuffer(64 * 4096);
-    ring2.registerZcrxIfq({ ifIdx: w.nd.ifindex, ifRxq: 0, rqEntries: 16, region: { size: 64 + 256 }, area: { addr: ZCRX_USER_BASE, len: mem.byteLength, memory: mem } });
+    ring2.registerZcrxIfq({
+      ifIdx: w.nd.ifindex,
+      ifRxq: 0,
+      rqEntries: 16,
+      region: { size: 64 + 256 },
+      area: { addr: ZCRX_USER_BASE, len: mem.byteLength, memory: mem },
+    });
     w.drv.receive(0, packet(100), HDR, w.sk); // lands in ring2's area
     const req = w.ring.recvZc(w.sk);
     expect(req.issue()).toBe('complete');
@@ -252,7 +258,9 @@ describe('RECV_ZC', () => {
     const c = reap(w);
     expect(c.length).toBe(5);
     const got = new Uint8Array(5 * 4096);
-    c.forEach((x, i) => got.set(cqeBytes(w, x), i * 4096));
+    c.forEach((x, i) => {
+      got.set(cqeBytes(w, x), i * 4096);
+    });
     for (let i = 0; i < got.length; i++) if (got[i] !== 97 + (i % 26)) throw new Error(`byte ${i}`);
     assertZcrx(w.ifq);
     w.ring.exit();

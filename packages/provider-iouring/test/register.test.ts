@@ -63,8 +63,16 @@ const CASES: Case[] = [
   { name: 'null area address', code: 'EFAULT', edit: (r) => (r.area.addr = 0) },
   { name: 'dmabuf fd with user memory', code: 'EINVAL', edit: (r) => (r.area.dmabufFd = 3) },
   { name: 'area past the mapped memory', code: 'EFAULT', edit: (r) => (r.area.len = 32 * 4096) },
-  { name: 'dmabuf at a non-zero offset', code: 'EINVAL', edit: (r) => ((r.area.flags = IORING_ZCRX_AREA_DMABUF), (r.area.dmabuf = Dmabuf.import(dmabufMem)), (r.area.addr = 4096)) },
-  { name: 'dmabuf size mismatch', code: 'EINVAL', edit: (r) => ((r.area.flags = IORING_ZCRX_AREA_DMABUF), (r.area.dmabuf = Dmabuf.import(dmabufMem)), (r.area.addr = 0), (r.area.len = 8 * 4096)) },
+  {
+    name: 'dmabuf at a non-zero offset',
+    code: 'EINVAL',
+    edit: (r) => ((r.area.flags = IORING_ZCRX_AREA_DMABUF), (r.area.dmabuf = Dmabuf.import(dmabufMem)), (r.area.addr = 4096)),
+  },
+  {
+    name: 'dmabuf size mismatch',
+    code: 'EINVAL',
+    edit: (r) => ((r.area.flags = IORING_ZCRX_AREA_DMABUF), (r.area.dmabuf = Dmabuf.import(dmabufMem)), (r.area.addr = 0), (r.area.len = 8 * 4096)),
+  },
   { name: 'rx queue out of range (mpOpenRxq)', code: 'ERANGE', edit: (r) => (r.ifRxq = 2) },
   { name: 'header split off (mpOpenRxq)', code: 'EINVAL', net: { headerSplit: false }, edit: () => {} },
   { name: 'XDP attached (mpOpenRxq)', code: 'EEXIST', edit: (_r, n) => n.nd.setXdp(true) },

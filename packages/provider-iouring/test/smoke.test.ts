@@ -4,7 +4,7 @@ import { IORING_CQE_F_MORE, USER_PAGE_SIZE } from '../src/index.js';
 import { HDR, assertZcrx, cqeBytes, giveBack, makeWorld, packet, reap } from './helpers.js';
 
 describe('smoke', () => {
-  it('the page size the user side knows is the kernel side\'s', () => {
+  it("the page size the user side knows is the kernel side's", () => {
     expect(USER_PAGE_SIZE).toBe(PAGE_SIZE);
   });
 

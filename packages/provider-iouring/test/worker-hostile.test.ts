@@ -58,7 +58,11 @@ describe('D10: spawnZcrxWorker options', () => {
       null,
       7,
     ];
-    for (const o of bads) expect(errnoOf(() => spawnZcrxWorker(w.ring, w.ifq, o)), JSON.stringify(o)).toBe('EINVAL');
+    for (const o of bads)
+      expect(
+        errnoOf(() => spawnZcrxWorker(w.ring, w.ifq, o)),
+        JSON.stringify(o),
+      ).toBe('EINVAL');
     const other = new IoUring(w.ns);
     expect(errnoOf(() => spawnZcrxWorker(other, w.ifq))).toBe('EINVAL');
     expect(errnoOf(() => spawnZcrxWorker({} as Any, w.ifq))).toBe('EINVAL');

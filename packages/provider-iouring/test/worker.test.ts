@@ -38,4 +38,24 @@ describe('consumer worker_thread', () => {
     expect(drops).toBeGreaterThanOrEqual(0);
     assertZcrx(w.ifq);
   });
+
+  it('waitRefill returns at once for refills published before the call, instead of sleeping until the next publish or the timeout', () => {
+    const w = makeWorld({ areaPages: 64, rqEntries: 64, checked: false });
+    const req = w.ring.recvZc(w.sk, { userData: 1 });
+    const worker = spawnZcrxWorker(w.ring, w.ifq);
+    expect(w.drv.receive(1, packet(8192, 0), HDR, w.sk)).toBe(true);
+    while (req.issue() === 'requeue');
+    worker.kick();
+    // The worker publishes by itself; watch for it without waitRefill (a busy wait on its counter).
+    const deadline = Date.now() + 20000;
+    while (worker.consumed < w.ifq.stats.zcFrags && Date.now() < deadline);
+    expect(worker.consumed).toBe(2);
+    // Nothing more will be published: only a wait that counts the publish it missed returns early.
+    const t0 = Date.now();
+    worker.waitRefill(3000);
+    expect(Date.now() - t0).toBeLessThan(1500);
+    w.ring.exit();
+    expect(worker.stop()).toBe(true);
+    w.sk.close();
+  });
 });
