@@ -211,7 +211,7 @@ describe('packed packages', () => {
     };
     writeFileSync(join(consumer, 'tsconfig.readme.json'), JSON.stringify(cfg));
     expect(await node([join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.readme.json'], consumer)).toBe('');
-    const conformance = await node(['--test', join('out', 'arena-provider.test.js')], consumer);
+    const conformance = await node(['--test', '--test-reporter=tap', join('out', 'arena-provider.test.js')], consumer); // TAP: Node 23+ print spec by default
     expect(conformance).toMatch(/# fail 0/);
     expect(conformance).toMatch(/# pass 12/); // 11 lifecycle cases + the order-1 refusal
     expect(await node([join('out', 'quickstart.js')], consumer)).toMatch(/pool freed\n$/);
