@@ -214,12 +214,13 @@ const TARGETS: readonly TargetSpec[] = [
     },
   },
   {
-    target: 'zcrx_worker ≥ ½ zcrx_same_thread',
+    // Issue 15 raised it from ½: judged on the median of `--repeat 10`, one run may fall below.
+    target: 'zcrx_worker ≥ 0.8× zcrx_same_thread (buffers/s)',
     needs: ['zcrx_worker', 'zcrx_same_thread'],
     unit: '×',
     check: (r) => {
       const v = r('zcrx_same_thread').nsPerOp / r('zcrx_worker').nsPerOp;
-      return { measured: x(v), pass: v >= 0.5, value: v };
+      return { measured: x(v), pass: v >= 0.8, value: v };
     },
   },
 ];
