@@ -356,7 +356,7 @@ export class NetdevsimDriver implements QueueMgmtOps {
    * their pools. Returns true when sent.
    */
   transmit(skb: SkBuff): boolean {
-    this.skbs.checkLoose(skb, `${this.netdev.name}: transmit`);
+    this.skbs.checkLoose(skb, this.netdev.name, 'transmit');
     const nd = this.netdev;
     let sent = false;
     if (skb.unreadable) nd.txDroppedUnreadable++;

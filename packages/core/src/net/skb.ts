@@ -350,11 +350,14 @@ export class SkbFactory {
     if (!(skb instanceof SkBuff) || skb.factory !== this) notOurs(what, skb);
   }
 
-  /** EINVAL unless `skb` is a live skb of this factory on no queue: what may be handed to a socket or a device. */
-  checkLoose(skb: SkBuff, what: string): void {
-    this.own(skb, what);
+  /**
+   * EINVAL unless `skb` is a live skb of this factory on no queue: what may be handed to a socket or a
+   * device. `who` and `op` name the caller in the error; they are joined only then (this runs per packet).
+   */
+  checkLoose(skb: SkBuff, who: string, op: string): void {
+    if (!(skb instanceof SkBuff) || skb.factory !== this) notOurs(`${who}: ${op}`, skb);
     if (skb.dead || skb.queued)
-      throw new NetmemError('EINVAL', `${what}: expected a live skb on no queue, got one ${skb.dead ? 'already freed' : 'already queued'}`);
+      throw new NetmemError('EINVAL', `${who}: ${op}: expected a live skb on no queue, got one ${skb.dead ? 'already freed' : 'already queued'}`);
   }
 
   /** Bytes of the buffer `nm` (a page of its order, or one net_iov). */

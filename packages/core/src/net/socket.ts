@@ -62,6 +62,8 @@ let nextSocketId = 1;
 export class TcpSocket {
   /** Socket id, for messages. */
   readonly id = nextSocketId++;
+  /** "socket N", for error messages (built once: enqueue runs per packet). */
+  private readonly label = `socket ${this.id}`;
   /** Protocol. */
   readonly type: 'tcp' | 'udp';
   /** State. */
@@ -114,7 +116,7 @@ export class TcpSocket {
    */
   enqueue(skb: SkBuff): void {
     const f = this.skbs;
-    f.checkLoose(skb, `socket ${this.id}: enqueue`);
+    f.checkLoose(skb, this.label, 'enqueue');
     // A closed socket drops everything; a segment without data (a pure ACK) is not queued.
     if (this.state === 'closed' || skb.len === 0) {
       f.free(skb);
