@@ -345,9 +345,9 @@ export class SkbFactory {
     for (let i = 0; i < sh.nrFrags; i++) ledger.record(sh.fragNm[i], place);
   }
 
-  /** EINVAL unless `skb` is an skb of this factory (not a look-alike, not another domain's). */
-  own(skb: SkBuff, what: string): void {
-    if (!(skb instanceof SkBuff) || skb.factory !== this) notOurs(what, skb);
+  /** EINVAL unless `skb` is an skb of this factory (not a look-alike, not another domain's); `who`, when given, prefixes `what` in the error. */
+  own(skb: SkBuff, what: string, who = ''): void {
+    if (!(skb instanceof SkBuff) || skb.factory !== this) notOurs(who === '' ? what : `${who}: ${what}`, skb);
   }
 
   /**
@@ -355,7 +355,7 @@ export class SkbFactory {
    * device. `who` and `op` name the caller in the error; they are joined only then (this runs per packet).
    */
   checkLoose(skb: SkBuff, who: string, op: string): void {
-    if (!(skb instanceof SkBuff) || skb.factory !== this) notOurs(`${who}: ${op}`, skb);
+    this.own(skb, op, who);
     if (skb.dead || skb.queued)
       throw new NetmemError('EINVAL', `${who}: ${op}: expected a live skb on no queue, got one ${skb.dead ? 'already freed' : 'already queued'}`);
   }
