@@ -44,6 +44,10 @@ interface TargetSpec {
 export const RATIOS: readonly RatioSpec[] = [
   { num: 'fast_path', den: 'baseline_freelist', note: 'pool fast path vs a bare freelist' },
   { num: 'ptr_ring', den: 'baseline_ring', note: 'pool ring path vs a bare ring' },
+  { num: 'baseline_checked_freelist', den: 'baseline_freelist', note: 'what one owner check per return costs a bare freelist' },
+  { num: 'fast_path', den: 'baseline_checked_freelist', note: 'pool fast path vs a freelist that checks ownership' },
+  { num: 'baseline_checked_ring', den: 'baseline_ring', note: 'what one owner check per return costs a bare ring' },
+  { num: 'ptr_ring', den: 'baseline_checked_ring', note: 'pool ring path vs a ring that checks ownership' },
   { num: 'slow', den: 'fast_path', note: 'page leaves the pool vs cache hit' },
   { num: 'slow_dma_xarray', den: 'slow', note: 'cost of DMA map/unmap + xarray tracking' },
   { num: 'slow_dma_item_block', den: 'slow', note: 'cost of DMA map/unmap + item-block tracking' },
@@ -60,6 +64,8 @@ export const RATIOS: readonly RatioSpec[] = [
   { num: 'tcp_plain', den: 'tcp_pooled', note: "loopback TCP: Node's 'data' path vs PooledReader (= pooled MB/s ÷ plain MB/s)" },
   { num: 'tcp_pooled_worker', den: 'tcp_pooled', note: 'pooled reads checked in a worker and returned via the return ring vs put at once' },
   { num: 'xthread_return', den: 'xthread_ptr_ring', note: 'buffers returned by a worker through the return ring vs ptr_ring on one thread' },
+  { num: 'xthread_floor', den: 'xthread_ptr_ring', note: 'bare handles to a worker and back (no pool, no checks) vs ptr_ring on one thread' },
+  { num: 'xthread_return', den: 'xthread_floor', note: 'the pool with its checks and bookkeeping vs the bare round trip' },
   { num: 'xthread_return_postmessage', den: 'xthread_return', note: 'one postMessage per hand-out vs the shared hand-out ring' },
 ];
 

@@ -3,7 +3,9 @@
  * fast path and ring path are compared against (a bare typed-array freelist
  * and a bare typed-array ring, written the way one would write them without
  * a framework: an object holding an Int32Array and its indices, with the
- * empty/full checks), and what a program does without a pool (a fresh
+ * empty/full checks), the same two with the least a structure must add to
+ * refuse a handle it does not own (one owner word per buffer, checked on
+ * every return), and what a program does without a pool (a fresh
  * 4096-byte buffer per operation).
  */
 import type { BenchCase, BenchInstance } from '../types.js';
@@ -59,6 +61,89 @@ class Ring {
     const h = this.buf[this.head];
     this.head = this.head + 1 === this.buf.length ? 0 : this.head + 1;
     this.count--;
+    return h;
+  }
+}
+
+/** Owner words of the checked baselines: owner id × 4 + where the buffer is. */
+const OWNER = 7;
+const IN_STORE = OWNER * 4 + 1;
+const OUT = OWNER * 4 + 3;
+
+/**
+ * One owner word per buffer (the shape of the pool's ownership tables, folded
+ * into one Int32Array): set to "out" when a handle leaves the store, checked
+ * and set to "in" when it comes back. A put of anything else throws.
+ */
+class OwnerWords {
+  readonly words: Int32Array;
+
+  constructor(buffers: number) {
+    this.words = new Int32Array(buffers + 1).fill(IN_STORE);
+  }
+
+  /** Throws unless `h` is a handle of this store that is out. */
+  checkOut(h: number): number {
+    const d = h >>> 1;
+    if ((h | 0) !== h || h <= 0 || d >= this.words.length || this.words[d] !== OUT) throw new Error(`not a handle out of this store: ${h}`);
+    return d;
+  }
+}
+
+/** The freelist plus its owner words: what a stack that refuses foreign handles costs at the least. */
+class CheckedFreelist extends OwnerWords {
+  private readonly stack: Int32Array;
+  private top = 0;
+
+  constructor(capacity: number, buffers: number) {
+    super(buffers);
+    this.stack = new Int32Array(capacity);
+  }
+
+  alloc(): number {
+    if (this.top === 0) return 0;
+    const h = this.stack[--this.top];
+    this.words[h >>> 1] = OUT;
+    return h;
+  }
+
+  free(h: number): boolean {
+    const d = this.checkOut(h);
+    if (this.top === this.stack.length) return false;
+    this.stack[this.top++] = h;
+    this.words[d] = IN_STORE;
+    return true;
+  }
+}
+
+/** The ring plus its owner words. */
+class CheckedRing extends OwnerWords {
+  private readonly buf: Int32Array;
+  private head = 0;
+  private tail = 0;
+  private count = 0;
+
+  constructor(size: number, buffers: number) {
+    super(buffers);
+    this.buf = new Int32Array(size);
+  }
+
+  produce(h: number): boolean {
+    const d = this.checkOut(h);
+    if (this.count === this.buf.length) return false;
+    this.buf[this.tail] = h;
+    this.tail = this.tail + 1 === this.buf.length ? 0 : this.tail + 1;
+    this.count++;
+    this.words[d] = IN_STORE;
+    return true;
+  }
+
+  consume(): number {
+    if (this.count === 0) return 0;
+    const h = this.buf[this.head];
+    this.head = this.head + 1 === this.buf.length ? 0 : this.head + 1;
+    this.count--;
+    this.words[h >>> 1] = OUT;
     return h;
   }
 }
@@ -121,6 +206,71 @@ export const baselineRing: BenchCase = {
   },
 };
 
+/** baseline_checked_freelist: baseline_freelist with an owner word checked on every push. */
+export const baselineCheckedFreelist: BenchCase = {
+  name: 'baseline_checked_freelist',
+  title: 'the bare freelist + one owner word per buffer, checked on push',
+  setup(): BenchInstance {
+    const fl = new CheckedFreelist(128, 64);
+    for (let i = 0; i < 64; i++) {
+      fl.words[handle(i) >>> 1] = OUT; // as if handed out, so the prefill passes the check
+      fl.free(handle(i));
+    }
+    return {
+      run(ops) {
+        let acc = 0;
+        for (let i = 0; i < ops; i++) {
+          const h = fl.alloc();
+          acc = (acc + h) | 0;
+          fl.free(h);
+        }
+        return acc;
+      },
+      verify() {
+        let n = 0;
+        while (fl.alloc() !== 0) n++;
+        if (n !== 64) throw new Error(`checked freelist holds ${n} handles, expected 64`);
+        let refused = false;
+        try {
+          fl.free(handle(70)); // never handed out
+        } catch {
+          refused = true;
+        }
+        if (!refused) throw new Error('the checked freelist took a handle it never handed out');
+      },
+    };
+  },
+};
+
+/** baseline_checked_ring: baseline_ring with an owner word checked on every produce. */
+export const baselineCheckedRing: BenchCase = {
+  name: 'baseline_checked_ring',
+  title: 'the bare ring + one owner word per buffer, checked on produce',
+  setup(): BenchInstance {
+    const ring = new CheckedRing(1024, 64);
+    for (let i = 0; i < 64; i++) {
+      ring.words[handle(i) >>> 1] = OUT;
+      ring.produce(handle(i));
+    }
+    return {
+      run(ops) {
+        let acc = 0;
+        for (let i = 0; i < ops; i++) {
+          const h = ring.consume();
+          acc = (acc + h) | 0;
+          ring.produce(h);
+        }
+        return acc;
+      },
+      verify() {
+        let n = 0;
+        while (ring.consume() !== 0) n++;
+        if (n !== 64) throw new Error(`checked ring holds ${n} handles, expected 64`);
+      },
+    };
+  },
+};
+
 /**
  * Keeps the last few buffers reachable and reads them, so the allocation
  * escapes and cannot be elided; 16 × 4 KiB stay alive at most.
@@ -173,8 +323,8 @@ export const baselineAllocBuffer: BenchCase = {
   },
 };
 
-/** The fast/ring baselines (non-allocating). */
-export const baselineCases: readonly BenchCase[] = [baselineFreelist, baselineRing];
+/** The fast/ring baselines (non-allocating), bare and checked. */
+export const baselineCases: readonly BenchCase[] = [baselineFreelist, baselineRing, baselineCheckedFreelist, baselineCheckedRing];
 
 /** The per-op allocation baselines. */
 export const allocBaselineCases: readonly BenchCase[] = [baselineAllocU8, baselineAllocBuffer];

@@ -10,6 +10,8 @@
  *   alloc + putNetmem without direct recycling.
  * - xthread_return: hand-out through @netmem/io's shared hand-out ring
  *   (published every 64 buffers), returns through the return ring.
+ * - xthread_floor: the same round trip of bare handles, no pool (see
+ *   xthread-floor.ts): what the two threads' cache traffic alone costs.
  * - xthread_return_postmessage: the same with one postMessage per buffer
  *   instead of the shared hand-out ring (the alternative it replaces).
  */
@@ -17,6 +19,7 @@ import { MemoryDomain, VirtualClock, createPagePool, type PagePool, type PagePoo
 import { pagesProvider } from '@netmem/provider-pages';
 import { PoolWorker } from '@netmem/io';
 import type { BenchCase, BenchInstance } from '../types.js';
+import { xthreadFloor } from './xthread-floor.js';
 
 /**
  * Buffers the worker may hold at once (hand-out and return ring entries):
@@ -173,4 +176,4 @@ export const xthreadReturnPostMessage = workerCase(
 );
 
 /** The cross-thread return cases, in report order. */
-export const xthreadCases: readonly BenchCase[] = [xthreadPtrRing, xthreadReturn, xthreadReturnPostMessage];
+export const xthreadCases: readonly BenchCase[] = [xthreadPtrRing, xthreadFloor, xthreadReturn, xthreadReturnPostMessage];
