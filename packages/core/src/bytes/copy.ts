@@ -30,6 +30,8 @@ export class ByteCopier {
   /** @internal Cached sub-range views for set(). */
   protected readonly views = new RangeViews();
   private readonly bounce = new Uint8Array(BOUNCE_CHUNK + 8);
+  /** Full-chunk views of the bounce buffer at each of the 8 alignments: kept apart from `views`, where they evicted the source's view on every copy. */
+  private readonly bounceChunks: readonly Uint8Array[] = Array.from({ length: 8 }, (_, a) => this.bounce.subarray(a, a + BOUNCE_CHUNK));
   // Whether the last source / destination of between() was shared memory (`.buffer` is a slow call).
   private sharedA: Uint8Array | null = null;
   private sharedAIs = false;
@@ -57,7 +59,7 @@ export class ByteCopier {
       // Into the private buffer at the shared side's alignment, then across.
       const a = this.isShared(src) ? (src.byteOffset + from) & 7 : (dst.byteOffset + at) & 7;
       b.set(views.get(src, from, k), a);
-      dst.set(views.get(b, a, k), at);
+      dst.set(k === BOUNCE_CHUNK ? this.bounceChunks[a] : views.get(b, a, k), at);
       from += k;
       at += k;
       n -= k;
