@@ -15,17 +15,9 @@ export { ERRNO, NetmemError, isNetmemError, type ErrnoCode } from './base/errors
 export { PAGE_SIZE, PAGE_SHIFT, NET_IOV_SIZE } from './base/units.js';
 export { RealClock, VirtualClock, type Clock, type TimerHandle } from './base/clock.js';
 export { ByteStorage } from './bytes/storage.js';
-export {
-  DmaDevice,
-  IOVA_SLOT_BYTES,
-  IOVA_PAGE_BYTES,
-  IOVA_LARGE_BASE,
-  type DmaFault,
-  type DmaFaultKind,
-  type DmaDeviceCounters,
-  type DmaDeviceEvents,
-  type DmaDeviceOptions,
-} from './dma/device.js';
+export { DmaDevice } from './dma/device.js';
+export type { DmaFault, DmaFaultKind, DmaDeviceCounters, DmaDeviceEvents, DmaDeviceOptions } from './dma/device-types.js';
+export { IOVA_SLOT_BYTES, IOVA_PAGE_BYTES, IOVA_LARGE_BASE } from './dma/iova.js';
 export { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, dmaDirCode, dmaDirName, type DmaDirection } from './dma/direction.js';
 export { makeRegion, type MemRegion } from './dma/region.js';
 export { Dmabuf, MAX_DMABUF_SEGMENT, type DmabufOptions, type DmabufSegment } from './dma/dmabuf.js';

@@ -41,6 +41,7 @@ export {
   mpGetDmaAddr,
   mpDmaMapPage,
   mpDmaUnmapPage,
+  mpDmaSyncForDevice,
   ppRefCount,
   mpSetOrphanRefCount,
   mpSetPlace,

@@ -59,6 +59,31 @@ describe('DmaDevice / IOMMU model', () => {
     expect(dev.isMapped(page)).toBe(true);
   });
 
+  it('a large-window mapping: writes, reads and syncs land at the right byte past its first page, and end at its last', () => {
+    const { region, dev, faults } = setup();
+    const big = dev.map(region, 4096, 3 * 4096, DMA_BIDIRECTIONAL);
+    expect(big).toBe(IOVA_LARGE_BASE); // a heap number in V8: the device splits it into page + offset inside
+    expect(dev.write(big + 2 * 4096 + 5, new Uint8Array([4, 5, 6]))).toBe(true);
+    expect(Array.from(region.u8.subarray(4096 + 8197, 4096 + 8200))).toEqual([4, 5, 6]);
+    // A read across the mapping's inner page boundary.
+    const dst = new Uint8Array(2);
+    region.u8.set([1, 2], 4096 + 4095);
+    expect(dev.read(big + 4095, dst)).toBe(true);
+    expect(Array.from(dst)).toEqual([1, 2]);
+    dev.syncForDevice(big, 8192 + 100, 4096 - 100, DMA_BIDIRECTIONAL);
+    dev.syncForCpu(big + 4096, 4000, 4096, DMA_BIDIRECTIONAL);
+    expect(dev.counters()).toMatchObject({ syncsForDevice: 1, syncsForCpu: 1 });
+    expect(faults).toEqual([]);
+    // One byte past the end: faults, at the address asked for.
+    dev.syncForDevice(big, 8192, 4097, DMA_BIDIRECTIONAL);
+    expect(dev.write(big + 3 * 4096 - 1, new Uint8Array(2))).toBe(false);
+    expect(faults.map((f) => [f.kind, f.op, f.iova])).toEqual([
+      ['unmapped-access', 'sync-for-device', big + 8192],
+      ['unmapped-access', 'write', big + 3 * 4096 - 1],
+    ]);
+    expect(dev.counters()).toMatchObject({ syncsForDevice: 1, syncsForCpu: 1 });
+  });
+
   it('maps, writes through the IOVA, reads back, unmaps; counters follow', () => {
     const { region, dev } = setup();
     const iova = dev.map(region, 4096, 4096, DMA_BIDIRECTIONAL);

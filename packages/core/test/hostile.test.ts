@@ -79,14 +79,16 @@ describe('core: hostile input', () => {
     const pool = n.drv.pool(0)!;
     const inflight = pool.inflight;
     const dev = n.nd.dev!;
-    const write = dev.write.bind(dev);
+    // The receive path writes through writePage (page number + offset): the second write goes to a page nobody mapped.
+    const writePage = dev.writePage.bind(dev);
     let writes = 0;
-    dev.write = (iova, src, off, len) => {
-      if (++writes === 2) return write(2 ** 31 + 2 ** 30 * 1000, src, off, len); // an IOVA nobody mapped: faults, strict throws
-      return write(iova, src, off, len);
+    dev.writePage = (page, inPage, src, off, len) => {
+      if (++writes === 2) return writePage((2 ** 31 + 2 ** 30 * 1000) / 4096, 0, src, off, len); // faults, strict throws
+      return writePage(page, inPage, src, off, len);
     };
     expect(errnoOf(() => n.drv.receive(0, new Uint8Array(9000), 66, n.sk))).toBe('EFAULT');
-    dev.write = write;
+    expect(writes).toBe(2);
+    dev.writePage = writePage;
     expect(n.sk.queueLength).toBe(0);
     // The buffers went back (the NAPI context recycles them) and the ring was refilled: nothing in flight beyond the ring.
     expect(pool.inflight).toBe(inflight);

@@ -16,6 +16,7 @@ import {
   PP_ALLOC_CACHE_REFILL,
   mpClearPool,
   mpCloseRxq,
+  mpDmaSyncForDevice,
   mpPlaceInCache,
   mpSetOrphanRefCount,
   mpSetPool,
@@ -302,9 +303,7 @@ export class ZcrxIfq {
   }
 
   private syncForDevice(pool: PagePool, nm: number): void {
-    if (!pool.dmaSync) return;
-    const iova = pool.dmaAddr(nm);
-    if (iova !== 0) this.dev.syncForDevice(iova, pool.offset, NET_IOV_SIZE - pool.offset, DMA_FROM_DEVICE);
+    if (pool.dmaSync) mpDmaSyncForDevice(pool, nm, NET_IOV_SIZE - pool.offset);
   }
 
   /** page_pool_unref_netmem for a net_iov of another pool, or of none (a copy-fallback buffer). */

@@ -8,98 +8,17 @@
  * cause by letting a mapping outlive its device.
  *
  * Memory strategy: mapping state is in typed arrays indexed by slot (grown by
- * doubling, rarely), free slots on an Int32Array stack. A mapping of at
- * most one page gets IOVA (slot + 1) << 12, a small integer V8 keeps unboxed
- * (the pool maps and unmaps pages on its slow path); a larger one gets its
- * own 1 GiB window at 2^31 + slot << 30 (a whole dmabuf or io_uring area maps
- * at once). 0 is never a valid IOVA (the DMA API's mapping error).
+ * doubling, rarely), free slots on an Int32Array stack. Which IOVA a slot
+ * gets, and why the checks take page numbers: iova.ts.
  */
 import { EventEmitter } from 'eventemitter3';
 import { NetmemError, show } from '../base/errors.js';
 import { E } from '../base/validate.js';
-import { PAGE_SHIFT, PAGE_SIZE } from '../base/units.js';
 import { ByteCopier } from '../bytes/copy.js';
-import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, dmaDirName } from './direction.js';
+import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE } from './direction.js';
+import type { DmaDeviceCounters, DmaDeviceEvents, DmaDeviceOptions, DmaFault, DmaFaultKind } from './device-types.js';
+import { IOVA_PAGE_BYTES, IOVA_SLOT_BYTES, iovaOfSlot, offsetInMapping, pageOf, pageOffsetInMapping, slotOfIova, slotOfPage } from './iova.js';
 import type { MemRegion } from './region.js';
-
-/**
- * Bytes one large-mapping IOVA window spans: the largest single mapping (1 GiB).
- * @category DMA
- */
-export const IOVA_SLOT_BYTES = 2 ** 30;
-/**
- * Mappings of at most this many bytes (one page) get page-granular IOVAs below {@link IOVA_LARGE_BASE}.
- * @category DMA
- */
-export const IOVA_PAGE_BYTES = PAGE_SIZE;
-const IOVA_PAGE_SHIFT = PAGE_SHIFT;
-/**
- * First IOVA of the large-mapping windows.
- * @category DMA
- */
-export const IOVA_LARGE_BASE = 2 ** 32;
-/** Slots that can take a page-granular IOVA (below IOVA_LARGE_BASE). */
-const PAGE_IOVA_SLOTS = IOVA_LARGE_BASE / IOVA_PAGE_BYTES - 1;
-
-/**
- * Kinds of IOMMU fault the model records.
- * @category DMA
- */
-export type DmaFaultKind = 'unmapped-access' | 'double-unmap' | 'direction-mismatch' | 'device-gone';
-
-/**
- * One recorded fault.
- * @category DMA
- */
-export interface DmaFault {
-  /** What went wrong. */
-  kind: DmaFaultKind;
-  /** Device name. */
-  device: string;
-  /** The operation that faulted (`map`, `unmap`, `sync-for-device`, `write`, ...). */
-  op: string;
-  /** IOVA involved (0 when none). */
-  iova: number;
-}
-
-/**
- * Events a device emits.
- * @category DMA
- */
-export interface DmaDeviceEvents {
-  /** An IOMMU fault was recorded. */
-  fault: (f: DmaFault) => void;
-  /** The device was removed. */
-  removed: () => void;
-}
-
-/**
- * Counters of one device.
- * @category DMA
- */
-export interface DmaDeviceCounters {
-  /** Successful maps. */
-  maps: number;
-  /** Successful unmaps. */
-  unmaps: number;
-  /** Mappings live now. */
-  liveMappings: number;
-  /** dma_sync_*_for_device calls that went through. */
-  syncsForDevice: number;
-  /** dma_sync_*_for_cpu calls that went through. */
-  syncsForCpu: number;
-  /** Faults recorded, by kind. */
-  faults: Record<DmaFaultKind, number>;
-}
-
-/**
- * Options for {@link DmaDevice}.
- * @category DMA
- */
-export interface DmaDeviceOptions {
-  /** Throw a NetmemError on a fault instead of only recording it. Default false. */
-  strict?: boolean;
-}
 
 const FAULT_CODE = {
   'unmapped-access': 'EFAULT',
@@ -107,12 +26,6 @@ const FAULT_CODE = {
   'direction-mismatch': 'EINVAL',
   'device-gone': 'ENODEV',
 } as const;
-
-/** Byte offset of `iova` inside its mapping. */
-function offsetInMapping(iova: number): number {
-  // Page IOVAs fit in 32 bits: integer masks instead of floating-point remainders on the hot path.
-  return iova < IOVA_LARGE_BASE ? iova & (IOVA_PAGE_BYTES - 1) : (iova - IOVA_LARGE_BASE) % IOVA_SLOT_BYTES;
-}
 
 /** A device read/write whose array or range is wrong: throws EINVAL (a caller's bug, not a DMA fault). */
 function badCopy(op: string, a: unknown, off: unknown, len: unknown): never {
@@ -219,9 +132,7 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
     this.mapDir[slot] = dir;
     this.maps++;
     this.live++;
-    // Page mappings (the hot case) get IOVAs below 2^32: the first 2^19 are small integers V8 keeps
-    // unboxed, and every one fits the metadata table's 32-bit page-number slot (no spill up to 2^20 pages).
-    return len <= IOVA_PAGE_BYTES && slot < PAGE_IOVA_SLOTS ? (slot + 1) * IOVA_PAGE_BYTES : IOVA_LARGE_BASE + slot * IOVA_SLOT_BYTES;
+    return iovaOfSlot(slot, len);
   }
 
   /**
@@ -248,18 +159,30 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
   syncForDevice(iova: number, off: number, len: number, dir: number): void {
     if ((off | 0) !== off || (len | 0) !== len || off < 0 || len < 0) badCopy('sync', undefined, off, len);
     if (this.removed) return this.fault('device-gone', 'sync-for-device', iova);
-    if (!this.checkRange(iova, off, len, 'sync-for-device')) return;
+    const page = pageOf(iova + off);
+    this.syncForDevicePage(page, iova + off - page * IOVA_PAGE_BYTES, len);
     void dir;
-    this.syncDev++;
+  }
+
+  /** @internal syncForDevice of `len` bytes at the IOVA `page` × PAGE_SIZE + `inPage` (core's hot paths; see pageOf). */
+  syncForDevicePage(page: number, inPage: number, len: number): void {
+    if (this.removed) return this.fault('device-gone', 'sync-for-device', page * IOVA_PAGE_BYTES + inPage);
+    if (this.resolve(page, inPage, len, 'sync-for-device') >= 0) this.syncDev++;
   }
 
   /** dma_sync_single_range_for_cpu: hands `len` bytes at `iova + off` back to the CPU. */
   syncForCpu(iova: number, off: number, len: number, dir: number): void {
     if ((off | 0) !== off || (len | 0) !== len || off < 0 || len < 0) badCopy('sync', undefined, off, len);
     if (this.removed) return this.fault('device-gone', 'sync-for-cpu', iova);
-    if (!this.checkRange(iova, off, len, 'sync-for-cpu')) return;
+    const page = pageOf(iova + off);
+    this.syncForCpuPage(page, iova + off - page * IOVA_PAGE_BYTES, len);
     void dir;
-    this.syncCpu++;
+  }
+
+  /** @internal syncForCpu of `len` bytes at the IOVA `page` × PAGE_SIZE + `inPage` (core's hot paths; see pageOf). */
+  syncForCpuPage(page: number, inPage: number, len: number): void {
+    if (this.removed) return this.fault('device-gone', 'sync-for-cpu', page * IOVA_PAGE_BYTES + inPage);
+    if (this.resolve(page, inPage, len, 'sync-for-cpu') >= 0) this.syncCpu++;
   }
 
   /**
@@ -268,20 +191,27 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
    * write runs past the mapping. Returns true when the bytes landed.
    */
   write(iova: number, src: Uint8Array, srcOff = 0, len = src.length - srcOff): boolean {
+    const page = pageOf(iova);
+    return this.writePage(page, iova - page * IOVA_PAGE_BYTES, src, srcOff, len);
+  }
+
+  /** @internal write at the IOVA `page` × PAGE_SIZE + `inPage` (core's receive path; see pageOf). */
+  writePage(page: number, inPage: number, src: Uint8Array, srcOff: number, len: number): boolean {
+    const iova = page * IOVA_PAGE_BYTES + inPage;
     if (!(src instanceof Uint8Array) || (srcOff | 0) !== srcOff || (len | 0) !== len || srcOff < 0 || len < 0 || srcOff + len > src.length)
       badCopy('write', src, srcOff, len);
     if (this.removed) {
       this.fault('device-gone', 'write', iova);
       return false;
     }
-    const slot = this.resolve(iova, len, 'write');
+    const slot = this.resolve(page, inPage, len, 'write');
     if (slot < 0) return false;
     if (this.mapDir[slot] === DMA_TO_DEVICE) {
       this.fault('direction-mismatch', 'write', iova);
       return false;
     }
     const region = this.regions[this.mapRegion[slot]]!;
-    const at = this.mapOffset[slot] + offsetInMapping(iova);
+    const at = this.mapOffset[slot] + pageOffsetInMapping(page, inPage);
     if (region.storage !== undefined) {
       region.storage.copyIn(at, src, srcOff, len);
       return true;
@@ -292,20 +222,27 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
 
   /** The device reads `len` bytes at `iova` into `dst` (transmit). */
   read(iova: number, dst: Uint8Array, dstOff = 0, len = dst.length - dstOff): boolean {
+    const page = pageOf(iova);
+    return this.readPage(page, iova - page * IOVA_PAGE_BYTES, dst, dstOff, len);
+  }
+
+  /** @internal read at the IOVA `page` × PAGE_SIZE + `inPage` (see pageOf). */
+  readPage(page: number, inPage: number, dst: Uint8Array, dstOff: number, len: number): boolean {
+    const iova = page * IOVA_PAGE_BYTES + inPage;
     if (!(dst instanceof Uint8Array) || (dstOff | 0) !== dstOff || (len | 0) !== len || dstOff < 0 || len < 0 || dstOff + len > dst.length)
       badCopy('read', dst, dstOff, len);
     if (this.removed) {
       this.fault('device-gone', 'read', iova);
       return false;
     }
-    const slot = this.resolve(iova, len, 'read');
+    const slot = this.resolve(page, inPage, len, 'read');
     if (slot < 0) return false;
     if (this.mapDir[slot] === DMA_FROM_DEVICE) {
       this.fault('direction-mismatch', 'read', iova);
       return false;
     }
     const region = this.regions[this.mapRegion[slot]]!;
-    const at = this.mapOffset[slot] + offsetInMapping(iova);
+    const at = this.mapOffset[slot] + pageOffsetInMapping(page, inPage);
     if (region.storage !== undefined) {
       region.storage.copyOut(at, dst, dstOff, len);
       return true;
@@ -367,22 +304,18 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
     }
   }
 
-  private checkRange(iova: number, off: number, len: number, op: string): boolean {
-    return this.resolve(iova + off, len, op) >= 0;
-  }
-
-  /** Slot of a live mapping that covers [iova, iova+len), or -1 after recording a fault. */
-  private resolve(iova: number, len: number, op: string): number {
-    const slot = this.slotOf(iova);
-    if (slot < 0 || this.mapDir[slot] < 0 || offsetInMapping(iova) + len > this.mapLen[slot]) {
-      this.fault('unmapped-access', op, iova);
+  /** Slot of a live mapping that covers `len` bytes from the IOVA at `page` + `inPage`, or -1 after recording a fault. */
+  private resolve(page: number, inPage: number, len: number, op: string): number {
+    const slot = slotOfPage(page);
+    if (!(slot >= 0 && slot < this.nSlots) || this.mapDir[slot] < 0 || pageOffsetInMapping(page, inPage) + len > this.mapLen[slot]) {
+      this.fault('unmapped-access', op, page * IOVA_PAGE_BYTES + inPage);
       return -1;
     }
     return slot;
   }
 
   private slotOf(iova: number): number {
-    const slot = iova < IOVA_LARGE_BASE ? (iova >>> IOVA_PAGE_SHIFT) - 1 : Math.floor((iova - IOVA_LARGE_BASE) / IOVA_SLOT_BYTES);
+    const slot = slotOfIova(iova);
     return slot >= 0 && slot < this.nSlots ? slot : -1;
   }
 
@@ -436,5 +369,3 @@ export class DmaDevice extends EventEmitter<DmaDeviceEvents> {
     this.freeSlots = free;
   }
 }
-
-export { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, dmaDirName };

@@ -12,11 +12,14 @@
  * cache; nothing is allocated per packet.
  */
 import { E } from '../base/validate.js';
-import { PAGE_SIZE } from '../base/units.js';
+import type { DmaDevice } from '../dma/device.js';
 import { DMA_FROM_DEVICE } from '../dma/direction.js';
+import { PAGE_SIZE } from '../base/units.js';
 import type { MemoryDomain } from '../netmem/domain.js';
 import { isNetIov } from '../netmem/handle.js';
 import { Place } from '../netmem/ledger.js';
+import { internals } from '../pool/state.js';
+import type { PagePool } from '../pool/types.js';
 import type { NetDevice } from './netdev.js';
 import { C_ALLOC_FAIL, C_BYTES, C_DROPPED, C_PACKETS, type QueueMem, type QueueState } from './queue-mem.js';
 import { MAX_SKB_FRAGS, type SkBuff, type SkbFactory } from './skb.js';
@@ -125,9 +128,7 @@ export class NetdevsimRx {
         const hnm = m.hdr.take();
         const hoff = m.hdr.takenOff;
         skb = skbs.build(hnm, hoff, this.hdrBufSize, split, true);
-        const iova = m.hdrPool.dmaAddr(hnm);
-        dev.write(iova + hoff, packet, 0, split);
-        dev.syncForCpu(iova, hoff, split, DMA_FROM_DEVICE);
+        this.dmaIn(dev, m.hdrPool, hnm, hoff, packet, 0, split, true);
         pos = split;
       }
       for (let i = 0; i < nBufs; i++) {
@@ -135,9 +136,7 @@ export class NetdevsimRx {
         const n = Math.min(bufCap, packet.length - pos);
         if (skb === null) skb = skbs.build(nm, pool.offset, bufCap, n, true);
         else skbs.addFrag(skb, nm, pool.offset, n);
-        const iova = pool.dmaAddr(nm);
-        dev.write(iova + pool.offset, packet, pos, n);
-        if (!isNetIov(nm) || this.domain.isReadable(nm)) dev.syncForCpu(iova, pool.offset, n, DMA_FROM_DEVICE);
+        this.dmaIn(dev, pool, nm, pool.offset, packet, pos, n, !isNetIov(nm) || this.domain.isReadable(nm));
         pos += n;
       }
     } catch (e) {
@@ -145,6 +144,23 @@ export class NetdevsimRx {
       throw e;
     }
     return skb!;
+  }
+
+  /**
+   * The device writes `n` bytes of `packet` at `pos` into buffer `nm` at `off`, then (`sync`) the driver
+   * syncs them for the CPU. By page number and offset: a net_iov area's byte address is a double that V8
+   * boxes when it passes a call it did not inline (DmaDevice.writePage).
+   */
+  private dmaIn(dev: DmaDevice, pool: PagePool, nm: number, off: number, packet: Uint8Array, pos: number, n: number, sync: boolean): void {
+    const page = internals(pool).dmaPage(nm);
+    if (page >= 0) {
+      dev.writePage(page, off, packet, pos, n);
+      if (sync) dev.syncForCpuPage(page, off, n);
+      return;
+    }
+    const iova = pool.dmaAddr(nm);
+    dev.write(iova + off, packet, pos, n);
+    if (sync) dev.syncForCpu(iova, off, n, DMA_FROM_DEVICE);
   }
 
   /** Posts buffers until the rings are full or the pools run dry (each failure counted as allocFail). */

@@ -4,7 +4,7 @@
  * the deferred release, introspection. The state and fast paths are in
  * pool-core.ts; see {@link PagePool} for what each member does.
  */
-import type { DmaFault } from '../dma/device.js';
+import type { DmaFault } from '../dma/device-types.js';
 import { ERRNO, NetmemError } from '../base/errors.js';
 import type { LeakReport } from '../netmem/domain.js';
 import { GFP_ATOMIC } from './constants.js';

@@ -443,6 +443,15 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
   }
 
   /**
+   * @internal dmaAddr ÷ PAGE_SIZE for the device's *Page entries (a small integer where the address may be a
+   * boxed double); 0 when unmapped, -1 when the address is no whole page number (use dmaAddr then).
+   */
+  dmaPage(nm: number): number {
+    const p = this.dmaTab[(nm >>> 1) & 0xfffff /* DESC_MASK */];
+    return p < 0xffffffff /* DMA_SPILL */ ? p : -1;
+  }
+
+  /**
    * page_pool_unref_netmem: drops `n` pp references of `nm` (descriptor `d`);
    * returns what is left. Exactly `n` left resets the count to 1. Below
    * zero the kernel WARNs and returns the negative count: so does this
@@ -503,8 +512,8 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
   syncForDevice(d: number, size: number): void {
     const p = this.dmaTab[d];
     if (p === 0) return;
-    const iova = p < 0xffffffff /* DMA_SPILL */ ? p * 4096 /* PAGE_SIZE */ : this.domain.table.dmaOf(d);
     const len = size < 0 || size > this.maxLen ? this.maxLen : size;
-    this.dev!.syncForDevice(iova, this.offset, len, this.dmaDirCode);
+    if (p < 0xffffffff /* DMA_SPILL */) this.dev!.syncForDevicePage(p, this.offset, len);
+    else this.dev!.syncForDevice(this.domain.table.dmaOf(d), this.offset, len, this.dmaDirCode);
   }
 }

@@ -7,7 +7,8 @@
  * here lets every other file of the layer name it without an import cycle.
  */
 import type { EventEmitter } from 'eventemitter3';
-import type { DmaDevice, DmaFault } from '../dma/device.js';
+import type { DmaDevice } from '../dma/device.js';
+import type { DmaFault } from '../dma/device-types.js';
 import type { DmaDirection } from '../dma/direction.js';
 import type { LeakReport, MemoryDomain } from '../netmem/domain.js';
 import type { DmaTracker, DmaTracking } from './dma-tracking.js';

@@ -105,6 +105,26 @@ export function mpDmaMapPage(pool: PagePool, nm: number): boolean {
 }
 
 /**
+ * The provider syncs one of the pool's netmems for the device
+ * (io_zcrx_sync_for_device: dma_sync_single_range_for_device at the
+ * netmem's DMA address + the pool's offset): `len` bytes. Nothing when the
+ * pool does not sync (`pool.dmaSync` false) or the netmem is not mapped.
+ * Unlike `pool.dev.syncForDevice(pool.dmaAddr(nm), …)` it never forms the
+ * byte address, which above 2^30 is a heap number V8 may box on a call.
+ * EINVAL for a netmem that is not the pool's or a bad length.
+ * @category Provider contract
+ */
+export function mpDmaSyncForDevice(pool: PagePool, nm: number, len: number): void {
+  if (!pool.owns(nm)) E.fail('EINVAL', `mpDmaSyncForDevice: netmem ${nm} is not pool ${pool.id}'s`);
+  if ((len | 0) !== len || len < 0) E.expected('a sync length must be an integer ≥ 0', len);
+  const p = internals(pool);
+  if (!p.syncDev || p.dev === null) return;
+  const page = p.dmaPage(nm);
+  if (page > 0) p.dev.syncForDevicePage(page, p.offset, len);
+  else if (page < 0) p.dev.syncForDevice(pool.dmaAddr(nm), p.offset, len, p.dmaDirCode);
+}
+
+/**
  * __page_pool_release_netmem_dma: unmaps a page the pool mapped, unless
  * destroy's scrub already did (exactly one of the two unmaps).
  * @category Provider contract
