@@ -2,8 +2,9 @@
  * The page pool's core (net/core/page_pool.c, the part every buffer goes
  * through): its state, the alloc and put fast paths, the cache and ring,
  * recycling, and a netmem leaving the pool. The pool users get
- * (page-pool.ts) adds creation, lifecycle and introspection on top; beside
- * them, as the kernel splits page_pool.c and its headers: create.ts
+ * (page-pool.ts) adds creation, the put wrappers, pp references, DMA
+ * addresses, returns from other threads, lifecycle and introspection on
+ * top; beside them, as the kernel splits page_pool.c and its headers: create.ts
  * (page_pool_init's checks), frag.ts (frag and va helpers), release.ts
  * (destroy, scrub, deferred release), introspect.ts (stats, info, netlink
  * fill), dma.ts (mapping), accounting.ts (pp info, hold count), types.ts.
@@ -18,16 +19,12 @@
 import { EventEmitter } from 'eventemitter3';
 import { NetmemError } from '../base/errors.js';
 import type { DmaDevice } from '../dma/device.js';
-import { DESC_MASK } from '../netmem/handle.js';
 import type { MemoryDomain } from '../netmem/domain.js';
-import { FIRST_OUT_PLACE, Place } from '../netmem/ledger.js';
-import { DMA_SPILL, NM_PFMEMALLOC } from '../netmem/netmem-table.js';
-import { PAGE_SIZE } from '../base/units.js';
-import { GFP_ATOMIC, PP_ALLOC_CACHE_REFILL, PP_ALLOC_CACHE_SIZE, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV, PP_FLAG_SYSTEM_POOL } from './constants.js';
+import { GFP_ATOMIC, PP_ALLOC_CACHE_SIZE, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV, PP_FLAG_SYSTEM_POOL } from './constants.js';
 import { clearPpInfo } from './accounting.js';
 import type { PoolSettings } from './create.js';
 import { createDmaTracker, type DmaTracker } from './dma-tracking.js';
-import { badGfp, badPut, badPutArgs, badRefCount, ppRefUnderflow } from './misuse.js';
+import { badGfp, badPut, badPutArgs, ppRefUnderflow } from './misuse.js';
 import { currentNapi, type Napi } from './napi.js';
 import { poolRegistry, type PoolRegistry } from './registry.js';
 import * as S from './stats.js';
@@ -38,37 +35,9 @@ import type { MemoryProviderOps, PagePoolEvents, PoolNetdev } from './types.js';
 // none) with plain stores into the place table: these are the ledger's
 // always-on writes (see netmem/ledger.ts); a call through an imported
 // writer costs a module-cell load per use on the fast path.
-// The hot paths below use these constants as literals: V8 loads an imported
-// binding from its module cell and hole-checks it on every use (and a bundle
-// turns them into mutable vars), which cost ~25% of the fast path. This runs
-// once at load and keeps the literals honest.
-if (
-  DESC_MASK !== 0xfffff ||
-  FIRST_OUT_PLACE !== 3 ||
-  NM_PFMEMALLOC !== 1 ||
-  DMA_SPILL !== 0xffffffff ||
-  PAGE_SIZE !== 4096 ||
-  PP_ALLOC_CACHE_SIZE !== 128 ||
-  PP_ALLOC_CACHE_REFILL !== 64 ||
-  Place.NONE !== 0 ||
-  Place.CACHE !== 1 ||
-  Place.RING !== 2 ||
-  Place.HANDED_OUT !== 3 ||
-  Place.FRAG_PAGE !== 8 ||
-  S.S_FAST !== 0 ||
-  S.S_SLOW !== 1 ||
-  S.S_SLOW_HIGH_ORDER !== 2 ||
-  S.S_EMPTY !== 3 ||
-  S.S_REFILL !== 4 ||
-  S.S_WAIVE !== 5 ||
-  S.S_CACHED !== 6 ||
-  S.S_CACHE_FULL !== 7 ||
-  S.S_RING !== 8 ||
-  S.S_RING_FULL !== 9 ||
-  S.S_RELEASED_REFCNT !== 10
-) {
-  throw new Error('page-pool: hot-path literal constants are out of date');
-}
+// The hot paths use constants as literals (DESC_MASK as 0xfffff, Place codes, stat slots): V8 loads an
+// imported binding from its module cell and hole-checks it on every use. hot-literals.ts checks them at load.
+import './hot-literals.js';
 
 /** The state and fast paths of a pool; see {@link PagePool} for what each public member does. */
 export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
@@ -192,6 +161,9 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
     return this.allocSlow(gfp);
   }
 
+  /** Drains every attached return ring into the ptr_ring (page-pool.ts). */
+  abstract drainRemote(): number;
+
   private allocSlow(gfp: number): number {
     if (this.destroying) throw new NetmemError('EINVAL', `alloc from pool ${this.id} after destroy`);
     if (this.remoteRings.length !== 0) this.drainRemote();
@@ -278,33 +250,13 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
     this.putUnrefed(nm, d, dmaSyncSize, allowDirect);
   }
 
-  putPage(nm: number, dmaSyncSize = -1, allowDirect = false): void {
-    this.putNetmem(nm, dmaSyncSize, allowDirect);
-  }
-
-  putFullPage(nm: number, allowDirect = false): void {
-    this.putNetmem(nm, -1, allowDirect);
-  }
-
   recycleDirect(nm: number): void {
     this.putNetmem(nm, -1, true);
   }
 
-  freeVa(va: number, allowDirect = false): void {
-    this.putNetmem(this.domain.vaToNetmem(va), -1, allowDirect);
-  }
-
-  putUnrefedNetmem(nm: number, dmaSyncSize = -1, allowDirect = false): void {
-    const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
-    if ((dmaSyncSize !== -1 && ((dmaSyncSize | 0) !== dmaSyncSize || dmaSyncSize < 0)) || (allowDirect !== true && allowDirect !== false))
-      badPutArgs(this.self, dmaSyncSize, allowDirect);
-    this.checkPut(nm);
-    this.putUnrefed(nm, d, dmaSyncSize, allowDirect);
-  }
-
   // Syncs for the device happen after the netmem is placed (cache or ring): a strict IOMMU that
   // throws on the sync (a device that is gone) then leaves the pool's books consistent.
-  private putUnrefed(nm: number, d: number, dmaSyncSize: number, allowDirect: boolean): void {
+  protected putUnrefed(nm: number, d: number, dmaSyncSize: number, allowDirect: boolean): void {
     const keep = this.recycleCandidate(nm, d, dmaSyncSize, allowDirect || this.napiLocal());
     if (keep === 0) return;
     if (this.ringCount < this.ringSize) {
@@ -337,7 +289,7 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
   }
 
   /** A recyclable netmem the ring had no room for: synced (as the kernel does before trying the ring), then released. */
-  private releaseSynced(nm: number, d: number, dmaSyncSize: number): void {
+  protected releaseSynced(nm: number, d: number, dmaSyncSize: number): void {
     if (!this.syncDev) return this.returnNetmem(nm);
     try {
       this.syncForDevice(d, dmaSyncSize);
@@ -378,79 +330,6 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
     if (first !== undefined) throw first;
   }
 
-  /** Drains every attached return ring (workers' returns go to the ptr_ring). */
-  drainRemote(): number {
-    let n = 0;
-    for (const r of this.remoteRings) n += r.drain();
-    return n;
-  }
-
-  putRemote(nm: number): void {
-    const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
-    if ((nm | 0) !== nm || nm <= 0 || this.ppTab[d] !== this.id || this.placeTab[d] < 3 /* FIRST_OUT_PLACE */ || (nm & 1) !== (d > this.lastPage ? 1 : 0))
-      badPut(this.self, nm, d);
-    const r = this.ppRefTab[d];
-    if (r !== 1) {
-      this.ppRefTab[d] = r - 1;
-      if (r < 1) ppRefUnderflow(this.self, nm, r - 1);
-      return;
-    }
-    // Another thread's return is never direct: the cache belongs to the pool's own context.
-    const keep = this.recycleCandidate(nm, d, -1, false);
-    if (keep === 0) return;
-    if (this.ringCount < this.ringSize) {
-      this.ringProduce(nm, d);
-      this.st[8 /* S_RING */]++;
-      if (this.syncDev) this.syncForDevice(d, -1);
-      return;
-    }
-    this.st[9 /* S_RING_FULL */]++;
-    this.releaseSynced(nm, d, -1);
-  }
-
-  /** EINVAL unless `nm` is this pool's and out of the pool (handed out, in an skb, with a user); ESTALE for an old handle in checked mode. */
-  checkPut(nm: number): void {
-    const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
-    if ((nm | 0) !== nm || nm <= 0 || this.ppTab[d] !== this.id || this.placeTab[d] < 3 /* FIRST_OUT_PLACE */ || (nm & 1) !== (d > this.lastPage ? 1 : 0))
-      badPut(this.self, nm, d);
-    if (this.checked) this.domain.checkStale(nm);
-  }
-
-  unrefNetmem(nm: number, n: number): number {
-    const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
-    this.checkPut(nm);
-    if ((n | 0) !== n || n < 1) badRefCount(this.self, nm, n, 'drop');
-    return this.unref(nm, d, n);
-  }
-
-  refNetmem(nm: number, n = 1): void {
-    const d = (nm >>> 1) & 0xfffff /* DESC_MASK */;
-    this.checkPut(nm);
-    const r = this.ppRefTab[d];
-    if ((n | 0) !== n || n < 1 || r + n > 0x7fffffff) badRefCount(this.self, nm, n, 'take');
-    this.ppRefTab[d] = r + n;
-  }
-
-  owns(nm: number): boolean {
-    return nm !== 0 && this.ppTab[(nm >>> 1) & 0xfffff /* DESC_MASK */] === this.id;
-  }
-
-  dmaAddr(nm: number): number {
-    const d = (nm >>> 1) & 0xfffff; /* DESC_MASK */
-    const p = this.dmaTab[d];
-    // IOVA >> PAGE_SHIFT (NetmemTable.dma); DMA_SPILL, or a descriptor past the table, asks the table.
-    return p < 0xffffffff /* DMA_SPILL */ ? p * 4096 /* PAGE_SIZE */ : this.domain.table.dmaOf(d);
-  }
-
-  /**
-   * @internal dmaAddr ÷ PAGE_SIZE for the device's *Page entries (a small integer where the address may be a
-   * boxed double); 0 when unmapped, -1 when the address is no whole page number (use dmaAddr then).
-   */
-  dmaPage(nm: number): number {
-    const p = this.dmaTab[(nm >>> 1) & 0xfffff /* DESC_MASK */];
-    return p < 0xffffffff /* DMA_SPILL */ ? p : -1;
-  }
-
   /**
    * page_pool_unref_netmem: drops `n` pp references of `nm` (descriptor `d`);
    * returns what is left. Exactly `n` left resets the count to 1. Below
@@ -477,7 +356,7 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
     return this.systemPool || (this.napi !== null && currentNapi() === this.napi);
   }
 
-  private ringProduce(nm: number, d: number): void {
+  protected ringProduce(nm: number, d: number): void {
     this.ring[this.ringTail] = nm;
     this.ringTail = this.ringTail + 1 === this.ringSize ? 0 : this.ringTail + 1;
     this.ringCount++;
