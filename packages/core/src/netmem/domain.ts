@@ -8,7 +8,7 @@
  * registry lives in the pool layer, keyed by domain.
  */
 import { EventEmitter } from 'eventemitter3';
-import { RealClock, type Clock } from '../base/clock.js';
+import type { Clock } from '../base/clock.js';
 import { NetmemError, show } from '../base/errors.js';
 import { PAGE_SIZE } from '../base/units.js';
 import { E } from '../base/validate.js';
@@ -18,8 +18,9 @@ import type { DmaDeviceOptions } from '../dma/device-types.js';
 import { storageRegion, type MemRegion } from '../dma/region.js';
 import type { NetIovArea, NetIovOwner, NetIovType } from './area.js';
 import { NetIovAreas } from './areas.js';
+import { checkDeviceArgs, checkFaultInjection, domainSettings } from './domain-options.js';
 import type { DomainMetadataUsage, FaultInjection, MemoryDomainEvents, MemoryDomainOptions, NetmemWarning, WarningFacts } from './domain-types.js';
-import { descOf, genOf, GEN_MASK, isNetIov, makeHandle, MAX_DESCS } from './handle.js';
+import { descOf, genOf, GEN_MASK, isNetIov, makeHandle } from './handle.js';
 import { Ledger, Place } from './ledger.js';
 import { DESC_BYTES, NetmemTable, NM_UNREADABLE, PP_SIGNATURE } from './netmem-table.js';
 import { MAX_PAGE_ORDER, PageAllocator } from './page-allocator.js';
@@ -78,22 +79,11 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
 
   constructor(opts: MemoryDomainOptions = {}) {
     super();
-    E.options(opts, 'new MemoryDomain', ['pages', 'numaNodes', 'netIovs', 'sharedMemory', 'checked', 'clock', 'onWarn']);
-    const pages = E.int(opts.pages ?? 65536, 'pages', 1, Number.MAX_SAFE_INTEGER);
-    const netIovs = E.int(opts.netIovs ?? 262144, 'netIovs', 0, Number.MAX_SAFE_INTEGER);
-    const nodes = E.int(opts.numaNodes ?? 1, 'numaNodes', 1, Math.min(64, pages));
-    if (1 + pages + netIovs > MAX_DESCS) E.fail('E2BIG', `pages + netIovs must stay below ${MAX_DESCS - 1}, got ${pages} + ${netIovs}`);
-    if (opts.sharedMemory !== undefined) E.bool(opts.sharedMemory, 'sharedMemory');
-    if (opts.checked !== undefined) E.bool(opts.checked, 'checked');
-    const clock = opts.clock;
-    if (clock !== undefined && (typeof clock?.now !== 'function' || typeof clock.setTimeout !== 'function' || typeof clock.clearTimeout !== 'function')) {
-      E.expected('clock must have now(), setTimeout() and clearTimeout()', clock);
-    }
-    if (opts.onWarn !== undefined && opts.onWarn !== false && typeof opts.onWarn !== 'function') E.expected('onWarn must be a function or false', opts.onWarn);
+    const { pages, netIovs, nodes, shared, checked, clock, onWarn } = domainSettings(opts);
     this.pages = pages;
-    this.checked = opts.checked ?? false;
-    this.clock = clock ?? new RealClock();
-    this.onWarn = opts.onWarn === undefined ? (w) => console.warn(`netmem: ${w.message}`) : opts.onWarn;
+    this.checked = checked;
+    this.clock = clock;
+    this.onWarn = onWarn;
     const per = Math.floor(pages / nodes);
     const seed = (domainsMade++ * 97 + 1) & GEN_MASK;
     // Descriptors come into the table as it grows: a page gets its node; in checked mode each domain's
@@ -103,7 +93,7 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
       for (let n = 1; n < nodes; n++) t.nid.fill(n, Math.max(from, 1 + n * per), Math.min(to, n === nodes - 1 ? 1 + pages : 1 + (n + 1) * per));
     });
     this.ledger = new Ledger(this.table, this.checked);
-    this.storage = new ByteStorage(pages * PAGE_SIZE, opts.sharedMemory !== false);
+    this.storage = new ByteStorage(pages * PAGE_SIZE, shared);
     this.pageRegion = storageRegion('pages', this.storage);
     this.areas = new NetIovAreas(this.table, 1 + pages, netIovs, (d) => this.retireDesc(d));
     this.views = new NetmemViews(
@@ -406,9 +396,7 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
 
   /** Creates a DMA device behind this domain's IOMMU model. */
   createDevice(name: string, opts: DmaDeviceOptions = {}): DmaDevice {
-    if (typeof name !== 'string' || name.length === 0) E.expected('a device needs a name (a non-empty string)', name);
-    E.options(opts, 'createDevice', ['strict']);
-    if (opts.strict !== undefined) E.bool(opts.strict, 'strict');
+    checkDeviceArgs(name, opts);
     const dev = new DmaDevice(name, opts, this.injection);
     this.devices.add(dev);
     return dev;
@@ -421,9 +409,7 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
 
   /** Sets fault injection for page allocations and DMA maps (0 turns one off). */
   injectFaults(f: FaultInjection): void {
-    E.options(f, 'injectFaults', ['pageAllocEvery', 'dmaMapEvery'], false);
-    if (f.pageAllocEvery !== undefined) E.int(f.pageAllocEvery, 'pageAllocEvery', 0, 0x7fffffff);
-    if (f.dmaMapEvery !== undefined) E.int(f.dmaMapEvery, 'dmaMapEvery', 0, 0x7fffffff);
+    checkFaultInjection(f);
     if (f.pageAllocEvery !== undefined) {
       this.pageAllocEvery = f.pageAllocEvery;
       this.pageAllocs = 0;
