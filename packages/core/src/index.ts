@@ -57,7 +57,8 @@ export { PoolRegistry, poolRegistry, poolById, allPools, poolOf, setPagePoolTrac
 export { ledgerSummary } from './pool/introspect.js';
 export { putNetmemBulk } from './pool/bulk.js';
 export { attachReturnRing, detachReturnRing, ReturnRing, ReturnRingProducer, returnRingBytes, type ReturnRingStats } from './pool/return-ring.js';
-export { SkBuff, SkbShared, SkbFactory, MAX_SKB_FRAGS } from './net/skb.js';
+export { SkbFactory } from './net/skb.js';
+export { SkBuff, SkbShared, MAX_SKB_FRAGS, type SkbMaker } from './net/skbuff.js';
 export { TcpSocket, MSG_SOCK_DEVMEM, MSG_PEEK, type SocketExtension, type SocketState, type TcpSocketOptions } from './net/socket.js';
 export { NetDevice, RxQueue, HDS_THRESH_MAX, type QueueMgmtOps, type NetDeviceOptions, type NetdevRegState } from './net/netdev.js';
 export { NetdevsimDriver, type NetdevsimOptions, type RxQueueCounters, type PostedCounts } from './net/driver.js';

@@ -25,7 +25,8 @@ import type { MemoryProviderOps, PagePool } from '../pool/types.js';
 import type { NetDevice, QueueMgmtOps } from './netdev.js';
 import { C_ALLOC_FAIL, C_BYTES, C_DROPPED, C_PACKETS, QueueMem, type QueueState } from './queue-mem.js';
 import { NetdevsimRx, type RxLayout } from './rx-path.js';
-import type { SkBuff, SkbFactory } from './skb.js';
+import type { SkbFactory } from './skb.js';
+import type { SkBuff } from './skbuff.js';
 import type { TcpSocket } from './socket.js';
 
 /**

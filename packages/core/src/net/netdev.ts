@@ -8,7 +8,7 @@ import { NetmemError } from '../base/errors.js';
 import { E } from '../base/validate.js';
 import type { DmaDevice } from '../dma/device.js';
 import type { MemoryProviderOps, PagePool, PoolNetdev, ProviderRxQueue } from '../pool/types.js';
-import type { SkBuff } from './skb.js';
+import type { SkBuff } from './skbuff.js';
 
 /**
  * Queue-management ops a driver provides (netdev_queue_mgmt_ops).

@@ -22,7 +22,8 @@ import { internals } from '../pool/state.js';
 import type { PagePool } from '../pool/types.js';
 import type { NetDevice } from './netdev.js';
 import { C_ALLOC_FAIL, C_BYTES, C_DROPPED, C_PACKETS, type QueueMem, type QueueState } from './queue-mem.js';
-import { MAX_SKB_FRAGS, type SkBuff, type SkbFactory } from './skb.js';
+import type { SkbFactory } from './skb.js';
+import { MAX_SKB_FRAGS, type SkBuff } from './skbuff.js';
 import { TcpSocket } from './socket.js';
 
 /**

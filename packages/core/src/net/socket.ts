@@ -8,7 +8,8 @@
 import { NetmemError } from '../base/errors.js';
 import { E } from '../base/validate.js';
 import { Place } from '../netmem/ledger.js';
-import type { SkBuff, SkbFactory } from './skb.js';
+import type { SkbFactory } from './skb.js';
+import type { SkBuff } from './skbuff.js';
 
 /**
  * recvmsg flag: the caller accepts devmem (dmabuf) frags as cmsgs.
