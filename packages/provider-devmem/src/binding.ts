@@ -12,7 +12,7 @@
  * uninstalled; once none is left the binding forgets the device, unmapping
  * at that moment so no DMA-API call can reach it later.
  */
-import { DMA_FROM_DEVICE, DmaDevice, Dmabuf, NetDevice, isNetmemError, type MemoryDomain } from '@netmem/core';
+import { DMA_FROM_DEVICE, NetDevice, type DmaDevice, type Dmabuf, type MemoryDomain } from '@netmem/core';
 import {
   NET_IOV_SIZE,
   mpCloseRxq,
@@ -23,20 +23,11 @@ import {
   type NetIovOwner,
   type ProviderRxQueue,
 } from '@netmem/core/provider';
-import { domainArg, fnArg } from './args.js';
+import { checkBindingArgs, domainArg, fnArg, isHandle, type BindingOptions } from './args.js';
 import { ChunkAllocator } from './chunk-allocator.js';
-import { E } from './errors.js';
+import { E, errnoFacts } from './errors.js';
 import { dmabufProvider, type DmabufProviderBinding } from './provider.js';
 import { DomainIdTable } from './registry.js';
-
-/**
- * Options for {@link createBinding}.
- * @category Binding
- */
-export interface BindingOptions {
-  /** The netdev the binding serves (bind-rx sets it; a bare binding has none). */
-  netdev?: NetDevice | null;
-}
 
 /** The live bindings of every domain (net_devmem_dmabuf_bindings). */
 const bindings = new DomainIdTable<DmabufBinding>();
@@ -382,21 +373,6 @@ export function createBinding(domain: MemoryDomain, dev: DmaDevice, dmabuf: Dmab
   return new DmabufBinding(domain, dev, dmabuf, opts);
 }
 
-/** {@link createBinding}'s argument checks (the constructor runs them first). */
-function checkBindingArgs(domain: MemoryDomain, dev: DmaDevice, dmabuf: Dmabuf, opts: BindingOptions): void {
-  domainArg(domain, 'createBinding');
-  if (!(dev instanceof DmaDevice)) E.expected('createBinding needs a DmaDevice', dev);
-  if (!domain.ownsDevice(dev)) E.fail('EINVAL', `createBinding needs a device of the binding's domain, got ${dev.name}, made by another domain`);
-  if (!(dmabuf instanceof Dmabuf)) E.expected('createBinding needs a Dmabuf', dmabuf);
-  E.options(opts, 'createBinding', ['netdev'], false);
-  const nd = opts.netdev;
-  if (nd !== undefined && nd !== null) {
-    if (!(nd instanceof NetDevice)) E.expected('createBinding netdev must be a NetDevice or null', nd);
-    if (nd.dev !== dev) E.fail('EINVAL', `createBinding netdev must sit on ${dev.name}, got ${nd.name} on ${nd.dev?.name ?? 'no DMA device'}`);
-  }
-  if (dev.removed) E.fail('ENODEV', `createBinding needs a present device, got ${dev.name}, which was removed`);
-}
-
 /**
  * net_devmem_lookup_dmabuf: the listed (bound, not yet unbound or freed)
  * binding with this id, if any; an id that is not a u32 names none. EINVAL
@@ -416,14 +392,4 @@ export function lookupBinding(domain: MemoryDomain, id: number): DmabufBinding |
 export function listedBindings(domain: MemoryDomain): DmabufBinding[] {
   domainArg(domain, 'listedBindings');
   return bindings.all(domain);
-}
-
-/** True when `nm` can be a netmem handle (a non-negative int32): one cheap test before a table lookup. */
-function isHandle(nm: unknown): nm is number {
-  return typeof nm === 'number' && (nm | 0) === nm && nm >= 0;
-}
-
-/** The errno facts of a caught error, for a warning (none when it is not a NetmemError). */
-function errnoFacts(e: unknown): { errno?: number; code?: string } {
-  return isNetmemError(e) ? { errno: e.errno, code: e.code } : {};
 }

@@ -8,7 +8,8 @@
  * @packageDocumentation
  */
 export { ChunkAllocator } from './chunk-allocator.js';
-export { DmabufBinding, createBinding, lookupBinding, listedBindings, type BindingOptions } from './binding.js';
+export { DmabufBinding, createBinding, lookupBinding, listedBindings } from './binding.js';
+export type { BindingOptions } from './args.js';
 export { dmabufProvider, type DmabufProviderBinding } from './provider.js';
 export { NetdevNlSocket, type BindRxRequest, type BindQueue } from './netlink.js';
 export { DevmemTokens, DEVMEM_EXTENSION, devmemTokens } from './tokens.js';
