@@ -10,7 +10,7 @@
  * `userRefs[i]` ≤ pp refs), or a copy-fallback buffer (no pool, one pp ref
  * and one user ref) until the user returns it.
  */
-import { DMA_FROM_DEVICE, MemoryDomain, type DmaDevice, type NetDevice } from '@netmem/core';
+import { DMA_FROM_DEVICE, type DmaDevice, type MemoryDomain, type NetDevice } from '@netmem/core';
 import {
   NET_IOV_SIZE,
   PP_ALLOC_CACHE_REFILL,
@@ -29,10 +29,11 @@ import {
   type ProviderRxQueue,
 } from '@netmem/core/provider';
 import { ZcrxArea } from './area.js';
-import { IO_RQ_MAX_ENTRIES, ZCRX_RQ_HEAD_OFF, ZCRX_RQ_TAIL_OFF, ZCRX_RQE_SIZE, ZCRX_RQES_OFF } from './constants.js';
+import { ZCRX_RQ_HEAD_OFF, ZCRX_RQ_TAIL_OFF, ZCRX_RQE_SIZE, ZCRX_RQES_OFF } from './constants.js';
 import { E } from './errors.js';
+import { checkIfqParams } from './ifq-params.js';
 import type { ZcrxIfqParams, ZcrxIfqStats, ZcrxRefillResult } from './ifq-types.js';
-import { isPow2, isU32 } from './user-errors.js';
+import { isU32 } from './user-errors.js';
 import type { ZcrxRqOffsets } from './user.js';
 
 /**
@@ -121,16 +122,7 @@ export class ZcrxIfq {
    * EFAULT for a region buffer that is not a SharedArrayBuffer.
    */
   static create(p: ZcrxIfqParams): ZcrxIfq {
-    E.options(p, 'ZcrxIfq.create', ['domain', 'dev', 'area', 'rqEntries', 'rqBuffer', 'id'], false);
-    if (!(p.domain instanceof MemoryDomain)) E.expected('an ifq needs a MemoryDomain', p.domain);
-    if (!isPow2(p.rqEntries, IO_RQ_MAX_ENTRIES)) E.expected(`refill entries must be a power of two 1..${IO_RQ_MAX_ENTRIES}`, p.rqEntries);
-    if (p.id !== undefined && !isU32(p.id)) E.expected('an ifq id must be an integer 0..0xffffffff', p.id);
-    const need = ZCRX_RQES_OFF + ZCRX_RQE_SIZE * p.rqEntries;
-    if (p.rqBuffer !== undefined) {
-      if (!(p.rqBuffer instanceof SharedArrayBuffer)) E.expected('the refill region must be shared memory (a SharedArrayBuffer)', p.rqBuffer, 'EFAULT');
-      if (p.rqBuffer.byteLength < need)
-        E.expected(`the refill region must hold ${ZCRX_RQES_OFF} + ${ZCRX_RQE_SIZE} × ${p.rqEntries} = ${need} bytes`, p.rqBuffer.byteLength);
-    }
+    const need = checkIfqParams(p);
     const area = new ZcrxArea(p.domain, p.dev, p.area);
     const rq = p.rqBuffer ?? new SharedArrayBuffer(need);
     return new ZcrxIfq(p, area, rq);
