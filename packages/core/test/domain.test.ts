@@ -235,6 +235,25 @@ describe('MemoryDomain', () => {
       expect(poolOf(dom, nb)).toBe(b);
     });
 
+    it('poolOf finds each of thousands of interleaved pools, also two that share a slot of its table', () => {
+      const n = 4200; // past the table's 4096 slots: pools 1 and 4097 share one
+      const dom = testDomain(n + 1);
+      const pools = Array.from({ length: n }, () => createPagePool({ domain: dom, provider: onePageProvider(), poolSize: 16 }));
+      const nms = pools.map((p) => p.allocNetmems());
+      expect(pools[4096].id & 4095).toBe(pools[0].id & 4095);
+      for (let round = 0; round < 2; round++) {
+        for (let i = 0; i < n; i++) if (poolOf(dom, nms[i]) !== pools[i]) expect.fail(`round ${round}: netmem of pool ${pools[i].id} found ${poolOf(dom, nms[i])?.id}`);
+        for (const i of [0, 4096, 0, 4096, 1, 4097]) expect(poolOf(dom, nms[i])).toBe(pools[i]);
+      }
+      const reg = poolRegistry(dom);
+      for (let i = 0; i < n; i += 2) reg.unlist(pools[i]);
+      for (let i = 0; i < n; i++) expect(poolOf(dom, nms[i])).toBe(i % 2 === 0 ? undefined : pools[i]);
+      // A new pool after growth and unlisting: found at once.
+      const late = createPagePool({ domain: dom, provider: onePageProvider(), poolSize: 16 });
+      expect(poolOf(dom, late.allocNetmems())).toBe(late);
+      expect(poolOf(dom, nms[1])).toBe(pools[1]);
+    });
+
     it('warnOnce reports a key once; onWarn receives every warning', () => {
       const seen: string[] = [];
       const dom = new MemoryDomain({ pages: 4, onWarn: (w) => seen.push(w.kind) });

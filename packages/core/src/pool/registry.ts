@@ -8,9 +8,13 @@
  * Code that puts often (the skb factory, a socket's token table) keeps the
  * registry at hand instead of looking it up per put.
  *
- * Memory strategy: a Map by id and a one-entry cache for poolOf (traffic
- * returns to the same pool over and over); registries sit in a WeakMap, so
- * a domain nobody holds takes its registry with it.
+ * Memory strategy: a Map by id, and in front of it for poolOf a one-entry
+ * cache (traffic returns to the same pool over and over) and a
+ * direct-mapped table by id, at least twice as many slots as live pools
+ * (ids are handed out in sequence, so live pools rarely share a slot; code
+ * that interleaves many pools then finds each with two loads instead of a
+ * Map lookup). Registries sit in a WeakMap, so a domain nobody holds takes
+ * its registry with it.
  */
 import { EventEmitter } from 'eventemitter3';
 import { NetmemError } from '../base/errors.js';
@@ -33,6 +37,10 @@ export interface PoolRegistryEvents {
   del: (pool: PagePool) => void;
 }
 
+/** poolOf's table: 16 slots to start, grown to stay at least twice the live pools, up to 4096. */
+const MIN_SLOTS = 16;
+const MAX_SLOTS = 4096;
+
 /**
  * The live page pools of one domain.
  * @category Pool
@@ -44,6 +52,10 @@ export class PoolRegistry extends EventEmitter<PoolRegistryEvents> {
   private nextId = 1;
   private lastId = -1;
   private lastPool: PagePool | undefined = undefined;
+  /** poolOf's direct-mapped table: slot id & mask holds that id's pool (id 0, never a pool's: empty). */
+  private slotIds = new Uint32Array(MIN_SLOTS);
+  private slotPools: (PagePool | undefined)[] = new Array<PagePool | undefined>(MIN_SLOTS).fill(undefined);
+  private slotMask = MIN_SLOTS - 1;
   private pp: Uint32Array;
   private magic: Int32Array;
   /** Pools made on the domain and not freed: they keep table arrays in fields, reloaded when the table grows. */
@@ -80,12 +92,26 @@ export class PoolRegistry extends EventEmitter<PoolRegistryEvents> {
     while (this.pools.has(id)) id = id >= 0xffffffff ? 1 : id + 1;
     this.nextId = id >= 0xffffffff ? 1 : id + 1;
     this.pools.set(id, pool);
+    if (this.pools.size * 2 > this.slotIds.length && this.slotIds.length < MAX_SLOTS) this.growSlots();
     return id;
+  }
+
+  /** Twice the slots, empty: they fill again as poolOf misses. */
+  private growSlots(): void {
+    const n = this.slotIds.length * 2;
+    this.slotIds = new Uint32Array(n);
+    this.slotPools = new Array<PagePool | undefined>(n).fill(undefined);
+    this.slotMask = n - 1;
   }
 
   /** @internal Unlists a pool. */
   unlist(pool: PagePool): void {
     if (this.pools.get(pool.id) === pool) this.pools.delete(pool.id);
+    const slot = pool.id & this.slotMask;
+    if (this.slotPools[slot] === pool) {
+      this.slotIds[slot] = 0;
+      this.slotPools[slot] = undefined;
+    }
     this.untrack(pool);
     if (this.lastPool === pool) {
       this.lastId = -1;
@@ -112,11 +138,16 @@ export class PoolRegistry extends EventEmitter<PoolRegistryEvents> {
   poolOf(nm: number): PagePool | undefined {
     const id = this.pp[descOf(nm)];
     if (id === this.lastId) return this.lastPool;
-    const pool = this.pools.get(id);
-    if (pool !== undefined) {
-      this.lastId = id;
-      this.lastPool = pool;
+    const slot = id & this.slotMask; // an id past the table (undefined) lands on slot 0 and misses
+    let pool = this.slotIds[slot] === id ? this.slotPools[slot] : undefined;
+    if (pool === undefined) {
+      pool = this.pools.get(id);
+      if (pool === undefined) return undefined;
+      this.slotIds[slot] = id;
+      this.slotPools[slot] = pool;
     }
+    this.lastId = id;
+    this.lastPool = pool;
     return pool;
   }
 
