@@ -242,7 +242,8 @@ describe('MemoryDomain', () => {
       const nms = pools.map((p) => p.allocNetmems());
       expect(pools[4096].id & 4095).toBe(pools[0].id & 4095);
       for (let round = 0; round < 2; round++) {
-        for (let i = 0; i < n; i++) if (poolOf(dom, nms[i]) !== pools[i]) expect.fail(`round ${round}: netmem of pool ${pools[i].id} found ${poolOf(dom, nms[i])?.id}`);
+        for (let i = 0; i < n; i++)
+          if (poolOf(dom, nms[i]) !== pools[i]) expect.fail(`round ${round}: netmem of pool ${pools[i].id} found ${poolOf(dom, nms[i])?.id}`);
         for (const i of [0, 4096, 0, 4096, 1, 4097]) expect(poolOf(dom, nms[i])).toBe(pools[i]);
       }
       const reg = poolRegistry(dom);
