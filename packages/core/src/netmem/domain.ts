@@ -23,7 +23,8 @@ import type { DomainMetadataUsage, FaultInjection, MemoryDomainEvents, MemoryDom
 import { descOf, genOf, GEN_MASK, isNetIov, makeHandle } from './handle.js';
 import { Ledger, Place } from './ledger.js';
 import { DESC_BYTES, NetmemTable, NM_UNREADABLE, PP_SIGNATURE } from './netmem-table.js';
-import { MAX_PAGE_ORDER, PageAllocator } from './page-allocator.js';
+import { MAX_PAGE_ORDER } from './page-allocator.js';
+import { markNodes, PageFrames } from './page-frames.js';
 import { NetmemViews } from './views.js';
 
 /** Domains made so far: a checked domain's generations start at its own seed (handles of another domain read as stale). */
@@ -66,7 +67,7 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
   /** Pool pages freed while still marked (the "page_pool leak" reports). */
   leaks = 0;
 
-  private readonly nodes: PageAllocator[];
+  private readonly frames: PageFrames;
   private readonly views: NetmemViews;
   private readonly areas: NetIovAreas;
   private readonly onWarn: ((w: NetmemWarning) => void) | false;
@@ -74,8 +75,6 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
   private readonly devices = new WeakSet<DmaDevice>();
   /** Fault injection shared with the domain's devices (they read `dmaMapEvery` on each map). */
   private readonly injection = { dmaMapEvery: 0 };
-  private pageAllocEvery = 0;
-  private pageAllocs = 0;
 
   constructor(opts: MemoryDomainOptions = {}) {
     super();
@@ -84,13 +83,12 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
     this.checked = checked;
     this.clock = clock;
     this.onWarn = onWarn;
-    const per = Math.floor(pages / nodes);
     const seed = (domainsMade++ * 97 + 1) & GEN_MASK;
     // Descriptors come into the table as it grows: a page gets its node; in checked mode each domain's
     // generations start elsewhere, so a handle of another domain reads as stale.
     this.table = new NetmemTable(1 + pages + netIovs, (t, from, to) => {
       if (this.checked) t.gen.fill(seed, Math.max(from, 1), to);
-      for (let n = 1; n < nodes; n++) t.nid.fill(n, Math.max(from, 1 + n * per), Math.min(to, n === nodes - 1 ? 1 + pages : 1 + (n + 1) * per));
+      markNodes(t, from, to, pages, nodes);
     });
     this.ledger = new Ledger(this.table, this.checked);
     this.storage = new ByteStorage(pages * PAGE_SIZE, shared);
@@ -104,8 +102,7 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
       (nm, what) => this.checkHandle(nm, what),
       this.checked ? (nm) => this.checkStale(nm) : null,
     );
-    this.nodes = [];
-    for (let n = 0; n < nodes; n++) this.nodes.push(new PageAllocator(n * per, n === nodes - 1 ? pages - n * per : per));
+    this.frames = new PageFrames(this.table, pages, nodes);
   }
 
   // ---- handles -------------------------------------------------------------
@@ -137,35 +134,32 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
     if (isNetIov(nm)) throw new NetmemError('EINVAL', `${op}: expected a page, got net_iov ${nm}`);
     const d = descOf(nm);
     if (this.table.pageRef[d] <= 0) throw new NetmemError('EINVAL', `${op}: page ${nm} is free`);
-    if (this.table.tail[d] !== 0) throw new NetmemError('EINVAL', `${op}: page ${nm} is a tail page of compound page ${this.headOf(d) << 1}`);
-  }
-
-  /** The head descriptor of tail page `d`: compound pages are aligned blocks of their node. */
-  private headOf(d: number): number {
-    const base = this.nodes[this.table.nid[d]].base;
-    return 1 + base + ((d - 1 - base) & -(1 << this.table.tail[d]));
+    if (this.table.tail[d] !== 0) throw new NetmemError('EINVAL', `${op}: page ${nm} is a tail page of compound page ${this.frames.headOf(d) << 1}`);
   }
 
   // ---- pages -------------------------------------------------------------
 
   /** Number of NUMA nodes. */
   get numaNodes(): number {
-    return this.nodes.length;
+    return this.frames.nodeCount;
   }
 
   /** Free page frames, all nodes. */
   get freePages(): number {
-    let n = 0;
-    for (const a of this.nodes) n += a.freePages;
-    return n;
+    return this.frames.freeFrames;
   }
 
   /** What the domain's metadata costs now: it grows with the pages and net_iovs used, not with the domain's size. */
   metadataUsage(): DomainMetadataUsage {
-    let allocatorBytes = 0;
-    for (const a of this.nodes) allocatorBytes += a.bytes;
     const t = this.table;
-    return { descriptors: t.capacity, limit: t.limit, bytesPerDescriptor: DESC_BYTES, tableBytes: t.bytes, allocatorBytes, viewSlots: this.views.slots };
+    return {
+      descriptors: t.capacity,
+      limit: t.limit,
+      bytesPerDescriptor: DESC_BYTES,
+      tableBytes: t.bytes,
+      allocatorBytes: this.frames.bytes,
+      viewSlots: this.views.slots,
+    };
   }
 
   /**
@@ -175,23 +169,13 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
    */
   allocPages(order: number, nid = -1): number {
     if ((order | 0) !== order || order < 0 || order > MAX_PAGE_ORDER) E.expected(`page order must be an integer 0..${MAX_PAGE_ORDER}`, order);
-    if ((nid | 0) !== nid || nid < -1 || nid >= this.nodes.length) E.expected(`nid must be -1 or a node 0..${this.nodes.length - 1}`, nid);
+    if ((nid | 0) !== nid || nid < -1 || nid >= this.frames.nodeCount) E.expected(`nid must be -1 or a node 0..${this.frames.nodeCount - 1}`, nid);
     return this.allocFrames(order, nid);
   }
 
   private allocFrames(order: number, nid: number): number {
-    if (this.pageAllocEvery > 0 && ++this.pageAllocs % this.pageAllocEvery === 0) return 0;
-    const want = nid < 0 ? this.currentNode : nid;
-    let pfn = this.nodes[want].alloc(order);
-    for (let n = 0; pfn < 0 && n < this.nodes.length; n++) if (n !== want) pfn = this.nodes[n].alloc(order);
-    if (pfn < 0) return 0;
-    const t = this.table;
-    const d = pfn + 1;
-    t.ensure(d + (1 << order) - 1);
-    t.pageRef[d] = 1;
-    t.order[d] = order;
-    for (let i = 1; i < 1 << order; i++) t.tail[d + i] = order;
-    return makeHandle(d, false, t.gen[d]);
+    const d = this.frames.alloc(order, nid < 0 ? this.currentNode : nid);
+    return d === 0 ? 0 : makeHandle(d, false, this.table.gen[d]);
   }
 
   /**
@@ -199,7 +183,7 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
    * `at` with up to `count` page handles; returns how many it got.
    */
   allocPagesBulk(nid: number, count: number, out: Int32Array, at = 0): number {
-    if ((nid | 0) !== nid || nid < -1 || nid >= this.nodes.length) E.expected(`nid must be -1 or a node 0..${this.nodes.length - 1}`, nid);
+    if ((nid | 0) !== nid || nid < -1 || nid >= this.frames.nodeCount) E.expected(`nid must be -1 or a node 0..${this.frames.nodeCount - 1}`, nid);
     if (!(out instanceof Int32Array)) E.expected('allocPagesBulk fills an Int32Array', out);
     E.int(at, 'at', 0, out.length);
     E.int(count, 'count', 0, out.length - at);
@@ -277,7 +261,7 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
   nidOf(nm: number): number {
     if (isNetIov(nm)) return this.currentNode;
     const pfn = descOf(nm) - 1;
-    return this.table.nid[pfn + 1] ?? this.nodes.findIndex((a) => pfn >= a.base && pfn < a.base + a.count); // past the table: never used
+    return this.table.nid[pfn + 1] ?? this.frames.nodeOf(pfn); // past the table: never used
   }
 
   /** Marks or clears a page as allocated under memory pressure (pfmemalloc). */
@@ -308,7 +292,7 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
     const t = this.table;
     let d = pfn + 1;
     t.ensure(d);
-    if (t.tail[d] !== 0) d = this.headOf(d);
+    if (t.tail[d] !== 0) d = this.frames.headOf(d);
     return makeHandle(d, false, t.gen[d]);
   }
 
@@ -324,11 +308,8 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
       t.pp[d] = 0;
       t.ppRef[d] = 0;
     }
-    const order = t.order[d];
-    for (let i = 1; i < 1 << order; i++) t.tail[d + i] = 0;
-    t.order[d] = 0;
     this.retireDesc(d);
-    this.nodes[t.nid[d]].release(d - 1, order);
+    this.frames.release(d);
   }
 
   /** A descriptor's buffer is gone: clear its state and bump its generation so old handles read as stale. */
@@ -410,10 +391,7 @@ export class MemoryDomain extends EventEmitter<MemoryDomainEvents> {
   /** Sets fault injection for page allocations and DMA maps (0 turns one off). */
   injectFaults(f: FaultInjection): void {
     checkFaultInjection(f);
-    if (f.pageAllocEvery !== undefined) {
-      this.pageAllocEvery = f.pageAllocEvery;
-      this.pageAllocs = 0;
-    }
+    if (f.pageAllocEvery !== undefined) this.frames.failAllocEvery(f.pageAllocEvery);
     if (f.dmaMapEvery !== undefined) this.injection.dmaMapEvery = f.dmaMapEvery;
   }
 
