@@ -148,6 +148,16 @@ class CheckedRing extends OwnerWords {
   }
 }
 
+/** Throws `msg` unless `put` throws (the checked baselines must refuse what they do not hold out). */
+function expectRefused(put: () => void, msg: string): void {
+  try {
+    put();
+  } catch {
+    return;
+  }
+  throw new Error(msg);
+}
+
 /** Handles as the pool makes them: even numbers (page bit 0 clear), never 0. */
 function handle(i: number): number {
   return (i + 1) << 1;
@@ -230,13 +240,8 @@ export const baselineCheckedFreelist: BenchCase = {
         let n = 0;
         while (fl.alloc() !== 0) n++;
         if (n !== 64) throw new Error(`checked freelist holds ${n} handles, expected 64`);
-        let refused = false;
-        try {
-          fl.free(handle(70)); // never handed out
-        } catch {
-          refused = true;
-        }
-        if (!refused) throw new Error('the checked freelist took a handle it never handed out');
+        fl.free(handle(0));
+        expectRefused(() => fl.free(handle(0)), 'the checked freelist took a handle back twice');
       },
     };
   },
@@ -266,6 +271,8 @@ export const baselineCheckedRing: BenchCase = {
         let n = 0;
         while (ring.consume() !== 0) n++;
         if (n !== 64) throw new Error(`checked ring holds ${n} handles, expected 64`);
+        ring.produce(handle(0));
+        expectRefused(() => ring.produce(handle(0)), 'the checked ring took a handle back twice');
       },
     };
   },
