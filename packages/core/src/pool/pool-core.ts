@@ -389,9 +389,13 @@ export abstract class PoolCore extends EventEmitter<PagePoolEvents> {
   // ---- DMA ---------------------------------------------------------------
 
   syncForDevice(d: number, size: number): void {
+    this.syncBytesForDevice(d, size < 0 || size > this.maxLen ? this.maxLen : size);
+  }
+
+  /** @internal Syncs `len` bytes of `d` from the pool's offset for the device, by page number when the table keeps one (no boxed address). */
+  syncBytesForDevice(d: number, len: number): void {
     const p = this.dmaTab[d];
     if (p === 0) return;
-    const len = size < 0 || size > this.maxLen ? this.maxLen : size;
     if (p < 0xffffffff /* DMA_SPILL */) this.dev!.syncForDevicePage(p, this.offset, len);
     else this.dev!.syncForDevice(this.domain.table.dmaOf(d), this.offset, len, this.dmaDirCode);
   }

@@ -62,6 +62,7 @@ export interface PoolInternals extends PagePool {
   canRecycle(nm: number, d: number): boolean;
   /** Syncs `min(size, maxLen)` bytes of descriptor `d` for the device (-1: maxLen). */
   syncForDevice(d: number, size: number): void;
+  syncBytesForDevice(d: number, len: number): void;
   dmaPage(nm: number): number;
   /** The oldest ring entry, 0 when empty. */
   ringConsume(): number;

@@ -118,10 +118,7 @@ export function mpDmaSyncForDevice(pool: PagePool, nm: number, len: number): voi
   if (!pool.owns(nm)) E.fail('EINVAL', `mpDmaSyncForDevice: netmem ${nm} is not pool ${pool.id}'s`);
   if ((len | 0) !== len || len < 0) E.expected('a sync length must be an integer ≥ 0', len);
   const p = internals(pool);
-  if (!p.syncDev || p.dev === null) return;
-  const page = p.dmaPage(nm);
-  if (page > 0) p.dev.syncForDevicePage(page, p.offset, len);
-  else if (page < 0) p.dev.syncForDevice(pool.dmaAddr(nm), p.offset, len, p.dmaDirCode);
+  if (p.syncDev) p.syncBytesForDevice(descOf(nm), len);
 }
 
 /**
