@@ -34,7 +34,7 @@ import {
 import { inspectNetmem, quietWorld } from '@netmem/core/testing';
 import { pagesProvider } from '@netmem/provider-pages';
 import { NetdevNlSocket, type DmabufBinding } from '@netmem/provider-devmem';
-import { CqConsumer, IoUring, RefillProducer, ZCRX_USER_BASE, type ZcrxIfqReg } from '@netmem/provider-iouring';
+import { CqConsumer, IoUring, RefillProducer, ZCRX_USER_BASE, type ZcrxIfq, type ZcrxIfqReg } from '@netmem/provider-iouring';
 import { HangError } from './world/errors.js';
 import { checkWorld } from './world/oracles.js';
 import type { NdSlot, PageRef, PoolSlot, RawMapping, RingSlot, SkSlot, WorldConfig } from './world/slots.js';
@@ -137,17 +137,7 @@ export class World {
         area: { addr: ZCRX_USER_BASE, len: 16 * 4096, memory: mem },
         region: { size: 64 + 16 * 16 },
       };
-      const ifq = ring.registerZcrxIfq(reg);
-      this.rings.push({
-        n: this.nextId(),
-        ring,
-        ifq,
-        rq: new RefillProducer(ifq.rqBuffer, reg.offsets!, reg.rqEntries),
-        cq: new CqConsumer(ring.cq.buffer),
-        reqs: new Map(),
-        held: [],
-        exited: false,
-      });
+      this.addRing(ring, ring.registerZcrxIfq(reg), reg);
       this.log(`setup: new IoUring(ns, {entries: 8}).registerZcrxIfq({ifIdx: ${eth0.nd.ifindex}, ifRxq: 2, rqEntries: 16, area: 16 pages of user memory})`);
     }
   }
@@ -165,6 +155,22 @@ export class World {
 
   nextId(): number {
     return ++this.counter;
+  }
+
+  /** Tracks a ring with its registered ifq (`reg` as registration filled it in): the user's refill producer and CQ reader come with it. */
+  addRing(ring: IoUring, ifq: ZcrxIfq, reg: ZcrxIfqReg): RingSlot {
+    const slot: RingSlot = {
+      n: this.nextId(),
+      ring,
+      ifq,
+      rq: new RefillProducer(ifq.rqBuffer, reg.offsets!, reg.rqEntries),
+      cq: new CqConsumer(ring.cq.buffer),
+      reqs: new Map(),
+      held: [],
+      exited: false,
+    };
+    this.rings.push(slot);
+    return slot;
   }
 
   log(line: string): void {

@@ -1,7 +1,6 @@
 /** io_uring zcrx commands: ring and ifq setup, RECV_ZC and CQE reaping, the refill ring (good and bad entries), ring exit. */
 import { Dmabuf } from '@netmem/core';
 import {
-  CqConsumer,
   IORING_CQE_F_MORE,
   IORING_SETUP_CQE_MIXED,
   IORING_SETUP_CQSIZE,
@@ -10,7 +9,6 @@ import {
   IORING_SETUP_SINGLE_ISSUER,
   IORING_ZCRX_AREA_DMABUF,
   IoUring,
-  RefillProducer,
   ZCRX_USER_BASE,
   type ZcrxIfqReg,
 } from '@netmem/provider-iouring';
@@ -58,18 +56,7 @@ export function zcSetup(w: World, c: Cmd): void {
       ring.exit();
       return;
     }
-    const ifq = r.value;
-    const slotR: RingSlot = {
-      n: w.nextId(),
-      ring,
-      ifq,
-      rq: new RefillProducer(ifq.rqBuffer, reg.offsets!, reg.rqEntries),
-      cq: new CqConsumer(ring.cq.buffer),
-      reqs: new Map(),
-      held: [],
-      exited: false,
-    };
-    w.rings.push(slotR);
+    const slotR = w.addRing(ring, r.value, reg);
     w.log(`  -> ring#${slotR.n}`);
     return;
   }
